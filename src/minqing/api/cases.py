@@ -1,0 +1,242 @@
+"""/api/v1/cases: list, detail, register, and every transition as POST …/{action}."""
+
+import datetime as dt
+
+from django.db.models import Q
+from ninja import Field, Body, Query, Router, Schema
+
+from minqing.cases import actions
+from minqing.cases.errors import InvalidInput, NotFound
+from minqing.cases.models import Case
+from minqing.people.scoping import visible_cases
+
+from .auth import actor
+from .serializers import case_detail, case_summary
+
+router = Router(tags=["cases"])
+
+MAX_PAGE_SIZE = 200
+
+
+class CaseIn(Schema):
+    text: str
+    channel: str
+    kind: str
+    category: str | None = None
+    region: str | None = None
+    address: str = ""
+    reporter_name: str = ""
+    reporter_phone: str = ""
+    anonymous: bool = False
+    lat: float | None = None
+    lng: float | None = None
+    external_id: str = ""
+
+
+class CaseFilters(Schema):
+    state: str | None = None
+    channel: str | None = None
+    kind: str | None = None
+    category: str | None = None
+    region: str | None = None
+    department: str | None = None
+    alert_level: str | None = None
+    q: str | None = None
+    tracking_code: str | None = None
+    date_from: dt.date | None = Field(None, alias="from")
+    date_to: dt.date | None = Field(None, alias="to")
+    page: int = 1
+    page_size: int = 50
+
+
+def case_queryset():
+    return Case.objects.select_related(
+        "category", "region", "owner_region", "lead_department", "region__parent"
+    ).prefetch_related("co_departments")
+
+
+def get_visible_case(request, case_id):
+    case = visible_cases(actor(request), case_queryset()).filter(pk=case_id).first()
+    if case is None:
+        raise NotFound("案件不存在 / case not found")
+    return case
+
+
+@router.post("/cases", response={201: dict}, summary="Register a case")
+def register_case(request, payload: CaseIn):
+    case = actions.register(actor(request), **payload.dict())
+    case = case_queryset().get(pk=case.pk)
+    return 201, case_summary(case, actor(request))
+
+
+@router.get("/cases", response=dict, summary="List cases visible to the caller")
+def list_cases(request, filters: Query[CaseFilters]):
+    f = filters
+    if f.page < 1:
+        raise InvalidInput("page must be >= 1", field="page")
+    if not 1 <= f.page_size <= MAX_PAGE_SIZE:
+        raise InvalidInput(f"page_size must be 1..{MAX_PAGE_SIZE}", field="page_size")
+    qs = visible_cases(actor(request), case_queryset())
+    if f.state:
+        qs = qs.filter(state__in=f.state.split(","))
+    for field in ("channel", "kind", "alert_level", "tracking_code"):
+        value = getattr(f, field)
+        if value:
+            qs = qs.filter(**{field: value})
+    if f.category:
+        qs = qs.filter(category__code=f.category)
+    if f.department:
+        qs = qs.filter(Q(lead_department__code=f.department) | Q(co_departments__code=f.department)).distinct()
+    if f.region:
+        from minqing.regions.models import Region
+
+        region = Region.objects.filter(code=f.region).first()
+        if region is None:
+            raise InvalidInput(f"unknown region: {f.region}", field="region")
+        qs = qs.filter(region_path__startswith=region.path)
+    if f.q:
+        qs = qs.filter(Q(text__icontains=f.q) | Q(address__icontains=f.q) | Q(tracking_code=f.q.strip().upper()))
+    if f.date_from:
+        qs = qs.filter(registered_at__date__gte=f.date_from)
+    if f.date_to:
+        qs = qs.filter(registered_at__date__lte=f.date_to)
+    total = qs.count()
+    start = (f.page - 1) * f.page_size
+    rows = list(qs.order_by("-registered_at", "-id")[start : start + f.page_size])
+    a = actor(request)
+    return {
+        "count": total,
+        "page": f.page,
+        "page_size": f.page_size,
+        "results": [case_summary(c, a) for c in rows],
+    }
+
+
+@router.get("/cases/{case_id}", response=dict, summary="One case with its events")
+def get_case(request, case_id: int):
+    case = get_visible_case(request, case_id)
+    return case_detail(case, actor(request))
+
+
+# ---- transitions ---------------------------------------------------------------
+
+
+class AssignIn(Schema):
+    department: str
+    co_departments: list[str] = []
+    mode: str | None = None
+    deadline: dt.date | None = None
+    note: str = ""
+
+
+class NoteIn(Schema):
+    note: str = ""
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+class MeetIn(Schema):
+    minutes: str
+    departments: list[str] = []
+
+
+class WhistleIn(Schema):
+    departments: list[str]
+    deadline: dt.date | None = None
+    note: str = ""
+
+
+class ReportIn(Schema):
+    text: str
+    department: str | None = None
+
+
+class SuperviseIn(Schema):
+    note: str = ""
+    due: dt.date | None = None
+
+
+class ExtendIn(Schema):
+    deadline: dt.date
+    reason: str
+
+
+class ApproveIn(Schema):
+    approved: bool = True
+    note: str = ""
+
+
+class HandleIn(Schema):
+    result: str
+    disposition: str
+
+
+class VisitBackIn(Schema):
+    rating: str | None = None
+    score: int | None = None
+    note: str = ""
+    reached: bool = True
+    solved: bool | None = None
+
+
+class CloseByRuleIn(Schema):
+    rule: str
+
+
+class MergeIn(Schema):
+    into: int
+
+
+# action name -> (input schema or None, function, keyword arguments taken from the body)
+TRANSITIONS = {
+    "assign": AssignIn,
+    "accept": NoteIn,
+    "return": ReasonIn,
+    "escalate": NoteIn,
+    "meet": MeetIn,
+    "whistle": WhistleIn,
+    "report": ReportIn,
+    "supervise": SuperviseIn,
+    "extend": ExtendIn,
+    "approve_extension": ApproveIn,
+    "handle": HandleIn,
+    "visit_back": VisitBackIn,
+    "close_by_rule": CloseByRuleIn,
+    "reopen": ReasonIn,
+    "merge": MergeIn,
+    "invalidate": ReasonIn,
+}
+
+
+def _make_endpoint(name, schema):
+    fn = actions.ACTIONS[name]
+    optional_body = all(not f.is_required() for f in schema.model_fields.values())
+
+    if optional_body:
+
+        def endpoint(request, case_id: int, payload: schema = Body(None)):  # type: ignore[valid-type]
+            case = get_visible_case(request, case_id)
+            data = payload.dict() if payload is not None else {}
+            fn(actor(request), case, **data)
+            return case_detail(case_queryset().get(pk=case_id), actor(request))
+
+    else:
+
+        def endpoint(request, case_id: int, payload: schema):  # type: ignore[valid-type]
+            case = get_visible_case(request, case_id)
+            fn(actor(request), case, **payload.dict())
+            return case_detail(case_queryset().get(pk=case_id), actor(request))
+
+    endpoint.__name__ = f"case_{name}"
+    router.post(
+        f"/cases/{{case_id}}/{name}",
+        response=dict,
+        summary=f"Transition: {name}",
+        operation_id=f"case_{name}",
+    )(endpoint)
+
+
+for _name, _schema in TRANSITIONS.items():
+    _make_endpoint(_name, _schema)

@@ -1,0 +1,90 @@
+"""The JSON API under /api/v1/, with its OpenAPI document at /api/v1/openapi.json.
+
+Errors are JSON ``{"code", "message"[, "field"]}`` with a stable code: 400/422
+for bad input (the field named), 401 without credentials, 403 outside the
+caller's scope, 404 unknown, 409 a refused or conflicting transition.
+"""
+
+import logging
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.renderers import JSONRenderer
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from minqing.cases.errors import ActionError
+
+from . import cases, regions, stats, tasks
+from .auth import AUTH
+
+
+class Renderer(JSONRenderer):
+    json_dumps_params = {"ensure_ascii": False}
+
+log = logging.getLogger(__name__)
+
+api = NinjaAPI(
+    title="minqing API",
+    version="1",
+    description="民情: cases, their lifecycle, regions, departments, lists and figures.",
+    auth=AUTH,
+    renderer=Renderer(),
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+
+
+@api.exception_handler(ActionError)
+def on_action_error(request, exc):
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+def _loc_field(loc):
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "filters", "q")]
+    return ".".join(parts) or None
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc):
+    errors = [
+        {"field": _loc_field(e.get("loc", [])), "message": e.get("msg", ""), "type": e.get("type", "")}
+        for e in exc.errors
+    ]
+    first = errors[0] if errors else {"field": None, "message": "invalid input"}
+    body = {
+        "code": "invalid",
+        "message": f"{first['field']}: {first['message']}" if first["field"] else first["message"],
+        "field": first["field"],
+        "errors": errors,
+    }
+    return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request, exc):
+    return api.create_response(
+        request, {"code": "unauthorized", "message": "需要登录或API令牌 / authentication required"}, status=401
+    )
+
+
+@api.exception_handler(Http404)
+def on_404(request, exc):
+    return api.create_response(request, {"code": "not_found", "message": "not found"}, status=404)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc):
+    return api.create_response(request, {"code": "http_error", "message": str(exc)}, status=exc.status_code)
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request, exc):
+    log.exception("unexpected API error")
+    return api.create_response(request, {"code": "server_error", "message": "内部错误 / internal error"}, status=500)
+
+
+api.add_router("/", cases.router)
+api.add_router("/", regions.router)
+api.add_router("/", tasks.router)
+api.add_router("/", stats.router)

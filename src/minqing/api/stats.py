@@ -1,0 +1,65 @@
+"""/api/v1/stats: every figure of DOMAIN.md, and the department ranking."""
+
+import datetime as dt
+
+from ninja import Field, Query, Router, Schema
+
+from minqing.cases.errors import Forbidden, InvalidInput
+from minqing.insights import figures
+from minqing.people.models import Role
+
+from .auth import actor
+
+router = Router(tags=["stats"])
+SCOPED_ROLES = (Role.LEADER, Role.DISPATCHER, Role.SUPERVISOR, Role.RETURN_VISITOR)
+
+
+class StatsQuery(Schema):
+    region: str | None = None
+    department: str | None = None
+    channel: str | None = None
+    category: str | None = None
+    date_from: dt.date | None = Field(None, alias="from")
+    date_to: dt.date | None = Field(None, alias="to")
+
+
+def scope_for(request, q):
+    """Parse the query; keep a region-scoped caller inside their region and a
+    handler inside their department."""
+    a = actor(request)
+    params = dict(q.dict())
+    try:
+        scope = figures.make_scope(**params)
+    except figures.FigureError as e:
+        raise InvalidInput(str(e), field=e.field) from None
+    if a.is_admin:
+        return scope
+    regions = a.regions_for(*SCOPED_ROLES)
+    unscoped = any(m.role in SCOPED_ROLES and m.region_id is None for m in a.memberships)
+    if unscoped:
+        return scope
+    if scope.region is None and regions:
+        scope.region = regions[0]
+    if scope.region is not None and any(scope.region.path.startswith(r.path) for r in regions):
+        return scope
+    depts = a.departments()
+    if depts:
+        if scope.department is None and len(depts) == 1:
+            scope.department = depts[0]
+        if scope.department is not None and scope.department.pk in a.department_ids():
+            return scope
+    raise Forbidden("无权查看该范围的统计 / you may not see figures for this scope")
+
+
+@router.get("/stats", response=dict, summary="Figures for a region/department/channel/category and window")
+def stats(request, q: Query[StatsQuery]):
+    return figures.compute(scope_for(request, q))
+
+
+@router.get("/stats/departments", response=dict, summary="Department ranking by the same figures")
+def stats_departments(request, q: Query[StatsQuery], order_by: str = "completion_rate"):
+    allowed = ("completion_rate", "on_time_rate", "resolution_rate", "satisfaction_rate", "response_rate", "intake")
+    if order_by not in allowed:
+        raise InvalidInput(f"order_by must be one of {', '.join(allowed)}", field="order_by")
+    scope = scope_for(request, q)
+    return {"scope": scope.as_dict(), "results": figures.department_ranking(scope, order_by)}

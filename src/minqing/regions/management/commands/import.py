@@ -1,0 +1,39 @@
+import importlib
+
+from django.core.management.base import BaseCommand, CommandError
+
+# kind -> dotted path of a function(path, **options) -> summary dict; raises ImportFailed
+IMPORTERS = {
+    "regions": "minqing.regions.importers.import_regions",
+    "departments": "minqing.regions.importers.import_departments",
+    "subjects": "minqing.visits.importers.import_subjects",
+    "cases": "minqing.intake.importers.import_cases",
+}
+
+
+class Command(BaseCommand):
+    help = "Import regions, departments, subjects or cases from a CSV or XLSX file (all rows or none)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("kind", choices=sorted(IMPORTERS))
+        parser.add_argument("file")
+        parser.add_argument("--mapping", help="column/value mapping file (TOML)")
+        parser.add_argument(
+            "--on-error", choices=["refuse", "skip"], default="refuse",
+            help="refuse: import nothing if any row is bad (default); skip: import the good rows",
+        )
+
+    def handle(self, *args, **o):
+        module, _, name = IMPORTERS[o["kind"]].rpartition(".")
+        try:
+            fn = getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError):
+            raise CommandError(f"importing {o['kind']} is not available in this version") from None
+        from minqing.regions.importers import ImportFailed
+
+        try:
+            result = fn(o["file"], mapping=o["mapping"], on_error=o["on_error"])
+        except ImportFailed as e:
+            self.stderr.write("导入失败，未导入任何数据 / import refused, nothing was imported:")
+            raise CommandError(str(e)) from None
+        self.stdout.write(" ".join(f"{k}={v}" for k, v in result.items()))

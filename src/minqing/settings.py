@@ -1,0 +1,186 @@
+"""Django settings, configured by environment variables only.
+
+MINQING_DATABASE_URL  default: sqlite file in the data directory; postgres://… for PostgreSQL
+MINQING_DATA_DIR      default: ./data
+MINQING_SECRET_KEY    default: a key generated once and kept in the data directory
+MINQING_DEBUG         default: off
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+DATA_DIR = Path(os.environ.get("MINQING_DATA_DIR", "./data")).resolve()
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _env_bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _secret_key():
+    key = os.environ.get("MINQING_SECRET_KEY")
+    if key:
+        return key
+    path = DATA_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = _env_bool("MINQING_DEBUG")
+ALLOWED_HOSTS = [h for h in os.environ.get("MINQING_ALLOWED_HOSTS", "*").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("MINQING_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "minqing.regions",
+    "minqing.people",
+    "minqing.cases",
+    "minqing.supervision",
+    "minqing.insights",
+    "minqing.intake",
+    "minqing.visits",
+    "minqing.ideas",
+    "minqing.api",
+    "minqing.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "minqing.urls"
+WSGI_APPLICATION = "minqing.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+
+def _database():
+    url = os.environ.get("MINQING_DATABASE_URL") or f"sqlite:///{DATA_DIR / 'minqing.sqlite3'}"
+    db = dj_database_url.parse(url, conn_max_age=600 if not url.startswith("sqlite") else 0)
+    if db["ENGINE"] == "django.db.backends.sqlite3":
+        db["OPTIONS"] = {
+            # WAL lets readers work while one writer writes; IMMEDIATE takes the
+            # write lock at BEGIN so two writers queue instead of deadlocking.
+            "init_command": (
+                "PRAGMA journal_mode=WAL;"
+                "PRAGMA synchronous=NORMAL;"
+                "PRAGMA busy_timeout=20000;"
+                "PRAGMA foreign_keys=ON;"
+                "PRAGMA cache_size=-65536;"
+                "PRAGMA temp_store=MEMORY;"
+            ),
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        }
+        db.setdefault("TEST", {})
+    return db
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").exists() else []
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "/media/"
+
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "minqing_cache",
+    }
+}
+
+TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("MINQING_LOG_LEVEL", "WARNING")},
+}
+
+# Domain configuration (defaults; deployments override in the admin where a model exists).
+MINQING = {
+    # working days to answer, by handling mode; Category.deadline_days overrides
+    "DEADLINE_DAYS": {"immediate": 3, "joint": 10, "coordinated": 20, "individual": 15},
+    # working days a department has to accept (签收) an assignment
+    "RESPONSE_DAYS": 1,
+    # yellow while this many working days (today included) or fewer are left
+    "YELLOW_DAYS": 1,
+    # unreachable return-visit attempts before close_by_rule("unreachable") is allowed
+    "UNREACHABLE_ATTEMPTS": 3,
+    # days after closing within which a case may be reopened
+    "REOPEN_WINDOW_DAYS": 30,
+}
+
+# Periodic jobs of `minqing worker`: (name, interval seconds, dotted path).
+MINQING_WORKER_JOBS = [
+    ("sweep", int(os.environ.get("MINQING_SWEEP_INTERVAL", "300")), "minqing.supervision.sweep.run"),
+]
