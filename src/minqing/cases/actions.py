@@ -26,6 +26,7 @@ from minqing.supervision import deadlines
 from minqing.supervision.alerts import alert_level, as_date
 
 from .errors import Conflict, Forbidden, IllegalTransition, InvalidInput, NotFound
+from .signals import event_recorded
 from .models import (
     SATISFIED_RATINGS,
     Case,
@@ -241,6 +242,7 @@ def _transition(case, actor, action, to_state, *, at=None, note="", data=None, p
         data=data or {},
         public=public,
     )
+    event_recorded.send(sender=Event, event=event, case=case)
     return event
 
 
@@ -314,7 +316,7 @@ def register(
         created_by=actor.user,
         registered_at=at,
     )
-    Event.objects.create(
+    event = Event.objects.create(
         case=case,
         action="register",
         from_state="",
@@ -324,6 +326,7 @@ def register(
         at=at,
         data={"channel": channel},
     )
+    event_recorded.send(sender=Event, event=event, case=case)
     return case
 
 

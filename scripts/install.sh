@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Install minqing and everything it needs into ./.venv (idempotent).
+#   scripts/install.sh          the app
+#   scripts/install.sh --test   the app and the test tools (pytest, Playwright's driver, Debian's chromium)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+if [ ! -x .venv/bin/python ]; then
+  "$PY" -m venv .venv
+fi
+stamp=.venv/.minqing-installed
+sum=$(cat pyproject.toml | sha256sum | cut -c1-16)-$want_test
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
+  .venv/bin/python -m pip install --quiet --upgrade pip
+  if [ $want_test = 1 ]; then
+    .venv/bin/python -m pip install --quiet -e ".[test]"
+  else
+    .venv/bin/python -m pip install --quiet -e .
+  fi
+  echo "$sum" > "$stamp"
+fi
+
+if [ $want_test = 1 ] && [ ! -x /usr/bin/chromium ]; then
+  # Page tests drive Debian's Chromium; never a downloaded browser.
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  elif command -v sudo >/dev/null; then
+    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "warning: /usr/bin/chromium is missing and cannot be installed (not root); page tests will fail" >&2
+  fi
+fi

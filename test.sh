@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what the tests need, then runs
+#   1. the default suite on SQLite (unit, property, API over HTTP, pages in headless Chromium)
+#   2. the same suite on PostgreSQL (started by scripts/postgres.sh if none runs)
+#   3. the slow suites
+# Exits non-zero on any failure.  Options: --quick (SQLite default suite only); extra args go to pytest.
+set -uo pipefail
+cd "$(dirname "$0")"
+scripts/install.sh --test || exit 1
+export MINQING_DATA_DIR="$PWD/data/test"
+quick=0
+if [ "${1:-}" = "--quick" ]; then quick=1; shift; fi
+PYTEST=(.venv/bin/python -m pytest -p no:cacheprovider)
+status=0
+
+echo "== SQLite: default suite"
+"${PYTEST[@]}" -m "not slow" "$@" || status=1
+
+if [ $quick = 0 ]; then
+  echo "== PostgreSQL: default suite"
+  if url=$(scripts/postgres.sh | tail -1); then
+    MINQING_DATABASE_URL="$url" "${PYTEST[@]}" -m "not slow and not browser" "$@" || status=1
+  else
+    echo "could not start PostgreSQL" >&2; status=1
+  fi
+  echo "== slow suites"
+  "${PYTEST[@]}" -m slow "$@"
+  rc=$?
+  # exit 5 = no test was marked slow: that is not a failure
+  [ $rc = 0 ] || [ $rc = 5 ] || status=1
+fi
+exit $status

@@ -1,0 +1,101 @@
+"""Shared fixtures: a small world (regions, departments, people in every role)."""
+
+import os
+from dataclasses import dataclass, field
+
+import pytest
+
+os.environ.setdefault("MINQING_DATA_DIR", os.path.join(os.path.dirname(__file__), "..", "data", "test"))
+
+
+@dataclass
+class World:
+    regions: dict = field(default_factory=dict)
+    departments: dict = field(default_factory=dict)
+    users: dict = field(default_factory=dict)
+    tokens: dict = field(default_factory=dict)
+
+    def actor(self, name):
+        from minqing.people.scoping import Actor
+
+        return Actor.for_user(self.users[name])
+
+
+REGIONS = [
+    ("430000", "湖南省", "province", None),
+    ("430200", "株洲市", "city", "430000"),
+    ("430212", "渌口区", "county", "430200"),
+    ("430223", "攸县", "county", "430200"),
+    ("430212101", "朱亭镇", "township", "430212"),
+    ("430212102", "龙船镇", "township", "430212"),
+    ("430223100", "联星街道", "township", "430223"),
+    ("430212101201", "朱亭村", "village", "430212101"),
+    ("430212102201", "龙船村", "village", "430212102"),
+    ("430223100001", "城东社区", "village", "430223100"),
+    ("430212101201-G1", "朱亭村一网格", "grid", "430212101201"),
+]
+
+DEPARTMENTS = [
+    ("lk-water", "渌口区水务局", "430212", ["water_supply"]),
+    ("lk-roads", "渌口区交通运输局", "430212", ["roads_transport", "municipal_facilities"]),
+    ("lk-housing", "渌口区住建局", "430212", ["housing_property", "fire_safety"]),
+    ("yx-water", "攸县水利局", "430223", ["water_supply"]),
+    ("zt-office", "朱亭镇综治办", "430212101", ["public_security", "other"]),
+]
+
+USERS = [
+    # name, role, region, department
+    ("disp_zt", "dispatcher", "430212101", None),
+    ("disp_lk", "dispatcher", "430212", None),
+    ("disp_yx", "dispatcher", "430223", None),
+    ("water", "handler", None, "lk-water"),
+    ("roads", "handler", None, "lk-roads"),
+    ("housing", "handler", None, "lk-housing"),
+    ("yxwater", "handler", None, "yx-water"),
+    ("ztoffice", "handler", None, "zt-office"),
+    ("sup_lk", "supervisor", "430212", None),
+    ("leader_city", "leader", "430200", None),
+    ("leader_yx", "leader", "430223", None),
+    ("rv_lk", "return_visitor", "430212", None),
+    ("cadre_zt", "cadre", "430212101", None),
+    ("admin", "admin", None, None),
+]
+
+
+def build_world():
+    from django.contrib.auth import get_user_model
+
+    from minqing.cases.models import Category
+    from minqing.people.models import ApiToken, Membership
+    from minqing.regions.models import Department, Region
+
+    w = World()
+    for code, name, level, parent in REGIONS:
+        w.regions[code] = Region.objects.create(
+            code=code, name=name, level=level, parent=w.regions.get(parent) if parent else None
+        )
+    cats = {c.code: c for c in Category.objects.all()}
+    for code, name, region, categories in DEPARTMENTS:
+        d = Department.objects.create(code=code, name=name, region=w.regions[region])
+        d.categories.set([cats[c] for c in categories])
+        w.departments[code] = d
+    User = get_user_model()
+    for name, role, region, dept in USERS:
+        u = User.objects.create_user(name, password="pw-" + name + "-123", is_superuser=(role == "admin"))
+        Membership.objects.create(
+            user=u, role=role, region=w.regions.get(region) if region else None,
+            department=w.departments.get(dept) if dept else None,
+        )
+        w.users[name] = u
+        w.tokens[name] = ApiToken.issue(u, "test")[1]
+    return w
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
+
+
+@pytest.fixture
+def tworld(transactional_db):
+    return build_world()
