@@ -13,5 +13,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("healthz", healthz),
+    path("open311/", include("minqing.intake.urls")),
+    path("visits/", include("minqing.visits.urls")),
+    path("ideas/", include("minqing.ideas.urls")),
     path("", include("minqing.web.urls")),
 ]
