@@ -23,6 +23,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
   echo "$sum" > "$stamp"
 fi
 
+# The pages' browser assets (htmx, ECharts) from the npm registry into the web app's static files.
+frontend/install.sh
+
 if [ $want_test = 1 ] && [ ! -x /usr/bin/chromium ]; then
   # Page tests drive Debian's Chromium; never a downloaded browser.
   if [ "$(id -u)" = 0 ]; then

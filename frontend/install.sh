@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Browser assets of the pages (htmx, ECharts) from the npm registry, pinned by
+# package-lock.json, copied into the web app's static files (served by whitenoise).
+# Idempotent: does nothing when the copied files match the lock file.
+set -euo pipefail
+cd "$(dirname "$0")"
+dest=../src/minqing/web/static/web/vendor
+stamp="$dest/.lock-sha"
+sum=$(sha256sum package-lock.json | cut -c1-16)
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && [ -f "$dest/htmx.min.js" ] && [ -f "$dest/echarts.min.js" ]; then
+  exit 0
+fi
+if ! command -v npm >/dev/null; then
+  echo "error: npm is needed to install the pages' assets (apt-get install npm)" >&2
+  exit 1
+fi
+npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+mkdir -p "$dest"
+cp node_modules/htmx.org/dist/htmx.min.js "$dest/htmx.min.js"
+cp node_modules/echarts/dist/echarts.common.min.js "$dest/echarts.min.js"
+cp node_modules/echarts/LICENSE "$dest/echarts.LICENSE"
+cp node_modules/htmx.org/LICENSE "$dest/htmx.LICENSE"
+echo "$sum" > "$stamp"
