@@ -112,7 +112,9 @@ def _database():
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         }
-        db.setdefault("TEST", {})
+        # Tests use a file (one per process), not memory, so that threads and a
+        # live server see the same database and concurrency is real.
+        db.setdefault("TEST", {"NAME": str(DATA_DIR / f"test_minqing_{os.getpid()}.sqlite3")})
     return db
 
 
