@@ -281,3 +281,510 @@ def from_events(case_ids):
         "reopened": sum(1 for c in live if c in reopened),
         "open": sum(1 for c in live if state[c] in OPEN_STATES),
     }
+
+
+# ---- figures for the pages (leader dashboard, public board) ------------------------
+# Added for the web pages (issue 3): trends, the channel × category share table,
+# the region breakdown with drill-down and the top recurring problems. Each is one
+# or two grouped queries over the same Scope as compute().
+
+
+def trend(scope, period="week"):
+    """The figures per registration week (or month): [{"period": date, ...rates, "counts"}]."""
+    from django.db.models.functions import TruncMonth, TruncWeek
+
+    trunc = TruncMonth if period == "month" else TruncWeek
+    rows = (
+        Case.objects.filter(scope.case_filter())
+        .annotate(period=trunc("registered_at"))
+        .values("period")
+        .annotate(**CASE_COUNTS)
+        .order_by("period")
+    )
+    visits = (
+        ReturnVisit.objects.filter(scope.case_filter("case__"), reached=True)
+        .annotate(period=trunc("case__registered_at"))
+        .values("period")
+        .annotate(**VISIT_COUNTS)
+    )
+    vby = {v.pop("period"): v for v in visits}
+    empty = {"rated_visits": 0, "satisfied_visits": 0, "scored_visits": 0, "mean_score": None}
+    out = []
+    for r in rows:
+        key = r.pop("period")
+        r.update(vby.get(key, empty))
+        item = rates(r)
+        r.pop("mean_score", None)
+        item["period"] = key.date() if isinstance(key, dt.datetime) else key
+        item["counts"] = r
+        out.append(item)
+    return out
+
+
+def channel_category(scope):
+    """Intake by channel × category: {"channels", "categories", "cells": {(ch, cat): n}, totals, shares}.
+
+    Each cell's share is of its channel's intake (the column sums to 100 %)."""
+    rows = (
+        Case.objects.filter(scope.case_filter())
+        .values("channel", "category__code", "category__name")
+        .annotate(n=Count("id"))
+    )
+    cells, by_channel, by_category, names = {}, {}, {}, {}
+    for r in rows:
+        ch, cat = r["channel"], r["category__code"] or ""
+        names[cat] = r["category__name"] or ""
+        cells[(ch, cat)] = cells.get((ch, cat), 0) + r["n"]
+        by_channel[ch] = by_channel.get(ch, 0) + r["n"]
+        by_category[cat] = by_category.get(cat, 0) + r["n"]
+    channels = sorted(by_channel, key=lambda c: -by_channel[c])
+    categories = sorted(by_category, key=lambda c: -by_category[c])
+    shares = {k: round(v / by_channel[k[0]], 4) for k, v in cells.items() if by_channel[k[0]]}
+    return {
+        "channels": channels,
+        "categories": [(c, names[c]) for c in categories],
+        "cells": cells,
+        "shares": shares,
+        "by_channel": by_channel,
+        "by_category": by_category,
+        "total": sum(by_channel.values()),
+    }
+
+
+def region_breakdown(scope, parent):
+    """The figures for each child region of ``parent`` (scope's other filters kept), two queries."""
+    from django.db.models import Case as When_, CharField, Value, When
+
+    children = list(Region.objects.filter(parent=parent).order_by("code"))
+    if not children:
+        return []
+    bucket = When_(
+        *[When(region_path__startswith=c.path, then=Value(c.code)) for c in children],
+        default=Value(""), output_field=CharField(),
+    )
+    vbucket = When_(
+        *[When(case__region_path__startswith=c.path, then=Value(c.code)) for c in children],
+        default=Value(""), output_field=CharField(),
+    )
+    sub = Scope(**{**scope.__dict__, "region": parent})
+    rows = {
+        r.pop("bucket"): r
+        for r in Case.objects.filter(sub.case_filter()).annotate(bucket=bucket).values("bucket").annotate(**CASE_COUNTS)
+    }
+    visits = {
+        v.pop("bucket"): v
+        for v in ReturnVisit.objects.filter(sub.case_filter("case__"), reached=True)
+        .annotate(bucket=vbucket).values("bucket").annotate(**VISIT_COUNTS)
+    }
+    zero = {k: 0 for k in CASE_COUNTS}
+    empty = {"rated_visits": 0, "satisfied_visits": 0, "scored_visits": 0, "mean_score": None}
+    out = []
+    for c in children:
+        counts = dict(rows.get(c.code, zero))
+        counts.update(visits.get(c.code, empty))
+        item = rates(counts)
+        counts.pop("mean_score", None)
+        item.update({"region": c.code, "name": c.name, "level": c.level, "counts": counts})
+        out.append(item)
+    return out
+
+
+def top_problems(scope, limit=10):
+    """The most frequent (category, place) pairs: recurring problems, with how many are still open."""
+    rows = (
+        Case.objects.filter(scope.case_filter(), category__isnull=False, region__isnull=False)
+        .values("category__code", "category__name", "region__code", "region__name")
+        .annotate(n=Count("id"), open=Count("id", filter=Q(state__in=OPEN_STATES + (State.REGISTERED,))))
+        .filter(n__gte=2)
+        .order_by("-n", "category__code", "region__code")[:limit]
+    )
+    return [
+        {"category": r["category__code"], "category_name": r["category__name"], "region": r["region__code"],
+         "region_name": r["region__name"], "count": r["n"], "open": r["open"]}
+        for r in rows
+    ]
+
+
+# ==== 走访覆盖率 / 干部参与率 / 覆盖规则: visit coverage, participation, coverage rules (issue 4) ====
+# Definitions (DOMAIN.md):
+#   visit_coverage      subjects with at least one visit in the window / subjects registered
+#                       (overall, per subject kind, per tag, per child region)
+#   participation_rate  cadres (users with the cadre role, in the region) with at least one visit
+#                       in the window / cadres registered
+#   days since last visit (as of the window's end) in buckets; subjects never visited in the window
+#   a coverage rule's compliance: its subjects (kind + tag, or villages with a region tag) with a
+#   visit by a cadre of at least the rule's rank inside the rule's period (the month / quarter /
+#   half year / year containing the reference date, or the campaign's dates), counted up to the
+#   reference date (the window's end) inclusive.
+# Every figure is a few grouped queries over the denormalised visit links (visits.VisitSubject),
+# so a province (tens of millions of subjects and visits) stays a handful of scans.
+
+
+from django.db.models import Max  # noqa: E402  (visit figures)
+
+
+@dataclass
+class VisitScope:
+    region: Region | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+    @property
+    def path(self):
+        return self.region.path if self.region is not None else ""
+
+    def as_dict(self):
+        return {
+            "region": self.region.code if self.region else None,
+            "from": self.date_from.isoformat() if self.date_from else None,
+            "to": self.date_to.isoformat() if self.date_to else None,
+        }
+
+
+def quarter_start(day):
+    return dt.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def make_visit_scope(region=None, date_from=None, date_to=None, today=None):
+    """Window defaults: ``to`` today, ``from`` the first day of ``to``'s quarter."""
+    s = VisitScope()
+    if region:
+        s.region = region if isinstance(region, Region) else Region.objects.filter(code=region).first()
+        if s.region is None:
+            raise FigureError(f"unknown region: {region}", "region")
+    s.date_to = _parse_date(date_to, "to") or today or timezone.localdate()
+    s.date_from = _parse_date(date_from, "from") or quarter_start(s.date_to)
+    if s.date_from > s.date_to:
+        raise FigureError("from is after to", "from")
+    return s
+
+
+def _counted(num, den):
+    return {"rate": _rate(num, den), "visited": num, "subjects": den}
+
+
+def _visit_links(vscope, until=None, since=None):
+    from minqing.visits.models import VisitSubject
+
+    qs = VisitSubject.objects.filter(date__lte=until or vscope.date_to)
+    since = vscope.date_from if since is None else since
+    if since:
+        qs = qs.filter(date__gte=since)
+    if vscope.region is not None:
+        qs = qs.filter(subject_region_path__startswith=vscope.path)
+    return qs
+
+
+def _subjects(vscope):
+    from minqing.visits.models import Subject
+
+    qs = Subject.objects.all()
+    if vscope.region is not None:
+        qs = qs.filter(region_path__startswith=vscope.path)
+    return qs
+
+
+def _child_of(scope_region, paths_by_id):
+    """region id -> the code of the scope region's child containing it (or itself at its level)."""
+    depth = scope_region.depth + 1 if scope_region is not None else 0
+    out = {}
+    for rid, path in paths_by_id.items():
+        parts = path.strip("/").split("/")
+        out[rid] = parts[depth] if len(parts) > depth else parts[-1]
+    return out
+
+
+def visit_coverage(vscope, *, by_region=True, by_tag=True, recency=True, never_limit=100):
+    """走访覆盖率 for a VisitScope, with the counts behind each rate."""
+    from minqing.visits.models import SubjectTag
+
+    totals = list(_subjects(vscope).values("region_id", "kind").annotate(n=Count("id")))
+    links = _visit_links(vscope)
+    visited = list(links.values("subject_region_id", "subject_kind").annotate(n=Count("subject_id", distinct=True)))
+    kinds = {}
+    for r in totals:
+        kinds.setdefault(r["kind"], [0, 0])[1] += r["n"]
+    for r in visited:
+        kinds.setdefault(r["subject_kind"], [0, 0])[0] += r["n"]
+    n_subjects = sum(v[1] for v in kinds.values())
+    n_visited = sum(v[0] for v in kinds.values())
+    out = _counted(n_visited, n_subjects)
+    out["by_kind"] = {k: _counted(*v) for k, v in sorted(kinds.items())}
+    if by_tag:
+        st = SubjectTag.objects.all()
+        if vscope.region is not None:
+            st = st.filter(subject__region_path__startswith=vscope.path)
+        tag_total = dict(st.values_list("tag__name").annotate(n=Count("id")))
+        tag_visited = dict(
+            st.filter(subject_id__in=links.values("subject_id")).values_list("tag__name").annotate(n=Count("id"))
+        )
+        out["by_tag"] = {t: _counted(tag_visited.get(t, 0), n) for t, n in sorted(tag_total.items())}
+    if by_region:
+        ids = {r["region_id"] for r in totals} | {r["subject_region_id"] for r in visited}
+        paths = dict(Region.objects.filter(pk__in=ids).values_list("pk", "path"))
+        child = _child_of(vscope.region, paths)
+        per = {}
+        for r in totals:
+            per.setdefault(child[r["region_id"]], [0, 0])[1] += r["n"]
+        for r in visited:
+            per.setdefault(child[r["subject_region_id"]], [0, 0])[0] += r["n"]
+        names = dict(Region.objects.filter(code__in=per).values_list("code", "name"))
+        out["by_region"] = [
+            {"region": code, "name": names.get(code, code), **_counted(*per[code])} for code in sorted(per)
+        ]
+    if recency:
+        out["days_since_last_visit"] = _recency(vscope, n_subjects)
+    out["never_visited"] = never_visited(vscope, n_subjects - n_visited, limit=never_limit)
+    return out
+
+
+RECENCY_BUCKETS = [(30, "0-30"), (90, "31-90"), (180, "91-180"), (365, "181-365")]
+
+
+def _recency(vscope, n_subjects):
+    """How long ago each subject's last visit was, as of the window's end: counts per bucket."""
+    from django.db import connection
+
+    from minqing.visits.models import VisitSubject
+
+    end = vscope.date_to
+    table = VisitSubject._meta.db_table
+    where, params = ["date <= %s"], [end]
+    if vscope.region is not None:
+        where.append("subject_region_path LIKE %s")
+        params.append(vscope.path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+    cases, labels, case_params, upper = [], [], [], end + dt.timedelta(days=1)
+    for days, label in RECENCY_BUCKETS:
+        lower = end - dt.timedelta(days=days)
+        cases.append("SUM(CASE WHEN last_date >= %s AND last_date < %s THEN 1 ELSE 0 END)")
+        case_params += [lower, upper]
+        labels.append(label)
+        upper = lower
+    cases.append("COUNT(*)")
+    escape = " ESCAPE '\\'" if vscope.region is not None else ""
+    sql = (
+        f"SELECT {', '.join(cases)} FROM (SELECT subject_id, MAX(date) AS last_date FROM {table} "
+        f"WHERE {' AND '.join(where)}{escape} GROUP BY subject_id) AS t"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, case_params + params)
+        row = cur.fetchone()
+    counts = [int(v or 0) for v in row]
+    out = {label: counts[i] for i, label in enumerate(labels)}
+    out["over_365"] = counts[-1] - sum(counts[:-1])
+    out["never"] = n_subjects - counts[-1]
+    out["as_of"] = end.isoformat()
+    return out
+
+
+def never_visited(vscope, count, limit=100):
+    """Subjects with no visit in the window: the count and the first ``limit`` (by region),
+    each with its last visit before the window (if any) and the days since, as of the window's end."""
+    from minqing.visits.models import VisitSubject
+
+    items = []
+    if limit:
+        rows = list(
+            _subjects(vscope).exclude(pk__in=_visit_links(vscope).values("subject_id"))
+            .order_by("region_path", "kind").values("pk", "external_id", "kind", "region__code")[:limit]
+        )
+        last = dict(
+            VisitSubject.objects.filter(subject_id__in=[r["pk"] for r in rows], date__lte=vscope.date_to)
+            .values_list("subject_id").annotate(last=Max("date"))
+        )
+        for r in rows:
+            lv = last.get(r["pk"])
+            items.append({
+                "external_id": r["external_id"], "kind": r["kind"], "region": r["region__code"],
+                "last_visit": lv.isoformat() if lv else None,
+                "days_since_last_visit": (vscope.date_to - lv).days if lv else None,
+            })
+        items.sort(key=lambda i: (i["region"], i["external_id"]))
+    return {"count": count, "subjects": items, "truncated": count > len(items)}
+
+
+def participation(vscope):
+    """干部参与率: cadres with a visit in the window / cadres registered (cadre role, in the region)."""
+    from minqing.people.models import Membership, Profile, Role
+    from minqing.visits.models import Visit
+
+    cadres = Membership.objects.filter(role=Role.CADRE)
+    if vscope.region is not None:
+        cadres = cadres.filter(region__path__startswith=vscope.path)
+    cadre_ids = cadres.values("user_id")
+    n_cadres = cadres.values("user_id").distinct().count()
+    visits = Visit.objects.filter(date__gte=vscope.date_from, date__lte=vscope.date_to, cadre_id__in=cadre_ids)
+    agg = visits.aggregate(visits=Count("id"), active=Count("cadre_id", distinct=True))
+    by_method = dict(visits.values_list("method").annotate(n=Count("id")))
+    rank_total = dict(Profile.objects.filter(user_id__in=cadre_ids).values_list("rank").annotate(n=Count("id")))
+    rank_active = dict(visits.values_list("cadre__profile__rank").annotate(n=Count("cadre_id", distinct=True)))
+    no_profile = n_cadres - sum(rank_total.values())
+    if no_profile:
+        rank_total[""] = rank_total.get("", 0) + no_profile
+    by_rank = {
+        (rank or "none"): {"rate": _rate(rank_active.get(rank, 0), n), "active_cadres": rank_active.get(rank, 0),
+                           "cadres": n}
+        for rank, n in sorted(rank_total.items())
+    }
+    return {
+        "rate": _rate(agg["active"], n_cadres),
+        "active_cadres": agg["active"],
+        "cadres": n_cadres,
+        "visits": agg["visits"],
+        "visits_per_cadre": round(agg["visits"] / n_cadres, 2) if n_cadres else None,
+        "visits_per_active_cadre": round(agg["visits"] / agg["active"], 2) if agg["active"] else None,
+        "by_method": by_method,
+        "by_rank": by_rank,
+    }
+
+
+def rule_window(rule, ref):
+    """The period of a rule that contains the reference date: (start, end)."""
+    import calendar
+
+    period = rule.period
+    if period == "campaign":
+        return rule.starts_on, rule.ends_on
+    if period == "month":
+        start_month, months = ref.month, 1
+    elif period == "quarter":
+        start_month, months = 3 * ((ref.month - 1) // 3) + 1, 3
+    elif period == "half_year":
+        start_month, months = (1 if ref.month <= 6 else 7), 6
+    else:
+        start_month, months = 1, 12
+    end_month = start_month + months - 1
+    return dt.date(ref.year, start_month, 1), dt.date(ref.year, end_month, calendar.monthrange(ref.year, end_month)[1])
+
+
+def _rule_subjects(rule, vscope):
+    from minqing.visits.models import Subject, SubjectTag
+
+    qs = Subject.objects.filter(kind=rule.target)
+    if rule.tag:
+        qs = qs.filter(pk__in=SubjectTag.objects.filter(tag__name=rule.tag).values("subject_id"))
+    for region in (rule.region, vscope.region):
+        if region is not None:
+            qs = qs.filter(region_path__startswith=region.path)
+    return qs
+
+
+def _rule_links(rule, vscope, start, end):
+    from minqing.people.models import RANK_ORDER
+    from minqing.visits.models import VisitSubject
+
+    level = RANK_ORDER.index(rule.min_rank) if rule.min_rank in RANK_ORDER else 0
+    return VisitSubject.objects.filter(date__gte=start, date__lte=end, rank_level__gte=level)
+
+
+def _rule_villages(rule, vscope):
+    qs = Region.objects.filter(level="village")
+    for region in (rule.region, vscope.region):
+        if region is not None:
+            qs = qs.filter(path__startswith=region.path)
+    return [r for r in qs.only("pk", "code", "name", "path", "depth", "tags") if not rule.tag or rule.tag in (r.tags or [])]
+
+
+def _visited_villages(rule, villages, start, end):
+    from minqing.people.models import RANK_ORDER
+    from minqing.visits.models import Visit
+
+    if not villages:
+        return set()
+    level = RANK_ORDER.index(rule.min_rank) if rule.min_rank in RANK_ORDER else 0
+    depths = {v.depth for v in villages}
+    paths = set(
+        Visit.objects.filter(date__gte=start, date__lte=end, rank_level__gte=level)
+        .values_list("region_path", flat=True).distinct()
+    )
+    prefixes = set()
+    for p in paths:
+        parts = p.strip("/").split("/")
+        for d in depths:
+            if len(parts) > d:
+                prefixes.add("/" + "/".join(parts[: d + 1]) + "/")
+    return {v.pk for v in villages if v.path in prefixes}
+
+
+def rule_compliance(rule, vscope, *, limit=1000):
+    """One rule's compliant and non-compliant subjects (or villages), with the counts."""
+    ref = vscope.date_to
+    start, end = rule_window(rule, ref)
+    until = min(end, ref) if end else ref
+    out = {
+        "rule": rule.pk, "name": rule.name, "target": rule.target, "tag": rule.tag or None,
+        "region": rule.region.code if rule.region_id else None, "min_rank": rule.min_rank or None,
+        "period": rule.period, "window": {"from": start.isoformat() if start else None,
+                                          "to": end.isoformat() if end else None,
+                                          "counted_until": until.isoformat()},
+    }
+    if rule.target == "village":
+        villages = _rule_villages(rule, vscope)
+        ok = _visited_villages(rule, villages, start, until) if start and until >= start else set()
+        compliant = [v.code for v in villages if v.pk in ok]
+        non = [v.code for v in villages if v.pk not in ok]
+        n_ok, n_all = len(compliant), len(villages)
+        compliant, non = compliant[:limit or None], non[:limit or None]
+    else:
+        subjects = _rule_subjects(rule, vscope)
+        if start and until >= start:
+            ok_ids = _rule_links(rule, vscope, start, until).values("subject_id")
+            ok_q = subjects.filter(pk__in=ok_ids)
+            non_q = subjects.exclude(pk__in=ok_ids)
+        else:
+            ok_q, non_q = subjects.none(), subjects
+        n_all = subjects.count()
+        n_ok = ok_q.count()
+        ordered = ("region_path", "external_id")
+        compliant = list(ok_q.order_by(*ordered).values_list("external_id", flat=True)[:limit or None])
+        non = list(non_q.order_by(*ordered).values_list("external_id", flat=True)[:limit or None])
+    out.update({
+        "subjects": n_all, "compliant": n_ok, "non_compliant": n_all - n_ok, "rate": _rate(n_ok, n_all),
+        "compliant_subjects": compliant, "non_compliant_subjects": non,
+        "truncated": len(compliant) < n_ok or len(non) < n_all - n_ok,
+    })
+    return out
+
+
+def rules_compliance(vscope, *, limit=1000, rules=None):
+    from minqing.visits.models import CoverageRule
+
+    rules = rules if rules is not None else CoverageRule.objects.filter(active=True).select_related("region")
+    return [rule_compliance(r, vscope, limit=limit) for r in rules]
+
+
+def rule_gaps_by_region(vscope, rules=None):
+    """Non-compliant subjects (or villages) per region id, over the active rules (for the plan)."""
+    from minqing.visits.models import CoverageRule
+
+    rules = rules if rules is not None else CoverageRule.objects.filter(active=True).select_related("region")
+    gaps = {}
+    for rule in rules:
+        start, end = rule_window(rule, vscope.date_to)
+        until = min(end, vscope.date_to) if end else vscope.date_to
+        live = start is not None and until >= start
+        if rule.target == "village":
+            villages = _rule_villages(rule, vscope)
+            ok = _visited_villages(rule, villages, start, until) if live else set()
+            for v in villages:
+                if v.pk not in ok:
+                    gaps[v.pk] = gaps.get(v.pk, 0) + 1
+            continue
+        qs = _rule_subjects(rule, vscope)
+        if live:
+            qs = qs.exclude(pk__in=_rule_links(rule, vscope, start, until).values("subject_id"))
+        for rid, n in qs.values_list("region_id").annotate(n=Count("id")):
+            gaps[rid] = gaps.get(rid, 0) + n
+    return gaps
+
+
+def coverage(vscope, *, rules=False, limit=1000, never_limit=100):
+    """Everything ``GET /api/v1/coverage`` and ``minqing coverage`` answer."""
+    out = {
+        "scope": vscope.as_dict(),
+        "visit_coverage": visit_coverage(vscope, never_limit=never_limit),
+        "participation_rate": participation(vscope),
+    }
+    if rules:
+        out["rules"] = rules_compliance(vscope, limit=limit)
+    return out

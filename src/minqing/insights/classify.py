@@ -1,0 +1,303 @@
+"""Category: suggest the top categories of a text, with scores.
+
+Three signals, combined by a weighted sum of per-category distributions:
+
+1. keywords — each active Category's ``keywords`` (editable in the admin; the
+   defaults ship in ``cases/default_categories.py``); a longer keyword weighs more;
+2. similarity to the category's name, description and keywords (character
+   bigram TF-IDF cosine);
+3. a model trained on the deployment's own decided cases — the category the
+   dispatcher finally chose on every dispatched case (``minqing insights train``,
+   retrained by the worker). Character 1–3-gram TF-IDF and logistic regression.
+   The file lives in ``DATA_DIR/models/``, never in git; a ``TrainedModel`` row
+   points at the current one.
+
+Without a model the first two decide alone.
+"""
+
+import datetime as dt
+import logging
+import os
+import re
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from django.utils import timezone
+
+log = logging.getLogger("minqing.insights")
+
+WEIGHTS_WITH_MODEL = (0.40, 0.10, 0.50)  # keywords, description, model
+WEIGHTS_WITHOUT_MODEL = (0.75, 0.25, 0.0)
+_SPLIT = re.compile(r"[\s;；,，、]+")
+
+
+class TrainingError(ValueError):
+    pass
+
+
+@dataclass
+class Cat:
+    code: str
+    name: str
+    keywords: list
+    doc: str
+
+
+class Catalog:
+    """Active categories with their keyword matcher and description vectors."""
+
+    def __init__(self, cats):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        from .normalize import normalize
+
+        self.cats = cats
+        self.codes = [c.code for c in cats]
+        self.pos = {c.code: i for i, c in enumerate(cats)}
+        self.other = self.pos.get("other")
+        kw = {}
+        for i, c in enumerate(cats):
+            for k in c.keywords:
+                k = normalize(k).lower()
+                if len(k) >= 2:
+                    kw.setdefault(k, set()).add(i)
+        self.keywords = kw
+        lengths = {}
+        for k in kw:
+            lengths.setdefault(k[:2], set()).add(len(k))
+        self.lengths = {a: sorted(b, reverse=True) for a, b in lengths.items()}
+        self.vec = TfidfVectorizer(analyzer="char", ngram_range=(2, 2), sublinear_tf=True)
+        docs = [normalize(c.doc) for c in cats]
+        self.doc_matrix = self.vec.fit_transform(docs) if any(docs) else None
+
+    def keyword_scores(self, content):
+        s = np.zeros(len(self.cats))
+        hits = set()
+        text = content.lower()
+        n = len(text)
+        for i in range(n - 1):
+            for length in self.lengths.get(text[i : i + 2], ()):
+                word = text[i : i + length]
+                if len(word) == length and word in self.keywords and word not in hits:
+                    hits.add(word)
+                    cats = self.keywords[word]
+                    w = (1.0 + 0.5 * (length - 2)) / len(cats)
+                    for c in cats:
+                        s[c] += w
+        return s
+
+    def description_scores(self, contents):
+        if self.doc_matrix is None:
+            return np.zeros((len(contents), len(self.cats)))
+        m = self.vec.transform(contents)
+        return (m @ self.doc_matrix.T).toarray()
+
+
+_lock = threading.Lock()
+_cache = {"catalog": None, "stamp": None, "checked": 0.0, "model": None, "model_key": None, "dirty": 0}
+CHECK_EVERY = 30.0
+
+
+def invalidate(**kwargs):
+    _cache["dirty"] += 1
+    _cache["checked"] = 0.0
+
+
+def _stamp():
+    from django.db.models import Count, Max
+
+    from minqing.cases.models import Category
+
+    agg = Category.objects.aggregate(n=Count("id"), m=Max("id"))
+    latest = _latest_model_row()
+    return (agg["n"], agg["m"], _cache["dirty"], latest.pk if latest else None)
+
+
+def _latest_model_row():
+    from .models import TrainedModel
+
+    return TrainedModel.objects.filter(kind="category").order_by("-trained_at", "-id").first()
+
+
+def catalog():
+    now = time.monotonic()
+    if _cache["catalog"] is not None and now - _cache["checked"] < CHECK_EVERY:
+        return _cache["catalog"], _cache["model"]
+    stamp = _stamp()
+    _cache["checked"] = now
+    if _cache["catalog"] is not None and stamp == _cache["stamp"]:
+        return _cache["catalog"], _cache["model"]
+    with _lock:
+        from minqing.cases.models import Category
+
+        cats = [
+            Cat(c.code, c.name, [k for k in _SPLIT.split(c.keywords or "") if k],
+                " ".join([c.name, c.description or "", c.keywords or ""]))
+            for c in Category.objects.filter(active=True).order_by("position", "code")
+        ]
+        _cache["catalog"] = Catalog(cats)
+        _cache["model"] = _load_model()
+        _cache["stamp"] = stamp
+    return _cache["catalog"], _cache["model"]
+
+
+def _load_model():
+    import joblib
+
+    row = _latest_model_row()
+    if row is None or not os.path.exists(row.path):
+        return None
+    try:
+        return joblib.load(row.path)
+    except Exception:  # noqa: BLE001 - a broken file must not stop suggestions; keywords still work
+        log.exception("could not load the category model %s", row.path)
+        return None
+
+
+def _normalize_rows(m):
+    sums = m.sum(axis=1, keepdims=True)
+    sums[sums == 0] = 1.0
+    return m / sums
+
+
+def score_matrix(contents, cat=None, model=None):
+    """(catalog, matrix n×categories) of combined scores, each row summing to 1."""
+    if cat is None:
+        cat, model = catalog()
+    n, k = len(contents), len(cat.cats)
+    if k == 0:
+        return cat, np.zeros((n, 0))
+    kw = np.vstack([cat.keyword_scores(c) for c in contents]) if n else np.zeros((0, k))
+    kw = _normalize_rows(kw)
+    desc = cat.description_scores(contents) ** 2
+    desc = _normalize_rows(desc)
+    mp = np.zeros((n, k))
+    if model is not None and n:
+        proba = model.predict_proba(contents)
+        for j, code in enumerate(model.classes_):
+            if code in cat.pos:
+                mp[:, cat.pos[code]] = proba[:, j]
+    w = WEIGHTS_WITH_MODEL if model is not None else WEIGHTS_WITHOUT_MODEL
+    total = w[0] * kw + w[1] * desc + w[2] * mp
+    if cat.other is not None:
+        empty = total.sum(axis=1) == 0
+        total[empty, cat.other] = 1.0
+    return cat, _normalize_rows(total)
+
+
+def suggest_many(contents, limit=3):
+    cat, scores = score_matrix(contents)
+    out = []
+    for row in scores:
+        order = np.argsort(-row, kind="stable")[:limit]
+        out.append([
+            {"code": cat.codes[i], "name": cat.cats[i].name, "score": round(float(row[i]), 3)}
+            for i in order if row[i] > 0
+        ])
+    return out
+
+
+def suggest(content, limit=3):
+    return suggest_many([content], limit)[0]
+
+
+# ---- training ------------------------------------------------------------------------
+
+
+def decided_samples():
+    """(content, category code) of every dispatched case: the dispatcher's final choice."""
+    from minqing.cases.models import Case, State
+
+    from .text import read
+
+    rows = (
+        Case.objects.filter(category__isnull=False, assigned_at__isnull=False)
+        .exclude(state__in=[State.INVALID, State.MERGED])
+        .values_list("text", "category__code")
+    )
+    out = []
+    for text, code in rows.iterator(chunk_size=2000):
+        out.append((read(text).content, code))
+    return out
+
+
+def build_pipeline():
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    return make_pipeline(
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True, min_df=1, max_features=200000),
+        LogisticRegression(C=20.0, max_iter=3000),
+    )
+
+
+def train(samples=None, *, extra=(), user=None, min_samples=20):
+    """Train on the decided cases (or the given (content, code) samples) plus one
+    document per category made of its keywords; save the file and record it."""
+    import joblib
+
+    from .models import TrainedModel
+
+    cat, _ = catalog()
+    samples = list(samples if samples is not None else decided_samples()) + list(extra)
+    samples = [(c, code) for c, code in samples if code in cat.pos]
+    if len(samples) < min_samples:
+        raise TrainingError(
+            f"已分类的案件太少（{len(samples)} < {min_samples}） / too few decided cases to train on "
+            f"({len(samples)} < {min_samples})"
+        )
+    seeds = [(" ".join(c.keywords) + " " + c.name, c.code) for c in cat.cats if c.keywords]
+    texts = [s[0] for s in samples + seeds]
+    labels = [s[1] for s in samples + seeds]
+    if len(set(labels)) < 2:
+        raise TrainingError("至少需要两个分类 / at least two categories are needed")
+    pipe = build_pipeline()
+    pipe.fit(texts, labels)
+    folder = Path(settings.DATA_DIR) / "models"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = timezone.now().strftime("%Y%m%d%H%M%S%f")
+    path = folder / f"category-{stamp}.joblib"
+    tmp = path.with_suffix(".tmp")
+    joblib.dump(pipe, tmp)
+    os.replace(tmp, path)
+    row = TrainedModel.objects.create(
+        kind="category", path=str(path), n_samples=len(samples), classes=sorted(set(labels)), trained_by=user
+    )
+    for old in TrainedModel.objects.filter(kind="category").order_by("-trained_at", "-id")[3:]:
+        try:
+            os.remove(old.path)
+        except OSError:
+            pass
+        old.delete()
+    invalidate()
+    return row
+
+
+def train_job():
+    """Worker job: retrain when at least 20 cases were dispatched since the last training."""
+    from minqing.cases.models import Case
+
+    last = _latest_model_row()
+    since = last.trained_at if last else timezone.now() - dt.timedelta(days=36500)
+    new = Case.objects.filter(category__isnull=False, assigned_at__gte=since).count()
+    if last is not None and new < 20:
+        return f"skipped ({new} newly dispatched cases)"
+    try:
+        row = train()
+    except TrainingError as e:
+        return f"skipped: {e}"
+    return f"trained on {row.n_samples} cases"
+
+
+def connect_signals():
+    from django.db.models.signals import post_delete, post_save
+
+    from minqing.cases.models import Category
+
+    post_save.connect(invalidate, sender=Category, dispatch_uid="insights_classify_category_saved")
+    post_delete.connect(invalidate, sender=Category, dispatch_uid="insights_classify_category_deleted")

@@ -1,0 +1,188 @@
+"""Duplicates: open cases that say the same thing about the same place.
+
+Blocking, then an exact check:
+
+- every indexed case has a few 63-bit keys in ``DupKey``: (place, band of a
+  MinHash signature over the character shingles of its content) for each band,
+  and (place, category) for its two most likely categories. The place is the
+  township the text names (the county when it names no township, the case's
+  registered region when the text names none);
+- a new text computes the same keys; one indexed query returns the candidates
+  that share any key; each candidate is then compared exactly — same place on
+  one branch of the tree (a village and its own township agree; two different
+  villages do not), and a similarity of shingles, content words and category
+  above ``THRESHOLD``.
+
+Only open cases are candidates (not closed, merged or invalid). The merge
+itself is ``minqing.cases.actions.merge``.
+"""
+
+import hashlib
+import struct
+import zlib
+
+import numpy as np
+
+from . import places
+from .normalize import bigrams
+
+NUM_BANDS, ROWS = 4, 2
+NUM_PERM = NUM_BANDS * ROWS
+_PRIME = np.uint64((1 << 61) - 1)
+_rng = np.random.RandomState(20240611)
+_A = _rng.randint(1, (1 << 31) - 1, size=NUM_PERM).astype(np.uint64)
+_B = _rng.randint(0, (1 << 31) - 1, size=NUM_PERM).astype(np.uint64)
+THRESHOLD = 0.42
+CLOSED_STATES = ("closed", "merged", "invalid")
+
+# words residents use for the same thing; folded before comparing content words
+SYNONYMS = {
+    "没水": "停水", "断水": "停水", "停水了": "停水", "没有水": "停水", "不来水": "停水", "水停": "停水",
+    "路灯不亮": "路灯", "灯不亮": "路灯", "黑灯": "路灯",
+    "噪声": "噪音", "吵闹": "噪音", "扰民": "噪音",
+    "工钱": "工资", "薪水": "工资", "欠薪": "拖欠工资", "不发工资": "拖欠工资",
+    "乱停": "乱停车", "停车难": "停车",
+    "坑洼": "坑", "烂路": "路烂", "破损": "坏",
+    "臭气": "臭味", "异味": "臭味",
+}
+
+
+def fold(tokens):
+    return {SYNONYMS.get(t, t) for t in tokens}
+
+
+def _h64(text):
+    return struct.unpack(">q", hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest())[0]
+
+
+def minhash(shingles):
+    if not shingles:
+        return None
+    x = np.fromiter((zlib.crc32(s.encode("utf-8")) for s in shingles), dtype=np.uint64, count=len(shingles))
+    hv = (np.outer(x, _A) + _B) % _PRIME
+    return hv.min(axis=0)
+
+
+def place_key(place):
+    """The township on the place's chain, else its county: the block of "same place"."""
+    if not place:
+        return ""
+    chain = place["chain"]
+    for level in ("township", "county"):
+        for i, item in enumerate(chain):
+            if item["level"] == level:
+                if item["code"]:
+                    return item["code"]
+                parent = chain[i - 1]["code"] if i else ""
+                return f"{parent}:{item['name']}"
+    return ""
+
+
+def place_ident(place):
+    if not place:
+        return ""
+    if place["code"]:
+        return place["code"]
+    return place_key(place)
+
+
+def keys_for(pkey, content, categories):
+    if not pkey:
+        return []
+    keys = [_h64(f"c|{pkey}|{code}") for code in categories[:2]]
+    sig = minhash(set(bigrams(content)))
+    if sig is not None:
+        for b in range(NUM_BANDS):
+            band = ",".join(str(int(v)) for v in sig[b * ROWS : (b + 1) * ROWS])
+            keys.append(_h64(f"b|{pkey}|{b}|{band}"))
+    return list(dict.fromkeys(keys))
+
+
+def _jaccard(a, b):
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def _containment(a, b):
+    if not a or not b:
+        return 0.0
+    return len(a & b) / min(len(a), len(b))
+
+
+def similarity(a_content, a_tokens, a_cats, b_content, b_tokens, b_cats):
+    """0..1: how surely two texts (already known to be about the same place) say the same thing."""
+    sa, sb = set(bigrams(a_content)), set(bigrams(b_content))
+    ta, tb = fold(a_tokens), fold(b_tokens)
+    s_chars = 0.5 * _jaccard(sa, sb) + 0.5 * _containment(sa, sb)
+    s_words = 0.5 * _jaccard(ta, tb) + 0.5 * _containment(ta, tb)
+    same_cat = 1.0 if a_cats and b_cats and a_cats[0] == b_cats[0] else 0.0
+    return 0.4 * s_chars + 0.4 * s_words + 0.2 * same_cat
+
+
+def same_place(ident_a, ident_b, idx=None):
+    """True when one place lies on the other's chain (a village and its own township agree)."""
+    if not ident_a or not ident_b:
+        return False
+    if ident_a == ident_b:
+        return True
+    idx = idx or places.index()
+    if ident_a in idx.nodes and ident_b in idx.nodes:
+        ca, cb = idx.chain(ident_a), idx.chain(ident_b)
+        return ident_a in cb or ident_b in ca
+    return False
+
+
+def find(items, *, exclude=(), limit=5, threshold=THRESHOLD, visible=None):
+    """For each item (a dict with place_key, place_ident, content, tokens, categories), the
+    open indexed cases that duplicate it: [[{"case_id", "tracking_code", "score"}…]…].
+
+    One query for the keys of all items, one for the candidates' readings.
+    ``visible`` is an optional Case queryset the candidates must belong to."""
+    from minqing.cases.models import Case
+
+    from .models import CaseInsight, DupKey
+
+    all_keys = {}
+    for n, it in enumerate(items):
+        for k in keys_for(it["place_key"], it["content"], it["categories"]):
+            all_keys.setdefault(k, []).append(n)
+    out = [[] for _ in items]
+    if not all_keys:
+        return out
+    cand_for = {}
+    keys = list(all_keys)
+    for i in range(0, len(keys), 500):
+        chunk = keys[i : i + 500]
+        for key, case_id in DupKey.objects.filter(key__in=chunk).values_list("key", "case_id"):
+            for n in all_keys[key]:
+                cand_for.setdefault(n, set()).add(case_id)
+    ids = set().union(*cand_for.values()) - set(exclude) if cand_for else set()
+    if not ids:
+        return out
+    qs = Case.objects.filter(pk__in=ids).exclude(state__in=CLOSED_STATES)
+    if visible is not None:
+        qs = qs.filter(pk__in=visible.values("pk"))
+    open_ids = dict(qs.values_list("pk", "tracking_code"))
+    readings = {
+        r["case_id"]: r
+        for r in CaseInsight.objects.filter(case_id__in=list(open_ids)).values(
+            "case_id", "norm_text", "tokens", "place_code", "categories", "content"
+        )
+    } if open_ids else {}
+    idx = places.index()
+    for n, it in enumerate(items):
+        found = []
+        for cid in cand_for.get(n, ()):
+            r = readings.get(cid)
+            if r is None or cid in exclude:
+                continue
+            if not same_place(it["place_ident"], r["place_code"], idx):
+                continue
+            s = similarity(it["content"], it["tokens"], it["categories"], r["content"], r["tokens"].split(),
+                           r["categories"])
+            if s >= threshold:
+                found.append({"case_id": cid, "tracking_code": open_ids[cid], "score": round(s, 3)})
+        found.sort(key=lambda d: (-d["score"], d["case_id"]))
+        out[n] = found[:limit]
+    return out
