@@ -186,3 +186,10 @@ MINQING = {
 MINQING_WORKER_JOBS = [
     ("sweep", int(os.environ.get("MINQING_SWEEP_INTERVAL", "300")), "minqing.supervision.sweep.run"),
 ]
+# Insights: index newly registered cases (duplicates, search); retrain the category model daily.
+MINQING_WORKER_JOBS += [
+    ("insights_index", int(os.environ.get("MINQING_INSIGHTS_INDEX_INTERVAL", "30")),
+     "minqing.insights.indexing.catch_up_job"),
+    ("insights_train", int(os.environ.get("MINQING_INSIGHTS_TRAIN_INTERVAL", "86400")),
+     "minqing.insights.classify.train_job"),
+]
