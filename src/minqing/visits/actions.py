@@ -1,0 +1,479 @@
+"""Every change on the visit side, in one place: subjects, pairings, visits.
+
+Like ``minqing.cases.actions``: each public function takes the acting ``Actor``
+first, validates everything before writing, runs in one transaction, and
+raises the shared errors (InvalidInput 422 with the field, Forbidden 403,
+NotFound 404).  A visit's problems become cases through
+``minqing.cases.actions.register(channel="visit")`` inside the same
+transaction, so a bad problem leaves neither the visit nor any case behind.
+"""
+
+import datetime as dt
+import re
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from minqing.cases import actions as case_actions
+from minqing.cases.errors import Forbidden, InvalidInput, NotFound
+from minqing.cases.models import Kind
+from minqing.people.models import Membership, Profile, Role
+from minqing.people.scoping import REGION_ROLES, mask_name, mask_phone
+from minqing.regions.models import Level, Region
+
+from . import creditcode
+from .models import Method, Pairing, Subject, SubjectKind, SubjectTag, Tag, Visit, VisitSubject, rank_level
+
+MAX_NOTES = 5000
+MAX_SUBJECTS_PER_VISIT = 500
+MAX_PROBLEMS = 50
+EARLIEST = dt.date(2000, 1, 1)
+PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
+SUBJECT_LEVELS = (Level.TOWNSHIP, Level.VILLAGE, Level.GRID)
+
+
+# ---- who may see what --------------------------------------------------------
+
+
+def is_paired(actor, subject):
+    if actor.user is None:
+        return False
+    return Pairing.objects.filter(cadre=actor.user, subject=subject, until__isnull=True).exists()
+
+
+def can_see_subject_contact(actor, subject, paired=None):
+    """Contact data (phone, a household's name) in full only for the admin, a dispatcher
+    or return-visit operator of the subject's region, and the cadres paired with it."""
+    if actor.kind == "system" or actor.is_admin:
+        return True
+    if actor.covers_region(subject.region, Role.DISPATCHER, Role.RETURN_VISITOR):
+        return True
+    return bool(paired if paired is not None else is_paired(actor, subject))
+
+
+def visible_subjects(actor, qs):
+    """Subjects an actor may look up: region roles in their region, and a cadre's own pairings."""
+    if actor.is_admin:
+        return qs
+    cond = Q(pk__in=[])
+    for m in actor.memberships:
+        if m.role in REGION_ROLES:
+            if m.region_id is None:
+                return qs
+            cond |= Q(region_path__startswith=m.region.path)
+    if actor.user is not None:
+        cond |= Q(pairings__cadre=actor.user, pairings__until__isnull=True)
+        return qs.filter(cond).distinct()
+    return qs.none()
+
+
+def display_name(subject, full):
+    if full or subject.kind == SubjectKind.ENTERPRISE:
+        return subject.name
+    return mask_name(subject.name)
+
+
+def subject_dict(subject, actor, paired=None):
+    full = can_see_subject_contact(actor, subject, paired)
+    return {
+        "external_id": subject.external_id,
+        "kind": subject.kind,
+        "name": display_name(subject, full),
+        "region": subject.region.code,
+        "region_name": subject.region.name,
+        "tags": sorted(t.name for t in subject.tags.all()),
+        "credit_code": subject.credit_code,
+        "household_no": subject.household_no or None,
+        "address": subject.address,
+        "contact_name": subject.contact_name if full else mask_name(subject.contact_name),
+        "phone": subject.phone if full else mask_phone(subject.phone),
+        "contact_masked": not full,
+    }
+
+
+def contact_card(subject, today=None):
+    """党群连心公示牌: what the subject (and anyone at its door) may see: the paired
+    cadres' name, unit and phone.  The subject's own data is masked."""
+    today = today or timezone.localdate()
+    pairings = (
+        Pairing.objects.filter(subject=subject, since__lte=today)
+        .filter(Q(until__isnull=True) | Q(until__gte=today))
+        .select_related("cadre", "cadre__profile")
+        .order_by("since", "id")
+    )
+    cadres = []
+    for p in pairings:
+        profile = getattr(p.cadre, "profile", None)
+        cadres.append({
+            "name": (profile.display_name if profile else "") or p.cadre.get_username(),
+            "unit": profile.unit if profile else "",
+            "rank": profile.get_rank_display() if profile and profile.rank else "",
+            "phone": profile.phone if profile else "",
+            "role": p.role,
+            "role_label": str(Pairing.Role(p.role).label),
+            "since": p.since.isoformat(),
+        })
+    return {
+        "subject": display_name(subject, False),
+        "kind": subject.kind,
+        "region": subject.region.full_name(),
+        "cadres": cadres,
+    }
+
+
+# ---- lookups -------------------------------------------------------------------
+
+
+def _user(value, field):
+    User = get_user_model()
+    if isinstance(value, User):
+        return value
+    if value in (None, ""):
+        raise InvalidInput(f"{field} 必填 / {field} is required", field=field)
+    user = User.objects.filter(username=str(value), is_active=True).first()
+    if user is None:
+        raise InvalidInput(f"用户不存在 / unknown user: {value}", field=field)
+    return user
+
+
+def _cadre(value, field="cadre"):
+    user = _user(value, field)
+    if not Membership.objects.filter(user=user, role=Role.CADRE).exists():
+        raise InvalidInput(f"{user.username} 不是干部 / {user.username} is not a cadre", field=field)
+    return user
+
+
+def _subjects(values, field="subjects"):
+    if values is None:
+        return []
+    if isinstance(values, (str, Subject)):
+        values = [values]
+    values = list(values)
+    if len(values) > MAX_SUBJECTS_PER_VISIT:
+        raise InvalidInput(f"对象过多(最多{MAX_SUBJECTS_PER_VISIT}) / at most {MAX_SUBJECTS_PER_VISIT} subjects",
+                           field=field)
+    ids = [str(v).strip() for v in values if not isinstance(v, Subject)]
+    found = {s.external_id: s for s in Subject.objects.select_related("region").filter(external_id__in=ids)}
+    out, seen = [], set()
+    for v in values:
+        s = v if isinstance(v, Subject) else found.get(str(v).strip())
+        if s is None:
+            raise InvalidInput(f"走访对象不存在 / unknown subject: {v}", field=field)
+        if s.pk not in seen:
+            seen.add(s.pk)
+            out.append(s)
+    return out
+
+
+def load_subject(value):
+    s = Subject.objects.select_related("region").filter(external_id=str(value)).first()
+    if s is None:
+        raise NotFound("走访对象不存在 / subject not found")
+    return s
+
+
+def _common_region(regions):
+    """The lowest region containing all of them."""
+    paths = [r.path.strip("/").split("/") for r in regions]
+    common = []
+    for parts in zip(*paths):
+        if len(set(parts)) != 1:
+            break
+        common.append(parts[0])
+    if not common:
+        raise InvalidInput("走访对象不在同一区划树下 / subjects share no region", field="subjects")
+    by_code = {r.code: r for r in regions}
+    code = common[-1]
+    return by_code.get(code) or Region.objects.get(code=code)
+
+
+def _may_manage(actor, region):
+    return actor.is_admin or actor.covers_region(region, Role.DISPATCHER)
+
+
+# ---- subjects --------------------------------------------------------------------
+
+
+def clean_tags(value):
+    if value in (None, ""):
+        return []
+    if isinstance(value, str):
+        value = value.replace("；", ";").replace("，", ";").replace(",", ";").split(";")
+    out = []
+    for t in value:
+        t = str(t).strip()
+        if t and t not in out:
+            if len(t) > 50:
+                raise InvalidInput(f"标签过长 / tag too long: {t[:20]}…", field="tags")
+            out.append(t)
+    return out
+
+
+def set_tags(subjects_tags):
+    """Replace the tags of many subjects at once: {subject_id: [tag names]} (bulk, 3 queries)."""
+    names = {t for tags in subjects_tags.values() for t in tags}
+    tags = {t.name: t for t in Tag.objects.filter(name__in=names)}
+    missing = [Tag(name=n) for n in names if n not in tags]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        tags = {t.name: t for t in Tag.objects.filter(name__in=names)}
+    ids = list(subjects_tags)
+    for start in range(0, len(ids), 5000):
+        SubjectTag.objects.filter(subject_id__in=ids[start:start + 5000]).delete()
+    rows = [SubjectTag(subject_id=sid, tag_id=tags[n].pk) for sid, names_ in subjects_tags.items() for n in names_]
+    SubjectTag.objects.bulk_create(rows, batch_size=5000)
+
+
+def validate_subject_fields(kind, name, region, credit_code, phone, address, household_no):
+    """Shared by the importer and save_subject: returns the cleaned values or raises InvalidInput."""
+    if kind not in SubjectKind.values:
+        raise InvalidInput(f"kind 应为 household 或 enterprise / kind must be household or enterprise", field="kind")
+    name = (name or "").strip()
+    if not name:
+        raise InvalidInput("名称必填 / name is required", field="name")
+    if len(name) > 200:
+        raise InvalidInput("名称过长 / name is too long", field="name")
+    if region is None:
+        raise InvalidInput("区划必填 / region_code is required", field="region_code")
+    if region.level not in SUBJECT_LEVELS:
+        raise InvalidInput("对象须登记在乡镇、村社区或网格 / a subject belongs to a township, village or grid",
+                           field="region_code")
+    credit_code = creditcode.normalize(credit_code) or None
+    if kind == SubjectKind.ENTERPRISE:
+        if not credit_code:
+            raise InvalidInput("企业须填统一社会信用代码 / an enterprise needs its credit code", field="credit_code")
+        try:
+            credit_code = creditcode.validate(credit_code)
+        except creditcode.CreditCodeError as e:
+            raise InvalidInput(f"统一社会信用代码无效：{e}", field="credit_code") from None
+    elif credit_code:
+        raise InvalidInput("户不填统一社会信用代码 / a household has no credit code", field="credit_code")
+    phone = (phone or "").strip()
+    if phone and not PHONE_RE.match(phone):
+        raise InvalidInput("电话号码格式不正确 / phone is not a phone number", field="phone")
+    address = (address or "").strip()
+    if len(address) > 300:
+        raise InvalidInput("地址过长 / address is too long", field="address")
+    household_no = (household_no or "").strip()
+    if len(household_no) > 64:
+        raise InvalidInput("户号过长 / household_no is too long", field="household_no")
+    return name, credit_code, phone, address, household_no
+
+
+@transaction.atomic
+def save_subject(actor, *, external_id, kind, name, region, tags=None, credit_code=None, address="", phone="",
+                 household_no="", contact_name="", extra=None):
+    """Register or update one subject (by external id)."""
+    external_id = (external_id or "").strip()
+    if not external_id or len(external_id) > 64:
+        raise InvalidInput("编号必填且不超过64字符 / external_id is required (≤ 64 characters)", field="external_id")
+    region_obj = case_actions._region(region, "region_code")
+    name, credit_code, phone, address, household_no = validate_subject_fields(
+        kind, name, region_obj, credit_code, phone, address, household_no)
+    if not _may_manage(actor, region_obj):
+        raise Forbidden("只有该区划的调度员或管理员可以登记对象 / only a dispatcher of the region may register subjects")
+    tags = clean_tags(tags)
+    subject = Subject.objects.filter(external_id=external_id).first()
+    if credit_code:
+        other = Subject.objects.filter(credit_code=credit_code).exclude(external_id=external_id).first()
+        if other:
+            raise InvalidInput(f"信用代码已登记为 {other.external_id} / credit code already registered as "
+                               f"{other.external_id}", field="credit_code")
+    subject = subject or Subject(external_id=external_id)
+    moved = subject.pk is not None and subject.region_id != region_obj.pk
+    subject.kind, subject.name, subject.region = kind, name, region_obj
+    subject.credit_code, subject.phone, subject.address = credit_code, phone, address
+    subject.household_no, subject.contact_name = household_no, (contact_name or "").strip()[:100]
+    if extra is not None:
+        subject.extra = dict(extra)
+    subject.save()
+    if moved:
+        restamp_visits([subject.pk])
+    set_tags({subject.pk: tags})
+    return subject
+
+
+def restamp_visits(subject_ids):
+    """After subjects moved region or changed kind, copy the new values into their visit links."""
+    for s in Subject.objects.filter(pk__in=subject_ids).values("pk", "region_id", "region_path", "kind"):
+        VisitSubject.objects.filter(subject_id=s["pk"]).update(
+            subject_region_id=s["region_id"], subject_region_path=s["region_path"], subject_kind=s["kind"])
+
+
+# ---- pairings ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def pair(actor, *, cadre, subjects, role=Pairing.Role.PAIRED, since=None):
+    """结对: make a cadre responsible for subjects (idempotent for an existing active pairing)."""
+    cadre = _cadre(cadre)
+    subjects = _subjects(subjects)
+    if not subjects:
+        raise InvalidInput("请选择对象 / subjects are required", field="subjects")
+    if role not in Pairing.Role.values:
+        raise InvalidInput(f"role 应为 {', '.join(Pairing.Role.values)} / role must be one of "
+                           f"{', '.join(Pairing.Role.values)}", field="role")
+    since = case_actions._date(since, "since") or timezone.localdate()
+    for s in subjects:
+        if not _may_manage(actor, s.region):
+            raise Forbidden(f"无权为 {s.external_id} 结对 / you may not pair subjects of that region")
+    out = []
+    for s in subjects:
+        p, _ = Pairing.objects.get_or_create(cadre=cadre, subject=s, role=role, until__isnull=True,
+                                             defaults={"since": since, "created_by": actor.user})
+        out.append(p)
+    return out
+
+
+@transaction.atomic
+def unpair(actor, pairing, *, until=None):
+    p = pairing if isinstance(pairing, Pairing) else Pairing.objects.select_related("subject__region").filter(
+        pk=pairing).first()
+    if p is None:
+        raise NotFound("结对不存在 / pairing not found")
+    if not _may_manage(actor, p.subject.region):
+        raise Forbidden("无权解除该结对 / you may not end this pairing")
+    until = case_actions._date(until, "until") or timezone.localdate()
+    if until < p.since:
+        raise InvalidInput("结束日期早于开始日期 / until is before since", field="until")
+    p.until = until
+    p.save(update_fields=["until"])
+    return p
+
+
+# ---- visits ------------------------------------------------------------------------
+
+
+def _problems(problems, subjects):
+    if problems is None:
+        return []
+    if not isinstance(problems, (list, tuple)):
+        raise InvalidInput("problems 应为列表 / problems must be a list", field="problems")
+    if len(problems) > MAX_PROBLEMS:
+        raise InvalidInput(f"问题过多(最多{MAX_PROBLEMS}) / at most {MAX_PROBLEMS} problems", field="problems")
+    by_id = {s.external_id: s for s in subjects}
+    out = []
+    for i, p in enumerate(problems):
+        field = f"problems.{i}"
+        if isinstance(p, str):
+            p = {"text": p}
+        if not isinstance(p, dict):
+            raise InvalidInput(f"{field} 应为 {{text, category}} / must be an object", field=field)
+        text = (p.get("text") or "").strip()
+        if not text:
+            raise InvalidInput(f"{field}.text 必填 / problem text is required", field=f"{field}.text")
+        if len(text) > case_actions.MAX_TEXT:
+            raise InvalidInput(f"{field}.text 过长 / problem text is too long", field=f"{field}.text")
+        try:
+            category = case_actions._category(p.get("category"))
+        except InvalidInput as e:
+            raise InvalidInput(e.message, field=f"{field}.category") from None
+        kind = p.get("kind") or Kind.HELP
+        if kind not in Kind.values:
+            raise InvalidInput(f"{field}.kind 取值无效 / kind must be one of {', '.join(Kind.values)}",
+                               field=f"{field}.kind")
+        subject = None
+        if p.get("subject"):
+            subject = by_id.get(str(p["subject"]))
+            if subject is None:
+                raise InvalidInput(f"{field}.subject 不是本次走访对象 / not one of the visit's subjects",
+                                   field=f"{field}.subject")
+        elif len(subjects) == 1:
+            subject = subjects[0]
+        out.append({"text": text, "category": category, "kind": kind, "subject": subject})
+    return out
+
+
+@transaction.atomic
+def record_visit(actor, *, cadre, subjects=None, date, method, notes="", problems=None, region=None, at=None):
+    """走访: record one visit; every problem heard becomes a case (channel ``visit``) linked to it.
+
+    ``cadre`` is a username (the cadre who visited; the actor may record their own
+    visits, a dispatcher of the region or an admin anyone's). ``subjects`` are
+    external ids; a group meeting may instead name only its ``region``.
+    """
+    cadre = _cadre(cadre)
+    subjects = _subjects(subjects)
+    date = case_actions._date(date, "date")
+    if date is None:
+        raise InvalidInput("date 必填 / date is required", field="date")
+    today = timezone.localdate()
+    if date > today or date < EARLIEST:
+        raise InvalidInput("走访日期不能晚于今天 / date cannot be in the future", field="date")
+    if method not in Method.values:
+        raise InvalidInput(f"method 应为 {', '.join(Method.values)} / method must be one of "
+                           f"{', '.join(Method.values)}", field="method")
+    notes = (notes or "").strip()
+    if len(notes) > MAX_NOTES:
+        raise InvalidInput(f"notes 过长 / notes longer than {MAX_NOTES} characters", field="notes")
+    if len(subjects) > 1 and method != Method.MEETING:
+        # a phone call or a door is one subject; several at once is a meeting
+        raise InvalidInput("多个对象请选择方式 meeting / several subjects at once: use method meeting",
+                           field="method")
+    region = case_actions._region(region, "region")
+    if not subjects:
+        if method != Method.MEETING or region is None:
+            raise InvalidInput("请选择走访对象(会议可只填区划) / subjects are required (a meeting may give a region)",
+                               field="subjects")
+    else:
+        common = _common_region([s.region for s in subjects])
+        if region is None:
+            region = common
+        elif not common.path.startswith(region.path):
+            raise InvalidInput("走访对象不在该区划内 / the subjects are outside the given region", field="region")
+    problems = _problems(problems, subjects)
+    own = actor.user is not None and actor.user.pk == cadre.pk
+    if not (own or _may_manage(actor, region)):
+        raise Forbidden("只能登记本人的走访 / you may record only your own visits")
+    profile = Profile.objects.filter(user=cadre).first()
+    rank = profile.rank if profile else ""
+    visit = Visit.objects.create(
+        cadre=cadre, cadre_rank=rank, rank_level=rank_level(rank), date=date, method=method, region=region,
+        region_path=region.path, notes=notes, recorded_by=actor.user,
+    )
+    VisitSubject.objects.bulk_create([
+        VisitSubject(visit=visit, subject=s, date=date, rank_level=visit.rank_level, subject_kind=s.kind,
+                     subject_region_id=s.region_id, subject_region_path=s.region_path)
+        for s in subjects
+    ])
+    for p in problems:
+        s = p["subject"]
+        phone = s.phone if s and s.phone and case_actions.PHONE_RE.match(s.phone) else ""
+        reporter = (s.contact_name or (s.name if s.kind == SubjectKind.HOUSEHOLD else "")) if s else ""
+        case = case_actions.register(
+            actor, text=p["text"], channel="visit", kind=p["kind"], category=p["category"],
+            region=s.region if s else region, address=s.address if s else "",
+            reporter_name=reporter[:100], reporter_phone=phone, at=at,
+        )
+        visit.cases.add(case)
+    return visit
+
+
+def visit_dict(visit, actor):
+    profile = getattr(visit.cadre, "profile", None)
+    subjects = list(visit.subjects.all())
+    paired = set(Pairing.objects.filter(cadre=actor.user, subject__in=subjects, until__isnull=True)
+                 .values_list("subject_id", flat=True)) if actor.user is not None else set()
+    return {
+        "id": visit.pk,
+        "cadre": visit.cadre.get_username(),
+        "cadre_name": (profile.display_name if profile else "") or visit.cadre.get_username(),
+        "cadre_rank": visit.cadre_rank or None,
+        "date": visit.date.isoformat(),
+        "method": visit.method,
+        "region": visit.region.code,
+        "region_name": visit.region.name,
+        "notes": visit.notes,
+        "subjects": [
+            {"external_id": s.external_id, "kind": s.kind,
+             "name": display_name(s, can_see_subject_contact(actor, s, s.pk in paired))}
+            for s in subjects
+        ],
+        "cases": [
+            {"id": c.pk, "tracking_code": c.tracking_code, "state": c.state, "text": c.text,
+             "category": c.category.code if c.category_id else None}
+            for c in visit.cases.select_related("category").order_by("id")
+        ],
+    }

@@ -1,0 +1,43 @@
+from django.contrib import admin
+
+from .models import CoverageRule, Pairing, Subject, Tag, Visit
+
+
+@admin.register(CoverageRule)
+class CoverageRuleAdmin(admin.ModelAdmin):
+    """Coverage rules are data: add, change or switch them off here."""
+
+    list_display = ("name", "target", "tag", "region", "min_rank", "period", "starts_on", "ends_on", "active")
+    list_filter = ("target", "period", "active")
+    raw_id_fields = ("region",)
+
+
+@admin.register(Subject)
+class SubjectAdmin(admin.ModelAdmin):
+    list_display = ("external_id", "kind", "name", "region", "credit_code")
+    list_filter = ("kind",)
+    search_fields = ("external_id", "name", "credit_code", "household_no")
+    raw_id_fields = ("region",)
+
+
+@admin.register(Pairing)
+class PairingAdmin(admin.ModelAdmin):
+    list_display = ("cadre", "subject", "role", "since", "until")
+    raw_id_fields = ("cadre", "subject", "created_by")
+
+
+@admin.register(Visit)
+class VisitAdmin(admin.ModelAdmin):
+    """Read-only: visits are recorded through the visit form, the API or the CLI."""
+
+    list_display = ("date", "cadre", "method", "region")
+    list_filter = ("method",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+admin.site.register(Tag)

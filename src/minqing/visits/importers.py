@@ -1,0 +1,264 @@
+"""``minqing import subjects FILE``: households and enterprises from CSV or XLSX.
+
+Columns (names as given, or renamed by a mapping file):
+``external_id,kind,name,region_code,tags,credit_code,address,phone`` and,
+optionally, ``household_no`` and ``contact_name``.  ``kind`` is household or
+enterprise, ``tags`` are ``;``-separated.
+
+De-duplication: an enterprise is the same subject as an existing one with its
+credit code; a household the same as one with its household number and
+address; otherwise the external id decides.  A matched subject is updated
+(keeping its external id).  Two rows of the file for the same subject are an
+error.
+
+All rows or none: any bad row refuses the whole file with a row-numbered
+report (``on_error="skip"`` imports the good rows and reports the bad ones).
+
+The mapping file (TOML)::
+
+    [columns]            # our column = the file's column
+    external_id = "编号"
+    name = "户主姓名"
+    region_code = "村代码"
+    [values.kind]        # the file's value = ours
+    "农户" = "household"
+    "企业" = "enterprise"
+    [defaults]           # when the file has no such column (or the cell is empty)
+    kind = "household"
+    [tag_columns]        # a column whose yes-value (是/Y/1/√/true) adds a tag
+    "是否低保" = "低保户"
+    [extra]              # further columns kept with the subject
+    "家庭人口" = "population"
+"""
+
+import tomllib
+from pathlib import Path
+
+from django.db import transaction
+
+from minqing.cases.errors import InvalidInput
+from minqing.regions.importers import ImportFailed
+from minqing.regions.models import Region
+from minqing.tabular import RowErrors, TableError, _clean, read_rows
+
+from .actions import clean_tags, restamp_visits, set_tags, validate_subject_fields
+from .models import Subject, SubjectKind
+
+COLUMNS = ["external_id", "kind", "name", "region_code", "tags", "credit_code", "address", "phone"]
+OPTIONAL = ["household_no", "contact_name"]
+REQUIRED = ["external_id", "kind", "name", "region_code"]
+YES = {"是", "y", "yes", "1", "true", "√", "✓", "有"}
+KIND_WORDS = {"户": "household", "农户": "household", "居民户": "household", "家庭": "household",
+              "企业": "enterprise", "公司": "enterprise"}
+FIELDS = ["kind", "name", "region_id", "region_path", "credit_code", "address", "phone", "household_no",
+          "contact_name", "extra"]
+
+
+def load_mapping(mapping):
+    if mapping in (None, ""):
+        return {}
+    if isinstance(mapping, dict):
+        return mapping
+    path = Path(mapping)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ImportFailed(f"映射文件不存在 / mapping file not found: {path}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ImportFailed(f"映射文件格式错误 / the mapping file is not valid TOML: {e}") from None
+    known = {"columns", "values", "defaults", "tag_columns", "extra"}
+    unknown = set(data) - known
+    if unknown:
+        raise ImportFailed(f"映射文件含未知段 / unknown mapping sections: {', '.join(sorted(unknown))}")
+    return data
+
+
+def _translate(raw, mapping):
+    """One file row -> our columns, extra data and tags from tag columns."""
+    cols = mapping.get("columns", {})
+    values = mapping.get("values", {})
+    defaults = mapping.get("defaults", {})
+    row = {}
+    for ours in COLUMNS + OPTIONAL:
+        theirs = cols.get(ours, ours)
+        v = _clean(raw.get(theirs))
+        if not v and ours in defaults:
+            v = str(defaults[ours])
+        if v in values.get(ours, {}):
+            v = str(values[ours][v])
+        row[ours] = v
+    if row["kind"] in KIND_WORDS:
+        row["kind"] = KIND_WORDS[row["kind"]]
+    extra_tags = [tag for col, tag in mapping.get("tag_columns", {}).items()
+                  if _clean(raw.get(col)).lower() in YES]
+    extra = {ours: _clean(raw.get(theirs)) for theirs, ours in mapping.get("extra", {}).items()
+             if _clean(raw.get(theirs))}
+    return row, extra, extra_tags
+
+
+def _check_columns(header, mapping):
+    cols = mapping.get("columns", {})
+    defaults = mapping.get("defaults", {})
+    missing = [f"{c}" + (f" (映射为 / mapped to '{cols[c]}')" if c in cols else "")
+               for c in REQUIRED if cols.get(c, c) not in header and c not in defaults]
+    if missing:
+        raise ImportFailed(f"缺少列 / missing column(s): {', '.join(missing)}")
+    for theirs in list(mapping.get("tag_columns", {})) + list(mapping.get("extra", {})):
+        if theirs not in header:
+            raise ImportFailed(f"映射文件中的列不存在 / the mapping names a column the file lacks: {theirs}")
+
+
+def import_subjects(path, mapping=None, on_error="refuse", **_):
+    """Import subjects; returns {created, updated, merged, skipped}. Raises ImportFailed."""
+    if on_error not in ("refuse", "skip"):
+        raise ImportFailed("on_error must be refuse or skip")
+    mapping = load_mapping(mapping)
+    try:
+        raw_rows = list(read_rows(path))
+    except TableError as e:
+        raise ImportFailed(str(e)) from None
+    if not raw_rows:
+        return {"created": 0, "updated": 0, "merged": 0, "skipped": 0}
+    header = set()
+    for _, r in raw_rows[:1]:
+        header = set(r)
+    _check_columns(header, mapping)
+
+    errors = RowErrors()
+    region_codes = set()
+    parsed = []
+    for n, raw in raw_rows:
+        row, extra, extra_tags = _translate(raw, mapping)
+        parsed.append((n, row, extra, extra_tags))
+        region_codes.add(row["region_code"])
+    regions = {r.code: r for r in Region.objects.filter(code__in=region_codes)}
+
+    good = []
+    seen_ids, seen_codes, seen_house = {}, {}, {}
+    for n, row, extra, extra_tags in parsed:
+        before = len(errors.errors)
+        ext = row["external_id"]
+        if not ext:
+            errors.add(n, "external_id", "必填 / required")
+        elif len(ext) > 64:
+            errors.add(n, "external_id", "过长 / too long (max 64)")
+        elif ext in seen_ids:
+            errors.add(n, "external_id", f"与第{seen_ids[ext]}行重复 / duplicate of row {seen_ids[ext]}")
+        region = regions.get(row["region_code"])
+        if row["region_code"] and region is None:
+            errors.add(n, "region_code", f"区划不存在 / unknown region {row['region_code']}")
+        try:
+            tags = clean_tags(row["tags"]) + [t for t in extra_tags]
+            tags = list(dict.fromkeys(tags))
+            if row["kind"] not in SubjectKind.values:
+                raise InvalidInput("应为 household 或 enterprise / must be household or enterprise", field="kind")
+            if region is not None:
+                name, credit, phone, address, house_no = validate_subject_fields(
+                    row["kind"], row["name"], region, row["credit_code"], row["phone"], row["address"],
+                    row["household_no"])
+        except InvalidInput as e:
+            errors.add(n, e.field, e.message)
+        if len(errors.errors) > before or region is None:
+            continue
+        if credit:
+            if credit in seen_codes:
+                errors.add(n, "credit_code", f"与第{seen_codes[credit]}行为同一企业 / same enterprise as row "
+                                             f"{seen_codes[credit]}")
+                continue
+            seen_codes[credit] = n
+        if house_no:
+            key = (house_no, address)
+            if key in seen_house:
+                errors.add(n, "household_no", f"户号和地址与第{seen_house[key]}行相同 / same household number "
+                                              f"and address as row {seen_house[key]}")
+                continue
+            seen_house[key] = n
+        seen_ids[ext] = n
+        good.append((n, ext, {
+            "kind": row["kind"], "name": name, "region_id": region.pk, "region_path": region.path,
+            "credit_code": credit, "address": address, "phone": phone, "household_no": house_no,
+            "contact_name": row["contact_name"][:100], "extra": extra,
+        }, tags))
+
+    # match against what is already registered: credit code, household number + address, external id
+    by_ext = _existing("external_id", [g[1] for g in good])
+    by_credit = _existing("credit_code", [g[2]["credit_code"] for g in good if g[2]["credit_code"]])
+    house_nos = [g[2]["household_no"] for g in good if g[2]["household_no"]]
+    by_house = {}
+    for start in range(0, len(house_nos), 5000):
+        for s in Subject.objects.filter(household_no__in=house_nos[start:start + 5000]).values(
+                "pk", "external_id", "household_no", "address"):
+            by_house[(s["household_no"], s["address"])] = s
+    plan = []
+    claimed = {}
+    for n, ext, fields, tags in good:
+        match = None
+        if fields["credit_code"]:
+            match = by_credit.get(fields["credit_code"])
+        elif fields["household_no"]:
+            match = by_house.get((fields["household_no"], fields["address"]))
+        same_ext = by_ext.get(ext)
+        if match and same_ext and match["pk"] != same_ext["pk"]:
+            errors.add(n, "external_id", f"编号 {ext} 已属于另一对象，而本行与 {match['external_id']} 重复 / "
+                                         f"{ext} belongs to another subject, yet this row duplicates "
+                                         f"{match['external_id']}")
+            continue
+        match = match or same_ext
+        if match and match["pk"] in claimed:
+            errors.add(n, None, f"与第{claimed[match['pk']]}行为同一已登记对象 {match['external_id']} / same "
+                                f"registered subject as row {claimed[match['pk']]}")
+            continue
+        if match:
+            claimed[match["pk"]] = n
+        plan.append((n, ext, fields, tags, match))
+
+    if errors and on_error == "refuse":
+        raise ImportFailed(errors)
+    bad_rows = {row for row, _, _ in errors.errors}
+    created = updated = merged = 0
+    with transaction.atomic():
+        new = [Subject(external_id=ext, **fields) for n, ext, fields, tags, match in plan if match is None]
+        Subject.objects.bulk_create(new, batch_size=2000)
+        ids = _existing("external_id", [s.external_id for s in new])
+        tag_map = {}
+        for n, ext, fields, tags, match in plan:
+            if match is None:
+                tag_map[ids[ext]["pk"]] = tags
+                created += 1
+        updates = []
+        moved = []
+        old_regions = {}
+        match_ids = [m["pk"] for *_, m in plan if m]
+        for start in range(0, len(match_ids), 5000):
+            old_regions.update(Subject.objects.filter(pk__in=match_ids[start:start + 5000])
+                               .values_list("pk", "region_id"))
+        for n, ext, fields, tags, match in plan:
+            if match is None:
+                continue
+            s = Subject(pk=match["pk"], **fields)
+            updates.append(s)
+            tag_map[s.pk] = tags
+            if old_regions.get(s.pk) != fields["region_id"]:
+                moved.append(s.pk)
+            if match["external_id"] != ext:
+                merged += 1
+            else:
+                updated += 1
+        Subject.objects.bulk_update(updates, FIELDS, batch_size=1000)
+        if moved:
+            restamp_visits(moved)
+        set_tags(tag_map)
+    result = {"created": created, "updated": updated, "merged": merged, "skipped": len(bad_rows)}
+    if errors:
+        result["errors"] = errors.report()
+    return result
+
+
+def _existing(field, values):
+    out = {}
+    values = list(values)
+    for start in range(0, len(values), 5000):
+        for s in Subject.objects.filter(**{f"{field}__in": values[start:start + 5000]}).values(
+                "pk", "external_id", "credit_code"):
+            out[s[field]] = s
+    return out
