@@ -1,0 +1,139 @@
+"""The demo region: a small build has every state, sane figures and honest event logs."""
+
+import datetime as dt
+from collections import defaultdict
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from minqing.cases.models import Case, Effect, Event, ReturnVisit, State, Task
+from minqing.demo import build, exists
+from minqing.demo.build import fate_counts
+from minqing.insights import figures
+from minqing.people.models import ApiToken, Membership, Role, hash_token
+from minqing.regions.models import Department, Region
+
+SIZE = 160
+
+
+@pytest.fixture(scope="module")
+def built(django_db_setup, django_db_blocker):
+    """One small demo for the module, rolled back at its end."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield build(SIZE, seed=7)
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def demo(built, db):
+    return built
+
+
+def test_fate_counts_cover_every_fate_and_the_size():
+    for size in (9, 50, 160, 3000):
+        counts = fate_counts(size)
+        assert sum(counts.values()) == size
+        assert all(n >= 1 for n in counts.values())
+
+
+def test_every_state_appears(demo):
+    assert demo.created
+    assert Case.objects.count() == SIZE
+    assert set(demo.states) == set(State.values)
+    assert all(demo.states[s] > 0 for s in State.values)
+
+
+def test_places_people_and_token(demo):
+    levels = set(Region.objects.values_list("level", flat=True))
+    assert levels == {"province", "city", "county", "township", "village", "grid"}
+    assert Region.objects.filter(level="county").count() == 2
+    assert Region.objects.filter(level="township").count() >= 6
+    village_codes = Region.objects.filter(level="village").values_list("code", flat=True)
+    assert all(len(c) == 12 and c.isdigit() for c in village_codes)
+    assert Department.objects.count() >= 12
+    assert set(Membership.objects.values_list("role", flat=True)) == set(Role.values)
+    # every department has a handler, every township a dispatcher
+    handled = set(Membership.objects.filter(role=Role.HANDLER).values_list("department_id", flat=True))
+    assert handled == set(Department.objects.values_list("id", flat=True))
+    townships = set(Region.objects.filter(level="township").values_list("id", flat=True))
+    dispatched = set(Membership.objects.filter(role=Role.DISPATCHER).values_list("region_id", flat=True))
+    assert townships <= dispatched
+    # the printed token works
+    assert ApiToken.objects.filter(key_hash=hash_token(demo.token), revoked_at__isnull=True).exists()
+    from django.contrib.auth import authenticate
+
+    assert authenticate(username="disp_zhuting", password="demo12345") is not None
+
+
+def test_cases_are_varied_and_inside_the_window(demo):
+    now = timezone.now()
+    cases = list(Case.objects.all())
+    assert all(now - dt.timedelta(days=91) <= c.registered_at <= now for c in cases)
+    assert len({c.channel for c in cases}) >= 6
+    assert len({c.kind for c in cases}) >= 4
+    assert len({c.category_id for c in cases}) >= 10
+    assert any(c.anonymous and not c.reporter_phone for c in cases)
+    assert all(len(c.text) >= 10 for c in cases)
+    assert all(c.region is not None and c.region_path for c in cases)
+    # the lifecycle's side roads are all travelled
+    actions = set(Event.objects.values_list("action", flat=True))
+    for action in ("register", "assign", "accept", "handle", "visit_back", "close_by_rule", "merge", "invalidate",
+                   "escalate", "whistle", "report", "supervise", "extend", "approve_extension", "meet",
+                   "task_created", "task_done", "overdue"):
+        assert action in actions, action
+    assert Case.objects.filter(reopen_count__gt=0).exists()
+    assert set(Case.objects.filter(state=State.CLOSED).values_list("close_rule", flat=True)) >= {"satisfied", "anonymous"}
+
+
+def test_event_logs_are_consistent(demo):
+    events = defaultdict(list)
+    for e in Event.objects.order_by("case_id", "at", "id"):
+        events[e.case_id].append(e)
+    for case in Case.objects.all():
+        log = events[case.pk]
+        assert log[0].action == "register" and log[0].at == case.registered_at
+        assert [e.at for e in log] == sorted(e.at for e in log)
+        # each event starts where the one before ended, and the last one ends in the case's state
+        for before, after in zip(log, log[1:]):
+            assert after.from_state == before.to_state, (case.pk, before.action, after.action)
+        assert log[-1].to_state == case.state
+        assert log[-1].at <= timezone.now()
+    # closed ⇒ a satisfied return visit or a recorded rule, and an effect
+    for case in Case.objects.filter(state=State.CLOSED):
+        assert case.close_rule in ("satisfied", "anonymous", "unreachable")
+        if case.close_rule == "satisfied":
+            assert case.last_rating in ("satisfied", "basically_satisfied")
+        assert Effect.objects.filter(case=case).exists()
+    # no closed case has an open task
+    assert not Task.objects.filter(status=Task.OPEN, cases__state=State.CLOSED).exists()
+
+
+def test_figures_are_sane_and_agree_with_the_events(demo):
+    out = figures.compute()
+    counts = out["counts"]
+    live = Case.objects.exclude(state__in=[State.MERGED, State.INVALID]).count()
+    assert out["intake"] == counts["intake"] == live
+    for key in ("response_rate", "completion_rate", "on_time_rate", "resolution_rate", "satisfaction_rate",
+                "reopen_rate"):
+        assert out[key] is not None and 0 < out[key] <= 1, key
+    assert 1 <= out["mean_score"] <= 10
+    assert out["satisfaction_rate"] > 0.6
+    assert counts["rated_visits"] == ReturnVisit.objects.exclude(rating="").filter(
+        case__state__in=[s for s in State.values if s not in ("merged", "invalid")]
+    ).count()
+    replayed = figures.from_events(list(Case.objects.values_list("id", flat=True)))
+    for key, value in replayed.items():
+        assert counts[key] == value, key
+    # a township's figures are a part of the prefecture's
+    town = Region.objects.filter(level="township").first()
+    part = figures.compute(figures.make_scope(region=town.code))
+    assert 0 < part["intake"] < out["intake"]
+
+
+def test_rebuilding_adds_nothing(demo):
+    before = (Case.objects.count(), Event.objects.count(), Region.objects.count(), Membership.objects.count())
+    again = build(SIZE, seed=8)
+    assert not again.created
+    assert exists()
+    after = (Case.objects.count(), Event.objects.count(), Region.objects.count(), Membership.objects.count())
+    assert after == before
