@@ -578,12 +578,12 @@ def _recency(vscope, n_subjects):
 
 
 def never_visited(vscope, count, limit=100):
-    """Subjects with no visit in the window: the count and the first ``limit`` (by region),
+    """Subjects with no visit in the window: the count and the first ``limit`` (None: all) by region,
     each with its last visit before the window (if any) and the days since, as of the window's end."""
     from minqing.visits.models import VisitSubject
 
     items = []
-    if limit:
+    if limit is None or limit > 0:
         rows = list(
             _subjects(vscope).exclude(pk__in=_visit_links(vscope).values("subject_id"))
             .order_by("region_path", "kind").values("pk", "external_id", "kind", "region__code")[:limit]
