@@ -1,8 +1,40 @@
-from django.urls import path
+from django.contrib.auth.views import LogoutView
+from django.urls import include, path
 
-from . import views
+from .views import account, case, dashboard, portal, work
 
 app_name = "web"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", account.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    # reporter portal (public)
+    path("report/", portal.report, name="report"),
+    path("report/done/<str:code>/", portal.report_done, name="report_done"),
+    path("report/regions/", portal.region_picker, name="region_picker"),
+    path("report/categories/", portal.category_options, name="category_options"),
+    path("t/", portal.track_lookup, name="track_lookup"),
+    path("t/<str:code>/", portal.track, name="track"),
+    path("qr/region/<str:code>/", portal.qr_region, name="qr_region"),
+    path("qr/campaign/<slug:slug>/", portal.qr_campaign, name="qr_campaign"),
+    path("qr/<str:kind>/<str:key>.svg", portal.qr_svg, name="qr_svg"),
+    path("board/", dashboard.board, name="board"),
+    path("board/<str:code>/", dashboard.board, name="board_region"),
+    # people at work
+    path("login/", account.LoginView.as_view(), name="login"),
+    path("logout/", LogoutView.as_view(next_page="/"), name="logout"),
+    path("home/", account.landing, name="landing"),
+    path("role/", account.switch_role, name="switch_role"),
+    path("work/inbox/", work.inbox, name="inbox"),
+    path("work/inbox/assign/", work.bulk_assign, name="bulk_assign"),
+    path("work/dept/", work.dept, name="dept"),
+    path("work/visits/", work.visits_desk, name="visits_desk"),
+    path("work/supervise/", work.supervise, name="supervise"),
+    path("work/cases/", work.cases, name="cases"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/export.xlsx", dashboard.dashboard_xlsx, name="dashboard_xlsx"),
+    path("case/<int:pk>/", case.case_page, name="case"),
+    path("case/<int:pk>/do/<str:action>/", case.case_action, name="case_action"),
+    path("case/<int:pk>/task/", case.task_create, name="task_create"),
+    path("case/<int:pk>/task/done/", case.task_done, name="task_done"),
+    path("case/<int:pk>/file/<int:att>/", case.attachment, name="attachment"),
 ]

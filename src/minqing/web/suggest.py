@@ -1,0 +1,124 @@
+"""Suggestions for the dispatcher: category and department of a case, and its
+possible duplicates. The department comes from the text-insight layer when it
+exists (``minqing.insights.classify``), else from the routing table."""
+
+import datetime as dt
+import importlib
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from minqing.cases.models import OPEN_STATES, Case, Category, State
+from minqing.insights.routing import suggest_departments
+
+DUPLICATE_DAYS = 30
+DUP_STATES = (State.REGISTERED, *OPEN_STATES)
+
+
+def _classifier():
+    try:
+        return importlib.import_module("minqing.insights.classify")
+    except ImportError:
+        return None
+
+
+def suggest_category(case, categories=None):
+    """(category, reason) for a case without one; None when nothing fits."""
+    if case.category_id:
+        return None
+    clf = _classifier()
+    if clf is not None:
+        for name in ("suggest_category", "classify", "predict"):
+            fn = getattr(clf, name, None)
+            if callable(fn):
+                try:
+                    out = fn(case.text)
+                except Exception:  # a classifier that is not trained yet must not break the page
+                    out = None
+                code = _code_of(out)
+                if code:
+                    cat = Category.objects.filter(code=code).first()
+                    if cat:
+                        return cat, "text"
+                break
+    cats = categories if categories is not None else list(Category.objects.filter(active=True))
+    best, hits = None, 0
+    for cat in cats:
+        words = [w for w in (cat.keywords or "").replace(";", " ").replace("；", " ").split() if w]
+        words.append(cat.name)
+        n = sum(1 for w in words if w and w in case.text)
+        if n > hits:
+            best, hits = cat, n
+    return (best, "keywords") if best else None
+
+
+def _code_of(out):
+    if out is None:
+        return None
+    if isinstance(out, str):
+        return out
+    if isinstance(out, dict):
+        return out.get("category") or out.get("code")
+    if isinstance(out, (list, tuple)) and out:
+        return _code_of(out[0])
+    return getattr(out, "code", None) or getattr(out, "category", None)
+
+
+class Suggester:
+    """Memoised per page: cases with the same category and place share one lookup."""
+
+    def __init__(self):
+        self._memo = {}
+        self._cats = None
+
+    def departments(self, case, category=None):
+        category = category or case.category
+        key = (category.pk if category else None, case.region_id)
+        if key not in self._memo:
+            self._memo[key] = suggest_departments(category, case.region or case.owner_region)
+        return self._memo[key]
+
+    def for_case(self, case):
+        if self._cats is None:
+            self._cats = list(Category.objects.filter(active=True))
+        cat_hint = suggest_category(case, self._cats)
+        category = case.category or (cat_hint[0] if cat_hint else None)
+        return {"category": cat_hint, "departments": self.departments(case, category)}
+
+
+def duplicates_of(case, limit=10):
+    """Open cases of the same place and category registered recently."""
+    if not case.category_id or not case.region_id:
+        return Case.objects.none()
+    since = timezone.now() - dt.timedelta(days=DUPLICATE_DAYS)
+    return (
+        Case.objects.filter(region_id=case.region_id, category_id=case.category_id, state__in=DUP_STATES,
+                            registered_at__gte=since)
+        .exclude(pk=case.pk)
+        .select_related("region", "category")
+        .order_by("registered_at")[:limit]
+    )
+
+
+def duplicate_counts(cases):
+    """{case id: number of possible duplicates} for a page of cases, in one query."""
+    pairs = {(c.region_id, c.category_id) for c in cases if c.region_id and c.category_id}
+    if not pairs:
+        return {}
+    since = timezone.now() - dt.timedelta(days=DUPLICATE_DAYS)
+    cond = Q()
+    for region_id, category_id in pairs:
+        cond |= Q(region_id=region_id, category_id=category_id)
+    rows = (
+        Case.objects.filter(cond, state__in=DUP_STATES, registered_at__gte=since)
+        .values("region_id", "category_id")
+        .annotate(n=Count("id"))
+    )
+    counts = {(r["region_id"], r["category_id"]): r["n"] for r in rows}
+    out = {}
+    for c in cases:
+        n = counts.get((c.region_id, c.category_id), 0)
+        if c.state in DUP_STATES and c.registered_at >= since:
+            n -= 1  # itself
+        out[c.pk] = max(0, n)
+    return out

@@ -1,0 +1,98 @@
+"""Template helpers of the pages: the header's role switch, percentages, alert badges."""
+
+from django.utils.translation import gettext_noop as N_
+from django import template
+from django.utils.translation import gettext as _
+
+from minqing.cases.models import Channel, Kind, Mode, State
+
+from ..views.common import current_role, user_roles
+
+register = template.Library()
+
+ROLE_NAV = {
+    "dispatcher": ("web:inbox", N_("调度台")),
+    "handler": ("web:dept", N_("部门工作台")),
+    "return_visitor": ("web:visits_desk", N_("回访台")),
+    "supervisor": ("web:supervise", N_("督办")),
+    "leader": ("web:dashboard", N_("驾驶舱")),
+    "cadre": ("web:cases", N_("案件")),
+    "admin": ("web:inbox", N_("调度台")),
+}
+
+
+@register.inclusion_tag("web/_nav.html", takes_context=True)
+def mq_nav(context):
+    request = context.get("request")
+    out = {"request": request, "user": getattr(request, "user", None)}
+    if request is None or not request.user.is_authenticated:
+        return out
+    roles = user_roles(request)
+    role = current_role(request)
+    out.update({
+        "roles": [(r, ROLE_NAV[r][0], _(ROLE_NAV[r][1]), r == role) for r in roles],
+        "role": role,
+    })
+    return out
+
+
+@register.filter
+def pct(value):
+    if value is None or value == "":
+        return "—"
+    return f"{float(value) * 100:.1f}%"
+
+
+@register.filter
+def state_label(value):
+    try:
+        return State(value).label
+    except ValueError:
+        return value
+
+
+@register.filter
+def channel_label(value):
+    try:
+        return Channel(value).label
+    except ValueError:
+        return value or "—"
+
+
+@register.filter
+def kind_label(value):
+    try:
+        return Kind(value).label
+    except ValueError:
+        return value
+
+
+@register.filter
+def mode_label(value):
+    try:
+        return Mode(value).label
+    except ValueError:
+        return value or "—"
+
+
+ALERT_LABELS = {"red": N_("红"), "yellow": N_("黄"), "green": N_("绿")}
+
+
+@register.filter
+def alert_label(value):
+    return _(ALERT_LABELS[value]) if value in ALERT_LABELS else ""
+
+
+@register.simple_tag(takes_context=True)
+def query(context, **kwargs):
+    """The current query string with some parameters replaced (for tabs and pages)."""
+    request = context["request"]
+    params = request.GET.copy()
+    for k, v in kwargs.items():
+        if v in (None, ""):
+            params.pop(k, None)
+        else:
+            params[k] = v
+    params.pop("page", None) if "page" not in kwargs else None
+    s = params.urlencode()
+    return "?" + s if s else "?"

@@ -1,0 +1,200 @@
+"""One case whole, and the forms of the actions the viewer may take on it."""
+
+from django.utils.translation import gettext_noop as N_
+from django.contrib import messages
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from minqing.cases import actions
+from minqing.cases.errors import ActionError
+from minqing.cases.models import Attachment, Case, State, Task
+
+from ..forms import ACTION_FORMS, TaskDoneForm, TaskForm
+from ..models import CampaignCase
+from ..suggest import Suggester, duplicates_of
+from .common import get_actor, live_alert, not_found, reporter_view, role_required
+from .portal import PUBLIC_ACTIONS
+
+ACTION_LABELS = {
+    "register": N_("登记"), "assign": N_("交办"), "accept": N_("签收"), "return": N_("退回"), "escalate": N_("上报"),
+    "meet": N_("会办"), "whistle": N_("吹哨"), "report": N_("报到"), "supervise": N_("督办"), "extend": N_("申请延期"),
+    "approve_extension": N_("审批延期"), "handle": N_("办结答复"), "visit_back": N_("回访"), "close_by_rule": N_("按规则销号"),
+    "reopen": N_("重办"), "merge": N_("合并"), "merge_in": N_("并入相同问题"), "invalidate": N_("作废"), "task_created": N_("新建任务"),
+    "task_done": N_("完成任务"), "overdue": N_("超期预警"), "alert": N_("预警"),
+}
+STATUS_FOR = {"InvalidInput": 422, "Forbidden": 403, "NotFound": 404, "IllegalTransition": 409, "Conflict": 409}
+
+
+def visible_case(request, pk):
+    from minqing.people.scoping import visible_cases
+
+    actor = get_actor(request)
+    qs = Case.objects.select_related("category", "region", "owner_region", "lead_department", "merged_into")
+    return visible_cases(actor, qs).filter(pk=pk).first()
+
+
+def may_task(actor, case):
+    return case.state not in (State.CLOSED, State.MERGED, State.INVALID) and (
+        actor.is_admin or actor.is_lead_handler(case) or "assign" in actions.available_actions(actor, case)
+        or actions._owns_dispatch(actor, case)
+    )
+
+
+def case_context(request, case, bound=None):
+    """Everything the case page shows; ``bound`` = (action, form) re-shown with its errors."""
+    actor = get_actor(request)
+    available = actions.available_actions(actor, case)
+    forms = []
+    for name in available:
+        form_cls, label = ACTION_FORMS[name]
+        if bound and bound[0] == name:
+            form = bound[1]
+        else:
+            form = form_cls(prefix=name)
+        forms.append({"name": name, "label": label, "form": form, "open": bool(bound and bound[0] == name)})
+    if case.state == State.REGISTERED and "assign" in available:
+        suggestion = Suggester().for_case(case)
+        dups = list(duplicates_of(case))
+        for f in forms:
+            if f["name"] == "assign" and not f["form"].is_bound and suggestion["departments"]:
+                f["form"].initial["department"] = _dept_pk(suggestion["departments"][0]["code"])
+    else:
+        suggestion, dups = None, []
+    events = list(case.events.select_related("actor").order_by("at", "id"))
+    for e in events:
+        e.label = ACTION_LABELS.get(e.action, e.action)
+    name, phone = reporter_view(case, actor)
+    tasks = list(case.tasks.select_related("department").order_by("id"))
+    task_forms = may_task(actor, case)
+    depts = actor.department_ids()
+    for t in tasks:
+        t.may_complete = t.status == Task.OPEN and (actor.is_admin or t.department_id in depts)
+    return {
+        "case": case,
+        "alert": live_alert(case),
+        "reporter_name": name,
+        "reporter_phone": phone,
+        "events": events,
+        "forms": forms,
+        "available_names": available,
+        "suggestion": suggestion,
+        "duplicates": dups,
+        "summons": case.summons.select_related("department").order_by("id"),
+        "orders": case.supervision_orders.select_related("issued_by").order_by("id"),
+        "extensions": case.extension_requests.order_by("id"),
+        "meetings": case.meetings.prefetch_related("departments").order_by("id"),
+        "tasks": tasks,
+        "task_form": (bound[1] if bound and bound[0] == "task" else TaskForm(prefix="task")) if task_forms else None,
+        "task_done_error": bound[1] if bound and bound[0] == "task_done" else None,
+        "effect": getattr(case, "effect", None) if case.state == State.CLOSED else None,
+        "return_visits": case.return_visits.all(),
+        "attachments": case.attachments.all(),
+        "co_departments": case.co_departments.all(),
+        "merged_cases": case.merged_cases.only("pk", "tracking_code"),
+        "campaign": CampaignCase.objects.filter(case=case).select_related("campaign").first(),
+        "public_labels": PUBLIC_ACTIONS,
+    }
+
+
+def _dept_pk(code):
+    from minqing.regions.models import Department
+
+    return Department.objects.filter(code=code).values_list("pk", flat=True).first()
+
+
+@role_required()
+def case_page(request, pk):
+    case = visible_case(request, pk)
+    if case is None:
+        return not_found(request)
+    return render(request, "web/case/case.html", case_context(request, case))
+
+
+def _next_url(request, case):
+    nxt = request.POST.get("next") or ""
+    if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+        return nxt
+    return case and f"/case/{case.pk}/"
+
+
+@role_required()
+@require_POST
+def case_action(request, pk, action):
+    case = visible_case(request, pk)
+    if case is None:
+        return not_found(request)
+    if action not in ACTION_FORMS:
+        return not_found(request)
+    actor = get_actor(request)
+    form_cls, label = ACTION_FORMS[action]
+    form = form_cls(request.POST, prefix=action)
+    status = 422
+    if form.is_valid():
+        try:
+            actions.ACTIONS[action](actor, case, **form.action_kwargs())
+        except ActionError as e:
+            status = STATUS_FOR.get(type(e).__name__, e.status)
+            form.add_error(e.field if e.field in form.fields else None, e.message)
+        else:
+            messages.success(request, _("已完成：%(action)s") % {"action": label})
+            return redirect(_next_url(request, case))
+    case = visible_case(request, pk)
+    if action not in actions.available_actions(actor, case):
+        # not offered to this viewer now: show the refusal above the page
+        messages.error(request, " ".join(form.non_field_errors()) or _("此操作当前不可用。"))
+        return render(request, "web/case/case.html", case_context(request, case), status=status)
+    return render(request, "web/case/case.html", case_context(request, case, bound=(action, form)), status=status)
+
+
+@role_required()
+@require_POST
+def task_create(request, pk):
+    case = visible_case(request, pk)
+    if case is None:
+        return not_found(request)
+    actor = get_actor(request)
+    form = TaskForm(request.POST, prefix="task")
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            actions.create_task(actor, title=d["title"], department=d["department"], cases=[case], due=d["due"])
+        except ActionError as e:
+            form.add_error(e.field if e.field in form.fields else None, e.message)
+        else:
+            messages.success(request, _("任务已建立"))
+            return redirect("web:case", pk=case.pk)
+    return render(request, "web/case/case.html", case_context(request, case, bound=("task", form)), status=422)
+
+
+@role_required()
+@require_POST
+def task_done(request, pk):
+    case = visible_case(request, pk)
+    if case is None:
+        return not_found(request)
+    actor = get_actor(request)
+    form = TaskDoneForm(request.POST)
+    if form.is_valid():
+        task = case.tasks.filter(pk=form.cleaned_data["task"]).first()
+        if task is None:
+            return not_found(request)
+        try:
+            actions.complete_task(actor, task, outcome=form.cleaned_data["outcome"])
+        except ActionError as e:
+            form.add_error("outcome", e.message)
+        else:
+            messages.success(request, _("任务已完成"))
+            return redirect("web:case", pk=case.pk)
+    return render(request, "web/case/case.html", case_context(request, case, bound=("task_done", form)), status=422)
+
+
+@role_required()
+def attachment(request, pk, att):
+    case = visible_case(request, pk)
+    a = Attachment.objects.filter(pk=att, case_id=pk).first() if case else None
+    if a is None:
+        return not_found(request)
+    return FileResponse(a.file.open("rb"), content_type=a.content_type)

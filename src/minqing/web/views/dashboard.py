@@ -1,0 +1,237 @@
+"""驾驶舱 (the leader dashboard) and the public board (公示)."""
+
+import datetime as dt
+import io
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
+
+from minqing.cases.models import OPEN_STATES, Case, Channel, State
+from minqing.insights import figures
+from minqing.people.models import Role
+from minqing.people.scoping import mask_name
+from minqing.regions.models import Region
+
+from .common import Page, get_actor, live_alert, mask_text, not_found, parse_date, role_required, today
+from .work import alert_q
+
+FIGURES = [
+    ("intake", N_("受理量"), "count"),
+    ("response_rate", N_("响应率"), "rate"),
+    ("completion_rate", N_("办结率"), "rate"),
+    ("on_time_rate", N_("按期办结率"), "rate"),
+    ("resolution_rate", N_("解决率"), "rate"),
+    ("satisfaction_rate", N_("满意率"), "rate"),
+    ("mean_score", N_("平均评分"), "score"),
+    ("reopen_rate", N_("重办率"), "rate"),
+]
+DASHBOARD_ROLES = (Role.LEADER, Role.SUPERVISOR)
+
+
+def _window(request):
+    to = parse_date(request.GET.get("to")) or today()
+    frm = parse_date(request.GET.get("from")) or (to - dt.timedelta(days=89))
+    if frm > to:
+        frm, to = to, frm
+    return frm, to
+
+
+def _leader_region(request):
+    """The region asked for if the viewer covers it, else the viewer's own; (region, error)."""
+    actor = get_actor(request)
+    own = actor.regions_for(*DASHBOARD_ROLES)
+    code = request.GET.get("region")
+    if code:
+        region = Region.objects.filter(code=code).first()
+        if region is None or not actor.covers_region(region, *DASHBOARD_ROLES):
+            return None, True
+        return region, False
+    if own:
+        return own[0], False
+    if actor.is_admin or any(m.role in DASHBOARD_ROLES and m.region_id is None for m in actor.memberships):
+        roots = list(Region.objects.filter(parent__isnull=True)[:2])
+        return (roots[0] if len(roots) == 1 else None), False
+    return None, True
+
+
+def dashboard_data(region, frm, to):
+    scope = figures.Scope(region=region, date_from=frm, date_to=to)
+    period = "month" if (to - frm).days > 200 else "week"
+    data = {
+        "scope": scope,
+        "figures": figures.compute(scope),
+        "trend": figures.trend(scope, period),
+        "period": period,
+        "table": figures.channel_category(scope),
+        "regions": figures.region_breakdown(scope, region) if region else [],
+        "ranking": figures.department_ranking(scope)[:15],
+        "top": figures.top_problems(scope),
+    }
+    red = (
+        Case.objects.filter(scope.case_filter()).filter(alert_q("red"))
+        .select_related("lead_department", "region", "category").order_by("deadline", "id")[:20]
+    )
+    data["red"] = list(red)
+    return data
+
+
+def _chart_payload(d):
+    trend = d["trend"]
+    return {
+        "trend": {
+            "x": [t["period"].isoformat() for t in trend],
+            "intake": [t["intake"] for t in trend],
+            "completion": [_p(t["completion_rate"]) for t in trend],
+            "satisfaction": [_p(t["satisfaction_rate"]) for t in trend],
+            "on_time": [_p(t["on_time_rate"]) for t in trend],
+        },
+        "channels": [{"name": str(Channel(c).label), "value": d["table"]["by_channel"][c]} for c in d["table"]["channels"]],
+        "categories": {
+            "names": [n or _("未分类") for _c, n in d["table"]["categories"][:12]],
+            "values": [d["table"]["by_category"][c] for c, _n in d["table"]["categories"][:12]],
+        },
+        "regions": {
+            "names": [r["name"] for r in d["regions"]],
+            "intake": [r["intake"] for r in d["regions"]],
+            "completion": [_p(r["completion_rate"]) for r in d["regions"]],
+        },
+        "ranking": {
+            "names": [r["name"] for r in d["ranking"]],
+            "completion": [_p(r["completion_rate"]) for r in d["ranking"]],
+        },
+        "labels": {
+            "intake": _("受理量"), "completion": _("办结率"), "satisfaction": _("满意率"), "on_time": _("按期办结率"),
+        },
+    }
+
+
+def _p(v):
+    return None if v is None else round(v * 100, 1)
+
+
+def _figure_cards(d):
+    f = d["figures"]
+    prev = d["trend"][-2] if len(d["trend"]) >= 2 else None
+    last = d["trend"][-1] if d["trend"] else None
+    cards = []
+    for key, label, kind in FIGURES:
+        series = [t.get(key) for t in d["trend"]]
+        delta = None
+        if prev and last and prev.get(key) is not None and last.get(key) is not None:
+            delta = last[key] - prev[key]
+        cards.append({"key": key, "label": _(label), "value": f.get(key), "kind": kind,
+                      "series": series, "delta": delta})
+    return cards
+
+
+@role_required(*DASHBOARD_ROLES)
+def dashboard(request):
+    region, denied = _leader_region(request)
+    if denied:
+        return not_found(request)
+    frm, to = _window(request)
+    d = dashboard_data(region, frm, to)
+    crumbs = region.ancestors() if region else []
+    actor = get_actor(request)
+    crumbs = [r for r in crumbs if actor.covers_region(r, *DASHBOARD_ROLES)]
+    for r in d["red"]:
+        r.alert = live_alert(r)
+    t = d["table"]
+    share_rows = [
+        {"name": name, "cells": [t["shares"].get((ch, code)) for ch in t["channels"]], "total": t["by_category"][code]}
+        for code, name in t["categories"]
+    ]
+    ctx = {
+        **d, "region": region, "frm": frm, "to": to, "cards": _figure_cards(d), "crumbs": crumbs,
+        "share_rows": share_rows, "channel_totals": [t["by_channel"][ch] for ch in t["channels"]],
+        "chart": _chart_payload(d), "channel_labels": dict(Channel.choices),
+    }
+    return render(request, "web/dashboard/dashboard.html", ctx)
+
+
+@role_required(*DASHBOARD_ROLES)
+def dashboard_xlsx(request):
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    region, denied = _leader_region(request)
+    if denied:
+        return not_found(request)
+    frm, to = _window(request)
+    d = dashboard_data(region, frm, to)
+    wb = Workbook()
+    bold = Font(bold=True)
+
+    def sheet(title, header, rows, first=False):
+        ws = wb.active if first else wb.create_sheet()
+        ws.title = title
+        ws.append(header)
+        for c in ws[1]:
+            c.font = bold
+        for r in rows:
+            ws.append(list(r))
+        for col in ws.columns:
+            ws.column_dimensions[col[0].column_letter].width = max(10, min(40, max(len(str(c.value or "")) for c in col) + 2))
+        return ws
+
+    f = d["figures"]
+    sheet(_("指标"), [_("指标"), _("数值"), _("分子/分母")], [
+        (_(label), f.get(key), "") for key, label, _k in FIGURES
+    ] + [("", "", ""), (_("区域"), region.full_name() if region else _("全部"), ""), (_("时间"), f"{frm} – {to}", "")],
+        first=True)
+    rate_keys = [k for k, _l, kind in FIGURES]
+    sheet(_("趋势"), [_("周期")] + [_(l) for _k, l, _x in FIGURES],
+          [[t["period"].isoformat()] + [t.get(k) for k in rate_keys] for t in d["trend"]])
+    t = d["table"]
+    sheet(_("渠道×分类"), [_("分类")] + [str(Channel(c).label) for c in t["channels"]] + [_("合计")],
+          [[n or _("未分类")] + [t["cells"].get((ch, c), 0) for ch in t["channels"]] + [t["by_category"][c]]
+           for c, n in t["categories"]])
+    sheet(_("渠道×分类占比"), [_("分类")] + [str(Channel(c).label) for c in t["channels"]],
+          [[n or _("未分类")] + [t["shares"].get((ch, c), 0) for ch in t["channels"]] for c, n in t["categories"]])
+    sheet(_("区域"), [_("区域"), _("代码")] + [_(l) for _k, l, _x in FIGURES],
+          [[r["name"], r["region"]] + [r.get(k) for k in rate_keys] for r in d["regions"]])
+    sheet(_("部门排名"), [_("名次"), _("部门")] + [_(l) for _k, l, _x in FIGURES],
+          [[r["rank"], r["name"]] + [r.get(k) for k in rate_keys] for r in d["ranking"]])
+    sheet(_("红色预警"), [_("查询码"), _("内容"), _("承办部门"), _("办理时限")],
+          [[c.tracking_code, c.text[:100], c.lead_department.name if c.lead_department else "", c.deadline]
+           for c in d["red"]])
+    sheet(_("高频问题"), [_("分类"), _("地点"), _("件数"), _("未办结")],
+          [[p["category_name"], p["region_name"], p["count"], p["open"]] for p in d["top"]])
+    buf = io.BytesIO()
+    wb.save(buf)
+    resp = HttpResponse(buf.getvalue(),
+                        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    name = f"minqing-{region.code if region else 'all'}-{frm}-{to}.xlsx"
+    resp["Content-Disposition"] = f'attachment; filename="{name}"'
+    return resp
+
+
+# ---- the public board -----------------------------------------------------------------
+
+BOARD_STATES = (State.REGISTERED, State.ASSIGNED, State.IN_PROGRESS, State.REOPENED, State.HANDLED, State.CLOSED)
+
+
+def board(request, code=None):
+    if code:
+        region = Region.objects.filter(code=code).first()
+        if region is None:
+            return not_found(request)
+    else:
+        roots = list(Region.objects.filter(parent__isnull=True).order_by("code")[:2])
+        region = roots[0] if len(roots) == 1 else None
+    scope = figures.Scope(region=region, date_from=today() - dt.timedelta(days=364))
+    f = figures.compute(scope)
+    qs = Case.objects.filter(state__in=BOARD_STATES).select_related("region", "category", "lead_department")
+    if region:
+        qs = qs.filter(region_path__startswith=region.path)
+    page = Page(request, qs.order_by("-registered_at", "-id"), per_page=15)
+    for c in page.object_list:
+        c.public_text = mask_text(c.text)
+        c.public_result = mask_text(c.result)
+        c.public_reporter = "" if c.anonymous else mask_name(c.reporter_name)
+    children = Region.objects.filter(parent=region).order_by("code") if region else Region.objects.filter(parent__isnull=True)
+    ctx = {"region": region, "figures": f, "page": page, "cases": page.object_list, "children": children,
+           "crumbs": region.ancestors() if region else []}
+    return render(request, "web/board/board.html", ctx)

@@ -1,0 +1,316 @@
+"""The working pages: dispatcher's inbox, department workbench, return-visit desk,
+supervisor view, and the plain case list."""
+
+from django.utils.translation import gettext_noop as N_
+from django.contrib import messages
+from django.db.models import Count, F, Q
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from minqing.cases import actions
+from minqing.cases.errors import ActionError
+from minqing.cases.models import (
+    OPEN_STATES,
+    Case,
+    Category,
+    Channel,
+    ExtensionRequest,
+    Kind,
+    State,
+    SupervisionOrder,
+    Summons,
+)
+from minqing.people.models import Role
+from minqing.people.scoping import visible_cases
+from minqing.regions.models import Region
+from minqing.supervision.alerts import cutoffs
+
+from ..forms import BulkAssignForm, CloseByRuleForm, SuperviseForm, VisitBackForm
+from ..suggest import Suggester, duplicate_counts
+from .common import Page, get_actor, live_alert, reporter_view, role_required, today
+
+CASE_RELATED = ("category", "region", "lead_department", "owner_region")
+
+
+def base_cases(request):
+    actor = get_actor(request)
+    return visible_cases(actor, Case.objects.select_related(*CASE_RELATED))
+
+
+def alert_q(level):
+    """Open cases whose alert colour today is ``level`` (from the deadline, as the sweep computes it)."""
+    red_before, green_from = cutoffs()
+    open_q = Q(state__in=OPEN_STATES)
+    if level == "red":
+        return open_q & Q(deadline__lt=red_before)
+    if level == "yellow":
+        return open_q & Q(deadline__gte=red_before, deadline__lt=green_from)
+    if level == "green":
+        return open_q & (Q(deadline__gte=green_from) | Q(deadline__isnull=True))
+    return Q()
+
+
+def alert_counts(qs):
+    red_before, green_from = cutoffs()
+    return qs.filter(state__in=OPEN_STATES).aggregate(
+        red=Count("id", filter=Q(deadline__lt=red_before)),
+        yellow=Count("id", filter=Q(deadline__gte=red_before, deadline__lt=green_from)),
+        green=Count("id", filter=Q(deadline__gte=green_from) | Q(deadline__isnull=True)),
+    )
+
+
+def apply_filters(request, qs):
+    """The filters every list shares; returns (qs, the filter values for the form)."""
+    g = request.GET
+    f = {k: (g.get(k) or "").strip() for k in ("q", "category", "channel", "kind", "region", "alert", "state")}
+    if f["q"]:
+        q = f["q"]
+        qs = qs.filter(Q(text__contains=q) | Q(tracking_code=q.upper()) | Q(address__contains=q))
+    if f["category"]:
+        qs = qs.filter(category__code=f["category"])
+    if f["channel"] in Channel.values:
+        qs = qs.filter(channel=f["channel"])
+    if f["kind"] in Kind.values:
+        qs = qs.filter(kind=f["kind"])
+    if f["region"]:
+        region = Region.objects.filter(code=f["region"]).first()
+        if region:
+            qs = qs.filter(region_path__startswith=region.path)
+    if f["alert"] in ("red", "yellow", "green"):
+        qs = qs.filter(alert_q(f["alert"]))
+    if f["state"] in State.values:
+        qs = qs.filter(state=f["state"])
+    return qs, f
+
+
+def filter_context():
+    return {
+        "categories": Category.objects.filter(active=True).only("code", "name"),
+        "channels": Channel.choices,
+        "kinds": Kind.choices,
+        "states": State.choices,
+    }
+
+
+def decorate(cases, actor):
+    for c in cases:
+        c.alert = live_alert(c)
+        c.reporter_shown = reporter_view(c, actor)
+    return cases
+
+
+def render_list(request, template, ctx, partial="web/work/_case_list.html"):
+    """Full page, or only the list when htmx asks for it (filters, paging)."""
+    if partial and request.htmx and request.htmx.target == "case-list":
+        return render(request, partial, ctx)
+    return render(request, template, ctx)
+
+
+# ---- dispatcher ---------------------------------------------------------------------
+
+INBOX_TABS = [
+    ("new", N_("待交办")),
+    ("open", N_("办理中")),
+    ("extensions", N_("延期待批")),
+    ("handled", N_("待回访")),
+]
+
+
+def owned_cases(request):
+    """Cases whose owning region is one of this dispatcher's (or below it)."""
+    actor = get_actor(request)
+    qs = base_cases(request)
+    if actor.is_admin:
+        return qs
+    cond = Q(pk__in=[])
+    for m in actor.memberships:
+        if m.role == Role.DISPATCHER:
+            if m.region_id is None:
+                return qs
+            cond |= Q(owner_region__path__startswith=m.region.path)
+    return qs.filter(cond)
+
+
+@role_required(Role.DISPATCHER)
+def inbox(request):
+    actor = get_actor(request)
+    tab = request.GET.get("tab", "new")
+    qs = owned_cases(request)
+    if tab == "open":
+        qs = qs.filter(state__in=OPEN_STATES).order_by(F("deadline").asc(nulls_last=True), "-id")
+    elif tab == "extensions":
+        pending = ExtensionRequest.objects.filter(status=ExtensionRequest.PENDING).values("case_id")
+        qs = qs.filter(pk__in=pending).order_by("-registered_at")
+    elif tab == "handled":
+        qs = qs.filter(state=State.HANDLED).order_by("handled_at")
+    else:
+        tab = "new"
+        qs = qs.filter(state=State.REGISTERED).order_by("-registered_at", "-id")
+    qs, filters = apply_filters(request, qs)
+    page = Page(request, qs)
+    cases = decorate(page.object_list, actor)
+    if tab == "new":
+        sug = Suggester()
+        dups = duplicate_counts(cases)
+        for c in cases:
+            c.suggestion = sug.for_case(c)
+            c.dups = dups.get(c.pk, 0)
+    ctx = {
+        "page": page, "cases": cases, "tab": tab, "tabs": INBOX_TABS, "filters": filters,
+        "bulk_form": BulkAssignForm(), "selectable": tab == "new", "list_url": request.path,
+        **filter_context(),
+    }
+    return render_list(request, "web/work/inbox.html", ctx)
+
+
+@role_required(Role.DISPATCHER)
+@require_POST
+def bulk_assign(request):
+    actor = get_actor(request)
+    form = BulkAssignForm(request.POST)
+    ids = [i for i in request.POST.getlist("case") if i.isdigit()]
+    if not ids:
+        messages.error(request, _("请先勾选要交办的案件。"))
+        return redirect("web:inbox")
+    if not form.is_valid():
+        for field, errs in form.errors.items():
+            messages.error(request, f"{form.fields[field].label if field in form.fields else ''}: {' '.join(errs)}")
+        return redirect("web:inbox")
+    done, failed = [], []
+    for case in owned_cases(request).filter(pk__in=ids):
+        try:
+            actions.assign(actor, case, **form.action_kwargs())
+            done.append(case.tracking_code)
+        except ActionError as e:
+            failed.append(f"{case.tracking_code}: {e.message}")
+    if done:
+        messages.success(request, _("已交办 %(n)d 件：%(codes)s") % {"n": len(done), "codes": "、".join(done)})
+    for f in failed:
+        messages.error(request, f)
+    missing = len(ids) - len(done) - len(failed)
+    if missing > 0:
+        messages.error(request, _("%(n)d 件不在您的权限范围内。") % {"n": missing})
+    return redirect("web:inbox")
+
+
+# ---- department ------------------------------------------------------------------------
+
+DEPT_TABS = [
+    ("todo", N_("待签收")),
+    ("doing", N_("办理中")),
+    ("summoned", N_("吹哨报到")),
+    ("co", N_("协办")),
+    ("done", N_("已办结")),
+]
+
+
+@role_required(Role.HANDLER)
+def dept(request):
+    actor = get_actor(request)
+    depts = actor.department_ids()
+    tab = request.GET.get("tab", "todo")
+    mine = Case.objects.select_related(*CASE_RELATED)
+    if not actor.is_admin or depts:
+        mine = mine.filter(lead_department_id__in=depts)
+    if tab == "doing":
+        qs = mine.filter(state=State.IN_PROGRESS).order_by(F("deadline").asc(nulls_last=True), "-id")
+    elif tab == "summoned":
+        pending = Summons.objects.filter(department_id__in=depts, reported_at__isnull=True).values("case_id")
+        qs = Case.objects.select_related(*CASE_RELATED).filter(pk__in=pending, state__in=OPEN_STATES)
+        qs = qs.order_by("deadline", "-id")
+    elif tab == "co":
+        qs = Case.objects.select_related(*CASE_RELATED).filter(
+            co_departments__id__in=depts, state__in=OPEN_STATES).distinct().order_by("deadline", "-id")
+    elif tab == "done":
+        qs = mine.filter(state__in=(State.HANDLED, State.CLOSED)).order_by("-handled_at", "-id")
+    else:
+        tab = "todo"
+        qs = mine.filter(state__in=(State.ASSIGNED, State.REOPENED)).order_by(F("deadline").asc(nulls_last=True), "-id")
+    qs, filters = apply_filters(request, qs)
+    page = Page(request, qs)
+    ctx = {
+        "page": page, "cases": decorate(page.object_list, actor), "tab": tab, "tabs": DEPT_TABS,
+        "filters": filters, "counts": alert_counts(mine), "departments": actor.departments(),
+        "list_url": request.path, **filter_context(),
+    }
+    return render_list(request, "web/work/dept.html", ctx)
+
+
+# ---- return visits -------------------------------------------------------------------------
+
+
+@role_required(Role.RETURN_VISITOR, Role.DISPATCHER)
+def visits_desk(request):
+    actor = get_actor(request)
+    qs = base_cases(request).filter(state=State.HANDLED).annotate(
+        unreachable=Count("return_visits", filter=Q(return_visits__reached=False,
+                                                     return_visits__at__gte=F("handled_at")))
+    ).order_by("handled_at", "id")
+    qs, filters = apply_filters(request, qs)
+    page = Page(request, qs)
+    cases = decorate(page.object_list, actor)
+    for c in cases:
+        c.may_visit = actor.covers_region(c.region or c.owner_region, Role.RETURN_VISITOR, Role.DISPATCHER)
+    ctx = {
+        "page": page, "cases": cases, "filters": filters, "visit_form": VisitBackForm(),
+        "rule_form": CloseByRuleForm(), "list_url": request.path, **filter_context(),
+    }
+    return render_list(request, "web/work/visits.html", ctx, partial=None)
+
+
+# ---- supervisor -------------------------------------------------------------------------------
+
+
+@role_required(Role.SUPERVISOR, Role.LEADER)
+def supervise(request):
+    actor = get_actor(request)
+    level = request.GET.get("alert") or "red"
+    scoped = base_cases(request)
+    alerted = scoped.filter(alert_q("red") | alert_q("yellow"))
+    red_before, _green = cutoffs()
+    is_red = Q(deadline__lt=red_before)
+    by_dept = (
+        alerted.values("lead_department__code", "lead_department__name")
+        .annotate(red=Count("id", filter=is_red), yellow=Count("id", filter=~is_red))
+        .order_by("-red", "-yellow")[:30]
+    )
+    regions = actor.regions_for(Role.SUPERVISOR, Role.LEADER)
+    root = regions[0] if len(regions) == 1 else None
+    by_region = []
+    if root is not None:
+        for child in Region.objects.filter(parent=root).order_by("code"):
+            by_region.append({"region": child, **alerted.filter(region_path__startswith=child.path).aggregate(
+                red=Count("id", filter=is_red), yellow=Count("id", filter=~is_red))})
+    qs = scoped.filter(alert_q(level if level in ("red", "yellow") else "red"))
+    qs, filters = apply_filters(request, qs.order_by("deadline", "id"))
+    filters["alert"] = level
+    page = Page(request, qs)
+    cases = decorate(page.object_list, actor)
+    orders = (
+        SupervisionOrder.objects.filter(case__in=scoped.values("pk"))
+        .select_related("case", "issued_by", "case__lead_department")
+        .order_by("-issued_at")[:30]
+    )
+    day = today()
+    for o in orders:
+        o.status = "resolved" if o.resolved_at else ("overdue" if o.due < day else "open")
+    ctx = {
+        "page": page, "cases": cases, "filters": filters, "by_dept": by_dept, "by_region": by_region,
+        "root": root, "orders": orders, "supervise_form": SuperviseForm(), "level": level,
+        "list_url": request.path, **filter_context(),
+    }
+    return render_list(request, "web/work/supervise.html", ctx, partial=None)
+
+
+# ---- every visible case ---------------------------------------------------------------------------
+
+
+@role_required()
+def cases(request):
+    actor = get_actor(request)
+    qs, filters = apply_filters(request, base_cases(request).order_by("-registered_at", "-id"))
+    page = Page(request, qs)
+    ctx = {"page": page, "cases": decorate(page.object_list, actor), "filters": filters,
+           "list_url": request.path, **filter_context()}
+    return render_list(request, "web/work/cases.html", ctx)
