@@ -488,7 +488,7 @@ def report(actor, case, *, text, department=None, at=None):
 @_atomic
 def approve_extension(actor, case, *, approved=True, note="", at=None):
     case = load_case(case)
-    _require_state(case, "approve_extension", (State.ASSIGNED, State.IN_PROGRESS, State.REOPENED))
+    _require_state(case, "approve_extension", (State.ASSIGNED, State.IN_PROGRESS))
     _require_dispatcher(actor, case)
     req = ExtensionRequest.objects.filter(case=case, status=ExtensionRequest.PENDING).first()
     if req is None:
@@ -607,7 +607,7 @@ def meet(actor, case, *, minutes, departments=None, at=None):
 def extend(actor, case, *, deadline, reason, at=None):
     """延期申请: the lead department asks for a later deadline."""
     case = load_case(case)
-    _require_state(case, "extend", (State.ASSIGNED, State.IN_PROGRESS, State.REOPENED))
+    _require_state(case, "extend", (State.ASSIGNED, State.IN_PROGRESS))
     _require_lead(actor, case)
     new = _date(deadline, "deadline")
     if new is None:
@@ -877,7 +877,7 @@ def available_actions(actor, case):
         if dispatcher:
             out += ["whistle", "escalate"]
     if s == State.REOPENED and lead:
-        out += ["accept", "extend"]
+        out += ["accept"]
     if s in (State.ASSIGNED, State.IN_PROGRESS) and actor.department_ids() and Summons.objects.filter(
         case=case, reported_at__isnull=True, department_id__in=actor.department_ids()
     ).exists():
@@ -885,7 +885,7 @@ def available_actions(actor, case):
     if s in (State.ASSIGNED, State.IN_PROGRESS, State.REOPENED):
         if actor.covers_region(region, Role.SUPERVISOR, Role.LEADER):
             out.append("supervise")
-        if dispatcher and ExtensionRequest.objects.filter(case=case, status=ExtensionRequest.PENDING).exists():
+        if s != State.REOPENED and dispatcher and ExtensionRequest.objects.filter(case=case, status=ExtensionRequest.PENDING).exists():
             out.append("approve_extension")
     if s == State.HANDLED:
         if actor.covers_region(region, Role.RETURN_VISITOR, Role.DISPATCHER):
