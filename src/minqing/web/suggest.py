@@ -28,7 +28,7 @@ def suggest_category(case, categories=None):
         return None
     clf = _classifier()
     if clf is not None:
-        for name in ("suggest_category", "classify", "predict"):
+        for name in ("suggest", "suggest_category", "classify", "predict"):
             fn = getattr(clf, name, None)
             if callable(fn):
                 try:

@@ -1,0 +1,103 @@
+"""The leader dashboard (figures, trend, share table, drill-down, XLSX), the public
+board (no login, masked, rates) and the language switch."""
+
+import io
+
+from django.test import Client
+from openpyxl import load_workbook
+
+from minqing.cases import actions
+from minqing.insights import figures
+
+from .helpers import days_ago, new_case, through
+from .test_work import login
+
+
+def _some_cases(world):
+    closed = through(world, new_case(world), "close")
+    handled = through(world, new_case(world, text="朱亭村路灯不亮，晚上出行不便", category="municipal_facilities",
+                                      phone="13600001234"), "assign")
+    yx = new_case(world, text="城东社区停水", region="430223100001", phone="")
+    late = new_case(world, text="龙船村道路破损", category="roads_transport", region="430212102201", at=days_ago(30))
+    actions.assign(world.actor("disp_lk"), late, department="lk-roads", at=days_ago(30))
+    return closed, handled, yx, late
+
+
+def test_dashboard_shows_every_figure_with_tables(world):
+    closed, handled, yx, late = _some_cases(world)
+    resp = login(world, "leader_city").get("/dashboard/")
+    assert resp.status_code == 200
+    html = resp.content.decode()
+    f = resp.context["figures"]
+    assert f["intake"] == 4 and f == figures.compute(figures.Scope(region=world.regions["430200"],
+                                                                   date_from=resp.context["frm"],
+                                                                   date_to=resp.context["to"]))
+    for label in ("受理量", "响应率", "办结率", "按期办结率", "解决率", "满意率", "平均评分", "重办率"):
+        assert label in html
+    assert "渠道 × 分类占比" in html and "100.0%" in html  # one channel, one column summing to 100 %
+    assert "渌口区" in html and "攸县" in html  # region breakdown one level down
+    assert late.tracking_code in html  # red list
+    assert html.count("数据表") >= 4  # every chart's numbers one click away
+    assert 'id="chart-data"' in html and "/static/web/vendor/echarts.min.js" in html
+
+
+def test_dashboard_drills_down_and_respects_the_leaders_region(world):
+    _some_cases(world)
+    city = login(world, "leader_city")
+    down = city.get("/dashboard/", {"region": "430212"})
+    assert down.status_code == 200 and down.context["figures"]["intake"] == 3
+    assert "朱亭镇" in down.content.decode() and "龙船镇" in down.content.decode()
+    yx = login(world, "leader_yx")
+    assert yx.get("/dashboard/").context["figures"]["intake"] == 1
+    assert yx.get("/dashboard/", {"region": "430212"}).status_code == 404
+
+
+def test_dashboard_window(world):
+    _some_cases(world)
+    c = login(world, "leader_city")
+    html = c.get("/dashboard/", {"from": days_ago(35).date().isoformat(), "to": days_ago(20).date().isoformat()})
+    assert html.context["figures"]["intake"] == 1
+
+
+def test_dashboard_exports_xlsx(world):
+    _some_cases(world)
+    resp = login(world, "leader_city").get("/dashboard/export.xlsx")
+    assert resp.status_code == 200 and resp["Content-Type"].startswith("application/vnd.openxmlformats")
+    wb = load_workbook(io.BytesIO(resp.content))
+    assert wb.sheetnames == ["指标", "趋势", "渠道×分类", "渠道×分类占比", "区域", "部门排名", "红色预警", "高频问题"]
+    first = {r[0]: r[1] for r in wb["指标"].iter_rows(min_row=2, values_only=True)}
+    assert first["受理量"] == 4
+    regions = [r[0] for r in wb["区域"].iter_rows(min_row=2, values_only=True)]
+    assert regions == ["渌口区", "攸县"]
+
+
+def test_public_board_masks_and_shows_rates(world):
+    closed, handled, yx, late = _some_cases(world)
+    anon = Client()
+    resp = anon.get("/board/430212/")
+    assert resp.status_code == 200
+    html = resp.content.decode()
+    assert closed.tracking_code not in html  # tracking codes are the reporter's key
+    assert "13812345678" not in html and "张三" not in html and "张*" in html
+    assert "已抢修管道" in html  # the answer
+    assert "城东社区停水" not in html  # another county
+    f = resp.context["figures"]
+    assert f["intake"] == 3 and "33.3%" in html  # completion 1/3
+    assert anon.get("/board/").status_code == 200
+    assert anon.get("/board/nowhere/").status_code == 404
+
+
+def test_board_masks_numbers_inside_the_text(world):
+    new_case(world, text="我的电话13912345678，身份证430212199001011234，请联系")
+    html = Client().get("/board/").content.decode()
+    assert "13912345678" not in html and "139****5678" in html and "199001011234" not in html
+
+
+def test_language_switch_translates_the_page(world):
+    c = Client()
+    assert "我要反映问题或建议" in c.get("/report/").content.decode()
+    resp = c.post("/i18n/setlang/", {"language": "en", "next": "/report/"})
+    assert resp.status_code == 302
+    html = c.get("/report/").content.decode()
+    assert "Report a problem or a suggestion" in html and "我要反映问题或建议" not in html
+    assert 'lang="en"' in html and "中文" in html  # the switch back
