@@ -13,9 +13,10 @@ def make_cadre(world, username, rank="", region="430212101", unit="朱亭镇", p
     from django.contrib.auth import get_user_model
 
     from minqing.people.models import ApiToken, Membership, Profile
+    from minqing.regions.models import Region
 
     user = get_user_model().objects.create_user(username, password=f"pw-{username}-123")
-    reg = world.regions[region] if region else None
+    reg = (world.regions.get(region) or Region.objects.get(code=region)) if region else None
     Membership.objects.create(user=user, role="cadre", region=reg)
     Profile.objects.create(user=user, display_name=name or username, rank=rank, unit=unit, phone=phone,
                            home_region=reg)

@@ -1,0 +1,264 @@
+"""/api/v1/visits, /subjects, /pairings, /coverage, /plan: the visit side (issue 4)."""
+
+import datetime as dt
+
+from django.db.models import Max, Q
+from ninja import Field, Query, Router, Schema
+
+from minqing.cases.errors import Forbidden, InvalidInput, NotFound
+from minqing.cases.models import Case
+from minqing.insights import figures
+from minqing.people.models import Role
+from minqing.people.scoping import REGION_ROLES
+from minqing.visits import actions
+from minqing.visits.models import Pairing, Subject, Visit
+
+from .auth import actor
+
+router = Router(tags=["visits"])
+MAX_PAGE_SIZE = 200
+COVERAGE_ROLES = (Role.LEADER, Role.DISPATCHER, Role.SUPERVISOR, Role.RETURN_VISITOR, Role.CADRE)
+
+
+class ProblemIn(Schema):
+    text: str
+    category: str | None = None
+    kind: str | None = None
+    subject: str | None = None
+
+
+class VisitIn(Schema):
+    cadre: str
+    subjects: list[str] = []
+    date: str
+    method: str
+    notes: str = ""
+    problems: list[ProblemIn] = []
+    region: str | None = None
+
+
+class SubjectIn(Schema):
+    external_id: str
+    kind: str
+    name: str
+    region_code: str
+    tags: list[str] = []
+    credit_code: str | None = None
+    address: str = ""
+    phone: str = ""
+    household_no: str = ""
+    contact_name: str = ""
+
+
+class PairingIn(Schema):
+    cadre: str
+    subjects: list[str]
+    role: str = "paired"
+    since: str | None = None
+
+
+class VisitFilters(Schema):
+    cadre: str | None = None
+    subject: str | None = None
+    region: str | None = None
+    date_from: dt.date | None = Field(None, alias="from")
+    date_to: dt.date | None = Field(None, alias="to")
+    page: int = 1
+    page_size: int = 50
+
+
+class SubjectFilters(Schema):
+    region: str | None = None
+    kind: str | None = None
+    tag: str | None = None
+    q: str | None = None
+    page: int = 1
+    page_size: int = 50
+
+
+class CoverageQuery(Schema):
+    region: str | None = None
+    date_from: dt.date | None = Field(None, alias="from")
+    date_to: dt.date | None = Field(None, alias="to")
+    rules: bool = False
+    limit: int = 200
+
+
+class PlanQuery(Schema):
+    region: str
+    date_from: dt.date | None = Field(None, alias="from")
+    date_to: dt.date | None = Field(None, alias="to")
+    load: int = 3
+    per_visit: int = 20
+
+
+def _page(qs, page, page_size):
+    if page < 1:
+        raise InvalidInput("page must be >= 1", field="page")
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise InvalidInput(f"page_size must be 1..{MAX_PAGE_SIZE}", field="page_size")
+    total = qs.count()
+    return total, qs[(page - 1) * page_size: page * page_size]
+
+
+def visible_visits(a, qs):
+    if a.is_admin:
+        return qs
+    cond = Q(pk__in=[])
+    for m in a.memberships:
+        if m.role in REGION_ROLES:
+            if m.region_id is None:
+                return qs
+            cond |= Q(region_path__startswith=m.region.path)
+    if a.user is not None:
+        cond |= Q(cadre=a.user) | Q(recorded_by=a.user)
+    return qs.filter(cond)
+
+
+def visit_queryset():
+    return Visit.objects.select_related("cadre", "cadre__profile", "region").prefetch_related("subjects")
+
+
+@router.post("/visits", response={201: dict}, summary="Record a visit; each problem becomes a case (channel visit)")
+def record_visit(request, payload: VisitIn):
+    data = payload.dict()
+    visit = actions.record_visit(actor(request), **data)
+    return 201, actions.visit_dict(visit_queryset().get(pk=visit.pk), actor(request))
+
+
+@router.get("/visits", response=dict, summary="Visits the caller may see")
+def list_visits(request, f: Query[VisitFilters]):
+    a = actor(request)
+    qs = visible_visits(a, visit_queryset())
+    if f.cadre:
+        qs = qs.filter(cadre__username=f.cadre)
+    if f.subject:
+        qs = qs.filter(visitsubject__subject__external_id=f.subject)
+    if f.region:
+        region = figures.Region.objects.filter(code=f.region).first()
+        if region is None:
+            raise InvalidInput(f"区划不存在 / unknown region: {f.region}", field="region")
+        qs = qs.filter(region_path__startswith=region.path)
+    if f.date_from:
+        qs = qs.filter(date__gte=f.date_from)
+    if f.date_to:
+        qs = qs.filter(date__lte=f.date_to)
+    total, page = _page(qs.order_by("-date", "-id"), f.page, f.page_size)
+    return {"count": total, "page": f.page, "results": [actions.visit_dict(v, a) for v in page]}
+
+
+@router.get("/visits/{int:visit_id}", response=dict, summary="One visit with its subjects and cases")
+def get_visit(request, visit_id: int):
+    a = actor(request)
+    visit = visible_visits(a, visit_queryset()).filter(pk=visit_id).first()
+    if visit is None:
+        raise NotFound("走访记录不存在 / visit not found")
+    return actions.visit_dict(visit, a)
+
+
+@router.post("/subjects", response={201: dict}, summary="Register or update a subject (by external id)")
+def save_subject(request, payload: SubjectIn):
+    data = payload.dict()
+    data["region"] = data.pop("region_code")
+    s = actions.save_subject(actor(request), **data)
+    return 201, actions.subject_dict(Subject.objects.select_related("region").get(pk=s.pk), actor(request))
+
+
+@router.get("/subjects", response=dict, summary="Subjects the caller may see (contact data masked by role)")
+def list_subjects(request, f: Query[SubjectFilters]):
+    a = actor(request)
+    qs = actions.visible_subjects(a, Subject.objects.select_related("region").prefetch_related("tags"))
+    if f.region:
+        region = figures.Region.objects.filter(code=f.region).first()
+        if region is None:
+            raise InvalidInput(f"区划不存在 / unknown region: {f.region}", field="region")
+        qs = qs.filter(region_path__startswith=region.path)
+    if f.kind:
+        qs = qs.filter(kind=f.kind)
+    if f.tag:
+        qs = qs.filter(tags__name=f.tag)
+    if f.q:
+        qs = qs.filter(Q(name__icontains=f.q) | Q(external_id=f.q) | Q(address__icontains=f.q))
+    total, page = _page(qs.order_by("region_path", "external_id"), f.page, f.page_size)
+    page = list(page)
+    paired = set(Pairing.objects.filter(cadre=a.user, subject__in=page, until__isnull=True)
+                 .values_list("subject_id", flat=True)) if a.user else set()
+    return {"count": total, "page": f.page,
+            "results": [actions.subject_dict(s, a, s.pk in paired) for s in page]}
+
+
+@router.get("/subjects/{external_id}", response=dict, summary="A subject with its pairings, visits and cases")
+def get_subject(request, external_id: str):
+    a = actor(request)
+    s = actions.visible_subjects(a, Subject.objects.select_related("region")).filter(external_id=external_id).first()
+    if s is None:
+        raise NotFound("走访对象不存在 / subject not found")
+    out = actions.subject_dict(s, a)
+    visits = list(s.visits.select_related("cadre", "cadre__profile").order_by("-date", "-id")[:100])
+    out["last_visit"] = visits[0].date.isoformat() if visits else None
+    out["visits"] = [{"id": v.pk, "date": v.date.isoformat(), "method": v.method, "cadre": v.cadre.get_username()}
+                     for v in visits]
+    cases = Case.objects.filter(visits__subjects=s).annotate(visit_id=Max("visits__id")).order_by("-id")[:100]
+    out["cases"] = [{"id": c.pk, "tracking_code": c.tracking_code, "state": c.state, "text": c.text,
+                     "visit": c.visit_id} for c in cases]
+    out["card"] = actions.contact_card(s)["cadres"]
+    return out
+
+
+@router.get("/subjects/{external_id}/card", response=dict, auth=None,
+            summary="党群连心公示牌: the paired cadres' name, unit and phone (public)")
+def subject_card(request, external_id: str):
+    return actions.contact_card(actions.load_subject(external_id))
+
+
+@router.post("/pairings", response={201: dict}, summary="结对: pair a cadre with subjects")
+def create_pairings(request, payload: PairingIn):
+    pairings = actions.pair(actor(request), **payload.dict())
+    return 201, {"pairings": [{"id": p.pk, "cadre": p.cadre.get_username(), "subject": p.subject.external_id,
+                               "role": p.role, "since": p.since.isoformat()} for p in pairings]}
+
+
+@router.delete("/pairings/{int:pairing_id}", response=dict, summary="End a pairing (today)")
+def end_pairing(request, pairing_id: int):
+    p = actions.unpair(actor(request), pairing_id)
+    return {"id": p.pk, "until": p.until.isoformat()}
+
+
+def coverage_scope(request, region, date_from, date_to):
+    """Parse and keep a region-scoped caller inside their region."""
+    a = actor(request)
+    try:
+        scope = figures.make_visit_scope(region, date_from, date_to)
+    except figures.FigureError as e:
+        raise InvalidInput(str(e), field=e.field) from None
+    if a.is_admin or any(m.role in COVERAGE_ROLES and m.region_id is None for m in a.memberships):
+        return scope
+    regions = a.regions_for(*COVERAGE_ROLES)
+    if scope.region is None and regions:
+        scope.region = regions[0]
+    if scope.region is not None and any(scope.region.path.startswith(r.path) for r in regions):
+        return scope
+    raise Forbidden("无权查看该范围的走访统计 / you may not see visit figures for this scope")
+
+
+@router.get("/coverage", response=dict, summary="走访覆盖率 and 干部参与率 (with the counts), optionally rule compliance")
+def coverage(request, q: Query[CoverageQuery]):
+    if not 0 <= q.limit <= 5000:
+        raise InvalidInput("limit must be 0..5000", field="limit")
+    scope = coverage_scope(request, q.region, q.date_from, q.date_to)
+    return figures.coverage(scope, rules=q.rules, limit=q.limit, never_limit=min(q.limit, 200))
+
+
+@router.get("/plan", response=dict, summary="不重不漏: a deployment plan for the cadres of a region")
+def plan(request, q: Query[PlanQuery]):
+    from minqing.visits import plan as planning
+
+    scope = coverage_scope(request, q.region, q.date_from, q.date_to)
+    a = actor(request)
+    if not (a.is_admin or a.covers_region(scope.region, Role.DISPATCHER, Role.LEADER)):
+        raise Forbidden("只有该区划的调度员或领导可以编制部署方案 / only a dispatcher or leader of the region may plan")
+    try:
+        result = planning.make_plan(scope, load=q.load, per_visit=q.per_visit)
+    except planning.PlanError as e:
+        raise InvalidInput(str(e), field=e.field) from None
+    return result.as_dict()
