@@ -11,8 +11,9 @@ Two sources of names:
 Every name found in the (normalised, so simplified) text is a *mention* with
 one or more candidate places. Each candidate is a chain of identities from the
 province down; a mention *supports* a candidate when one of its own candidates
-lies on that chain. The winner has the most support, then the deepest level,
-then is one of the deployment's regions. So "渌口区朱亭村" (town omitted)
+lies on that chain. The winner has the most support, then reaches deepest into
+the deployment's own tree, then is the deepest level. Short forms of places
+outside the deployment ("道里" in "楼道里") count only with support. So "渌口区朱亭村" (town omitted)
 resolves to the village under 朱亭镇, "株洲县" (renamed 2018) to 渌口区, and a
 name shared by two villages is settled by the township or county written with it
 (or, when nothing settles it, by their common ancestor).
@@ -54,12 +55,18 @@ class Index:
     lengths: dict = field(default_factory=dict)  # first two chars -> lengths, longest first
     chains: dict = field(default_factory=dict)  # ident -> tuple of idents from the root
 
-    def add_name(self, name, ident, alias=False):
+    def add_name(self, name, ident, alias=False, weak=False):
+        """``weak``: a short form of a place outside the deployment ("道里" in "楼道里"), taken
+        only when another name in the text supports the same place."""
         if len(name) < 2:
             return
         refs = self.names.setdefault(name, [])
-        if not any(r[0] == ident for r in refs):
-            refs.append((ident, alias))
+        for i, r in enumerate(refs):
+            if r[0] == ident:
+                if r[2] and not weak:
+                    refs[i] = (ident, alias, False)
+                return
+        refs.append((ident, alias, weak))
 
     def finish(self):
         lengths = {}
@@ -137,10 +144,8 @@ def _build(regions):
         dep = dep_by_code.get(code)
         idx.nodes[code] = Node(code, name, level, parent, dep["id"] if dep else None, code)
         idx.add_name(name, code)
-        if short and short != name and short not in _SHORT_STOP and len(short) >= 2 and level != "province":
-            idx.add_name(short, code)
-        elif level == "province" and short and len(short) >= 2:
-            idx.add_name(short, code)
+        if short and short != name and short not in _SHORT_STOP and len(short) >= 2:
+            idx.add_name(short, code, weak=dep is None and level != "province")
     for county, name in townships:
         if county not in idx.nodes:
             continue
@@ -155,7 +160,7 @@ def _build(regions):
             idx.add_name(old, new_code, alias=True)
             short = _short_county(old) if level == "county" else None
             if short and short not in _SHORT_STOP and short not in idx.names:
-                idx.add_name(short, new_code, alias=True)
+                idx.add_name(short, new_code, alias=True, weak=True)
     # the deployment's own tree: its nodes replace or extend the national ones
     for r in regions:
         code = r["code"]
@@ -275,24 +280,33 @@ def resolve(text, idx=None, normalized=False):
         return None
     cands = {}
     for word, _start, refs in found:
-        for ident, alias in refs:
+        for ident, alias, _weak in refs:
             cands.setdefault(ident, alias)
     best, best_key, best_words = [], None, None
     for ident, alias in cands.items():
         chain = idx.chain(ident)
         on_chain = set(chain)
-        words = [w for w, _s, refs in found if any(r[0] in on_chain for r in refs)]
+        words, strong = [], 0
+        for w, _s, refs in found:
+            hit = [r for r in refs if r[0] in on_chain]
+            if hit:
+                words.append(w)
+                strong += any(not r[2] for r in hit)
+        if not strong and len(words) < 2:
+            continue
         node = idx.nodes[ident]
         key = (
             len(words),
+            max((i for i, c in enumerate(chain) if idx.nodes[c].region_id is not None), default=-1),
             LEVEL_RANK.get(node.level, 0),
-            node.region_id is not None,
             not alias,
         )
         if best_key is None or key > best_key:
             best, best_key, best_words = [ident], key, words
         elif key == best_key:
             best.append(ident)
+    if not best:
+        return None
     if len(best) == 1:
         ident = best[0]
     else:
