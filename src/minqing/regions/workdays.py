@@ -8,15 +8,22 @@ which case plain weekends are used until the year is published).
 
 import datetime as dt
 import logging
+import time
 from functools import lru_cache
 
 import chinese_calendar
 
 log = logging.getLogger(__name__)
-_overrides_cache = {"loaded": False, "data": {}}
+# Overrides are read once and kept; a save in this process clears them at once
+# (signal in apps.py), other processes (server workers) re-read them after this
+# many seconds.
+OVERRIDES_TTL = 300
+_overrides_cache = {"loaded": False, "data": {}, "at": 0.0}
 
 
 def _overrides():
+    if _overrides_cache["loaded"] and time.monotonic() - _overrides_cache["at"] > OVERRIDES_TTL:
+        _overrides_cache["loaded"] = False
     if not _overrides_cache["loaded"]:
         from django.db import DatabaseError
 
@@ -27,6 +34,7 @@ def _overrides():
         except DatabaseError:  # table not migrated yet
             _overrides_cache["data"] = {}
         _overrides_cache["loaded"] = True
+        _overrides_cache["at"] = time.monotonic()
     return _overrides_cache["data"]
 
 
