@@ -1,6 +1,6 @@
 """Template helpers of the pages: the header's role switch, percentages, alert badges."""
 
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 from django import template
 from django.utils.translation import gettext as _
 
@@ -11,13 +11,13 @@ from ..views.common import current_role, user_roles
 register = template.Library()
 
 ROLE_NAV = {
-    "dispatcher": ("web:inbox", N_("调度台")),
-    "handler": ("web:dept", N_("部门工作台")),
-    "return_visitor": ("web:visits_desk", N_("回访台")),
-    "supervisor": ("web:supervise", N_("督办")),
-    "leader": ("web:dashboard", N_("驾驶舱")),
-    "cadre": ("web:cases", N_("案件")),
-    "admin": ("web:inbox", N_("调度台")),
+    "dispatcher": ("web:inbox", gettext_noop("调度台")),
+    "handler": ("web:dept", gettext_noop("部门工作台")),
+    "return_visitor": ("web:visits_desk", gettext_noop("回访台")),
+    "supervisor": ("web:supervise", gettext_noop("督办")),
+    "leader": ("web:dashboard", gettext_noop("驾驶舱")),
+    "cadre": ("web:cases", gettext_noop("案件")),
+    "admin": ("web:inbox", gettext_noop("调度台")),
 }
 
 
@@ -75,7 +75,7 @@ def mode_label(value):
         return value or "—"
 
 
-ALERT_LABELS = {"red": N_("红"), "yellow": N_("黄"), "green": N_("绿")}
+ALERT_LABELS = {"red": gettext_noop("红"), "yellow": gettext_noop("黄"), "green": gettext_noop("绿")}
 
 
 @register.filter

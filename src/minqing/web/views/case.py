@@ -1,6 +1,6 @@
 """One case whole, and the forms of the actions the viewer may take on it."""
 
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 from django.contrib import messages
 from django.http import FileResponse
 from django.shortcuts import redirect, render
@@ -19,11 +19,11 @@ from .common import get_actor, live_alert, not_found, reporter_view, role_requir
 from .portal import PUBLIC_ACTIONS
 
 ACTION_LABELS = {
-    "register": N_("登记"), "assign": N_("交办"), "accept": N_("签收"), "return": N_("退回"), "escalate": N_("上报"),
-    "meet": N_("会办"), "whistle": N_("吹哨"), "report": N_("报到"), "supervise": N_("督办"), "extend": N_("申请延期"),
-    "approve_extension": N_("审批延期"), "handle": N_("办结答复"), "visit_back": N_("回访"), "close_by_rule": N_("按规则销号"),
-    "reopen": N_("重办"), "merge": N_("合并"), "merge_in": N_("并入相同问题"), "invalidate": N_("作废"), "task_created": N_("新建任务"),
-    "task_done": N_("完成任务"), "overdue": N_("超期预警"), "alert": N_("预警"),
+    "register": gettext_noop("登记"), "assign": gettext_noop("交办"), "accept": gettext_noop("签收"), "return": gettext_noop("退回"), "escalate": gettext_noop("上报"),
+    "meet": gettext_noop("会办"), "whistle": gettext_noop("吹哨"), "report": gettext_noop("报到"), "supervise": gettext_noop("督办"), "extend": gettext_noop("申请延期"),
+    "approve_extension": gettext_noop("审批延期"), "handle": gettext_noop("办结答复"), "visit_back": gettext_noop("回访"), "close_by_rule": gettext_noop("按规则销号"),
+    "reopen": gettext_noop("重办"), "merge": gettext_noop("合并"), "merge_in": gettext_noop("并入相同问题"), "invalidate": gettext_noop("作废"), "task_created": gettext_noop("新建任务"),
+    "task_done": gettext_noop("完成任务"), "overdue": gettext_noop("超期预警"), "alert": gettext_noop("预警"),
 }
 STATUS_FOR = {"InvalidInput": 422, "Forbidden": 403, "NotFound": 404, "IllegalTransition": 409, "Conflict": 409}
 

@@ -6,7 +6,7 @@ import io
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from minqing.cases.models import OPEN_STATES, Case, Channel, State
 from minqing.insights import figures
@@ -18,14 +18,14 @@ from .common import Page, get_actor, live_alert, mask_text, not_found, parse_dat
 from .work import alert_q
 
 FIGURES = [
-    ("intake", N_("受理量"), "count"),
-    ("response_rate", N_("响应率"), "rate"),
-    ("completion_rate", N_("办结率"), "rate"),
-    ("on_time_rate", N_("按期办结率"), "rate"),
-    ("resolution_rate", N_("解决率"), "rate"),
-    ("satisfaction_rate", N_("满意率"), "rate"),
-    ("mean_score", N_("平均评分"), "score"),
-    ("reopen_rate", N_("重办率"), "rate"),
+    ("intake", gettext_noop("受理量"), "count"),
+    ("response_rate", gettext_noop("响应率"), "rate"),
+    ("completion_rate", gettext_noop("办结率"), "rate"),
+    ("on_time_rate", gettext_noop("按期办结率"), "rate"),
+    ("resolution_rate", gettext_noop("解决率"), "rate"),
+    ("satisfaction_rate", gettext_noop("满意率"), "rate"),
+    ("mean_score", gettext_noop("平均评分"), "score"),
+    ("reopen_rate", gettext_noop("重办率"), "rate"),
 ]
 DASHBOARD_ROLES = (Role.LEADER, Role.SUPERVISOR)
 

@@ -3,7 +3,7 @@
 import io
 
 import segno
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse
@@ -25,30 +25,30 @@ from .common import client_ip, mask_text
 
 # plain-word progress of a case for its reporter
 STEPS = [
-    ("registered", N_("已受理")),
-    ("assigned", N_("已交办")),
-    ("in_progress", N_("办理中")),
-    ("handled", N_("已答复")),
-    ("closed", N_("已办结")),
+    ("registered", gettext_noop("已受理")),
+    ("assigned", gettext_noop("已交办")),
+    ("in_progress", gettext_noop("办理中")),
+    ("handled", gettext_noop("已答复")),
+    ("closed", gettext_noop("已办结")),
 ]
 STEP_OF_STATE = {"registered": 0, "assigned": 1, "in_progress": 2, "reopened": 2, "handled": 3, "closed": 4}
 PUBLIC_ACTIONS = {
-    "register": N_("已收到您的反映"),
-    "assign": N_("已交由承办部门办理"),
-    "accept": N_("承办部门已签收"),
-    "return": N_("正在重新分派"),
-    "escalate": N_("已提交上级统筹办理"),
-    "meet": N_("多部门会商办理"),
-    "whistle": N_("街道吹哨，部门报到"),
-    "report": N_("召集部门已报到"),
-    "supervise": N_("上级已督办"),
-    "approve_extension": N_("办理时限已调整"),
-    "handle": N_("承办部门已答复"),
-    "visit_back": N_("已回访"),
-    "close_by_rule": N_("已办结销号"),
-    "reopen": N_("重新办理"),
-    "merge_in": N_("相同问题已合并办理"),
-    "invalidate": N_("经核实不予受理"),
+    "register": gettext_noop("已收到您的反映"),
+    "assign": gettext_noop("已交由承办部门办理"),
+    "accept": gettext_noop("承办部门已签收"),
+    "return": gettext_noop("正在重新分派"),
+    "escalate": gettext_noop("已提交上级统筹办理"),
+    "meet": gettext_noop("多部门会商办理"),
+    "whistle": gettext_noop("街道吹哨，部门报到"),
+    "report": gettext_noop("召集部门已报到"),
+    "supervise": gettext_noop("上级已督办"),
+    "approve_extension": gettext_noop("办理时限已调整"),
+    "handle": gettext_noop("承办部门已答复"),
+    "visit_back": gettext_noop("已回访"),
+    "close_by_rule": gettext_noop("已办结销号"),
+    "reopen": gettext_noop("重新办理"),
+    "merge_in": gettext_noop("相同问题已合并办理"),
+    "invalidate": gettext_noop("经核实不予受理"),
 }
 
 

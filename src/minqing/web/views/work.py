@@ -1,7 +1,7 @@
 """The working pages: dispatcher's inbox, department workbench, return-visit desk,
 supervisor view, and the plain case list."""
 
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 from django.contrib import messages
 from django.db.models import Count, F, Q
 from django.shortcuts import redirect, render
@@ -110,10 +110,10 @@ def render_list(request, template, ctx, partial="web/work/_case_list.html"):
 # ---- dispatcher ---------------------------------------------------------------------
 
 INBOX_TABS = [
-    ("new", N_("待交办")),
-    ("open", N_("办理中")),
-    ("extensions", N_("延期待批")),
-    ("handled", N_("待回访")),
+    ("new", gettext_noop("待交办")),
+    ("open", gettext_noop("办理中")),
+    ("extensions", gettext_noop("延期待批")),
+    ("handled", gettext_noop("待回访")),
 ]
 
 
@@ -197,11 +197,11 @@ def bulk_assign(request):
 # ---- department ------------------------------------------------------------------------
 
 DEPT_TABS = [
-    ("todo", N_("待签收")),
-    ("doing", N_("办理中")),
-    ("summoned", N_("吹哨报到")),
-    ("co", N_("协办")),
-    ("done", N_("已办结")),
+    ("todo", gettext_noop("待签收")),
+    ("doing", gettext_noop("办理中")),
+    ("summoned", gettext_noop("吹哨报到")),
+    ("co", gettext_noop("协办")),
+    ("done", gettext_noop("已办结")),
 ]
 
 
