@@ -186,6 +186,9 @@ MINQING = {
 MINQING_WORKER_JOBS = [
     ("sweep", int(os.environ.get("MINQING_SWEEP_INTERVAL", "300")), "minqing.supervision.sweep.run"),
 ]
+MINQING_WORKER_JOBS.append(
+    ("webhooks", int(os.environ.get("MINQING_WEBHOOK_INTERVAL", "10")), "minqing.intake.webhooks.run")
+)
 # Insights: index newly registered cases (duplicates, search); retrain the category model daily.
 MINQING_WORKER_JOBS += [
     ("insights_index", int(os.environ.get("MINQING_INSIGHTS_INDEX_INTERVAL", "30")),
@@ -193,3 +196,8 @@ MINQING_WORKER_JOBS += [
     ("insights_train", int(os.environ.get("MINQING_INSIGHTS_TRAIN_INTERVAL", "86400")),
      "minqing.insights.classify.train_job"),
 ]
+# Webhooks: first retry after this many seconds, doubling per attempt; pause a subscriber after N failures in a row.
+MINQING_WEBHOOK_BACKOFF = float(os.environ.get("MINQING_WEBHOOK_BACKOFF", "30"))
+MINQING_WEBHOOK_PAUSE_AFTER = int(os.environ.get("MINQING_WEBHOOK_PAUSE_AFTER", "10"))
+# Open311: POST requests per client per minute.
+MINQING_OPEN311_RATE_PER_MINUTE = int(os.environ.get("MINQING_OPEN311_RATE_PER_MINUTE", "120"))
