@@ -55,7 +55,11 @@ def main():
     if "--dups" in args or "--all" in args:
         from insights_dups import run_duplicates  # noqa: E402
 
-        out["duplicates"] = run_duplicates(os.path.join(DATA, "eval_duplicates.csv"), tune + hold)
+        ths = (None,) if "--sweep" not in args else (None, 0.3, 0.33, 0.35, 0.37, 0.4, 0.45, 0.5)
+        out["duplicates"] = run_duplicates(
+            os.path.join(DATA, "eval_duplicates.csv"),
+            {"tune": [r["text"] for r in tune], "hold": [r["text"] for r in hold]}, ths,
+        )
     if "--json" in args:
         print(json.dumps(out, ensure_ascii=False, indent=1))
         return
@@ -69,7 +73,15 @@ def main():
         for e in out["tune"]["place_errors"]:
             print("  tune place miss:", e)
     if "duplicates" in out:
-        print("== duplicates", json.dumps(out["duplicates"], ensure_ascii=False))
+        for split, by_th in out["duplicates"].items():
+            for th, r in by_th.items():
+                print(f"== duplicates {split} threshold {th}: recall {r['recall']} precision {r['precision']} "
+                      f"({r['paraphrases']} paraphrase pairs of {r['pairs']}, {r['suggestions']} suggestions)")
+                if split == "tune" and "--errors" in args:
+                    for m in r["missed"]:
+                        print("     missed:", m)
+                    for m in r["wrong"]:
+                        print("     wrong:", m)
 
 
 if __name__ == "__main__":

@@ -53,6 +53,7 @@ def analyze_many(texts, *, region=None, with_duplicates=True, with_departments=T
                 "content": r.content,
                 "tokens": r.tokens,
                 "categories": [s["code"] for s in sugg],
+                "scores": {s["code"]: s["score"] for s in sugg},
             }
             for r, p, sugg in zip(readings, placed, suggestions)
         ]

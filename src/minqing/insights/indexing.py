@@ -75,7 +75,7 @@ def index_cases(rows):
         insights.append(CaseInsight(
             case_id=r["id"], norm_text=searchable, content=rd.content, tokens=" ".join(rd.tokens),
             place_code=duplicates.place_ident(place), place_key=pkey,
-            categories=cats, indexed_at=now,
+            categories=cats, category_scores=[s["score"] for s in sugg], indexed_at=now,
         ))
         keys += [DupKey(key=k, case_id=r["id"]) for k in duplicates.keys_for(pkey, rd.content, cats)]
         grams += [SearchGram(gram=g, case_id=r["id"]) for g in search_grams(searchable)]

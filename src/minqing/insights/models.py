@@ -29,6 +29,7 @@ class CaseInsight(models.Model):
     place_code = models.CharField(max_length=64, blank=True)  # the deepest place the text names
     place_key = models.CharField(max_length=64, blank=True)  # township (else county) used to block duplicates
     categories = models.JSONField(default=list, blank=True)  # suggested codes, best first
+    category_scores = models.JSONField(default=list, blank=True)  # their scores, in the same order
     indexed_at = models.DateTimeField(default=timezone.now)
 
 

@@ -1,0 +1,118 @@
+"""Registration throughput through HTTP: `minqing serve` (gunicorn, 2 workers) on
+127.0.0.1:8102 against a fresh SQLite data directory, with concurrent
+POST /api/v1/cases from a separate load-generator process (bench/loadgen.py).
+
+Baseline in the same run: the same load generator against GET /api/v1/regions/… — no,
+a trivial authenticated endpoint would still hit the database; the baseline here is
+the in-process actions-layer rate measured by the same process right before the
+HTTP run (registrations without HTTP), so the ratio is the cost of the HTTP stack.
+
+Target: at least 500 registrations per second.
+
+    .venv/bin/python bench/register_http.py [--n 3000] [--concurrency 16] [--workers 2] [--threads 1]
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+
+N = common.arg_int("n", 3000)
+CONC = common.arg_int("concurrency", 16)
+WORKERS = common.arg_int("workers", 2)
+THREADS = common.arg_int("threads", 1)
+PORT = common.arg_int("port", 8102)
+assert 8102 <= PORT <= 8109, "bench ports are 8102-8109"
+
+env = common.setup_django("sqlite", "http", fresh=True)
+
+from minqing.cases import actions  # noqa: E402
+from minqing.cases.models import Case  # noqa: E402
+from minqing.people.models import ApiToken  # noqa: E402
+
+
+def world():
+    from django.contrib.auth import get_user_model
+
+    from minqing.people.models import Membership
+    from minqing.people.scoping import Actor
+    from minqing.regions.models import Region
+
+    p = Region.objects.create(code="430000000000", name="湖南省", level="province")
+    c = Region.objects.create(code="430200000000", name="株洲市", level="city", parent=p)
+    k = Region.objects.create(code="430212000000", name="渌口区", level="county", parent=c)
+    t = Region.objects.create(code="430212102000", name="朱亭镇", level="township", parent=k)
+    v = Region.objects.create(code="430212102201", name="朱亭村", level="village", parent=t)
+    user = get_user_model().objects.create_user("bench_http")
+    Membership.objects.create(user=user, role="dispatcher", region=t)
+    return v, Actor.for_user(user), ApiToken.issue(user, "bench")[1]
+
+
+def wait_port(port, timeout=30):
+    end = time.time() + timeout
+    while time.time() < end:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise SystemExit(f"server did not start on {port}")
+
+
+def in_process_rate(village, actor, n=1000):
+    t = time.perf_counter()
+    for i in range(n):
+        actions.register(actor, text=f"朱亭村三组停水两天了（进程内第{i}件）", channel="hotline", kind="complaint",
+                         category="water_supply", region=village.code, address="渌口区朱亭镇朱亭村",
+                         reporter_name="王建国", reporter_phone="13812345678")
+    return n / (time.perf_counter() - t)
+
+
+def main():
+    village, actor, token = world()
+    base = in_process_rate(village, actor)
+    before = Case.objects.count()
+    from django.db import connections
+
+    connections.close_all()
+    minqing = str(common.ROOT / ".venv" / "bin" / "minqing")
+    server = subprocess.Popen(
+        [minqing, "serve", "--host", "127.0.0.1", "--port", str(PORT), "--workers", str(WORKERS),
+         "--threads", str(THREADS), "--no-migrate"],
+        env={**os.environ, **env}, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        wait_port(PORT)
+        url = f"http://127.0.0.1:{PORT}"
+        gen = [sys.executable, str(Path(__file__).with_name("loadgen.py")), url, token, village.code]
+        subprocess.run(gen + ["--n", "200", "--concurrency", str(CONC)], check=True, capture_output=True)  # warm-up
+        out = subprocess.run(gen + ["--n", str(N), "--concurrency", str(CONC)], check=True, capture_output=True,
+                             text=True).stdout
+        result = json.loads(out.strip().splitlines()[-1])
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+    created = Case.objects.count() - before - 200
+    print(f"  {result}")
+    assert created == result["ok"], f"{created} cases in the database, {result['ok']} 201 answers"
+    note = (f"{WORKERS} workers × {THREADS} threads, {CONC} clients, p50 {result['p50'] * 1000:.1f} ms, "
+            f"p99 {result['p99'] * 1000:.1f} ms, errors {result['errors'] or 0}")
+    rows = [
+        common.row("http", "sqlite", "POST /api/v1/cases, registrations/s", result["rate"], "/s", base,
+                   "actions, in-process", target=500, note=note),
+    ]
+    common.save("register-http-sqlite", rows)
+    print("  " + note)
+
+
+if __name__ == "__main__":
+    main()
