@@ -1,0 +1,259 @@
+"""Visit pages: the phone-friendly visit form, drill-down (点村知户、点户知人), coverage and rules,
+the deployment plan with its XLSX, and the public contact card (党群连心公示牌).
+
+Views stay thin: changes go through ``minqing.visits.actions``, figures through
+``minqing.insights.figures``, the plan through ``minqing.visits.plan``."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from minqing.cases.errors import ActionError
+from minqing.cases.models import OPEN_STATES, Case, Category, State
+from minqing.insights import figures
+from minqing.people.models import Role
+from minqing.people.scoping import Actor, visible_cases
+from minqing.regions.models import Level, Region
+
+from . import actions
+from .models import Method, Pairing, Subject, Visit
+
+VIEW_ROLES = (Role.LEADER, Role.DISPATCHER, Role.SUPERVISOR, Role.RETURN_VISITOR, Role.CADRE)
+PROBLEM_ROWS = 3
+
+
+def _actor(request):
+    return Actor.for_user(request.user)
+
+
+def _home_region(a):
+    regions = a.regions_for(*VIEW_ROLES)
+    if regions:
+        return regions[0]
+    return Region.objects.filter(parent__isnull=True).first() if a.is_admin else None
+
+
+def _require_region(a, region):
+    if not (a.is_admin or a.covers_region(region, *VIEW_ROLES)):
+        raise PermissionDenied("无权查看该区划 / not your region")
+
+
+def _window(request):
+    try:
+        return figures.make_visit_scope(None, request.GET.get("from") or None, request.GET.get("to") or None)
+    except figures.FigureError:
+        return figures.make_visit_scope(None)
+
+
+@login_required
+def home(request):
+    a = _actor(request)
+    pairings = (Pairing.objects.filter(cadre=request.user, until__isnull=True)
+                .select_related("subject", "subject__region").order_by("subject__region_path", "subject__external_id"))
+    last = dict(Visit.objects.filter(cadre=request.user).values_list("subjects").annotate(last=Max("date")))
+    today = timezone.localdate()
+    paired = [{"p": p, "last": last.get(p.subject_id),
+               "days": (today - last[p.subject_id]).days if p.subject_id in last else None} for p in pairings]
+    visits = Visit.objects.filter(Q(cadre=request.user) | Q(recorded_by=request.user)).select_related("region")[:20]
+    region = _home_region(a)
+    can_plan = a.is_admin or bool(a.regions_for(Role.DISPATCHER, Role.LEADER))
+    return render(request, "visits/home.html", {"paired": paired, "visits": visits, "region": region,
+                                                 "can_plan": can_plan, "is_cadre": Role.CADRE in a.roles()})
+
+
+def _form_context(request, a, data=None, error=None):
+    data = data or {}
+    paired = (Subject.objects.filter(pairings__cadre=request.user, pairings__until__isnull=True)
+              .select_related("region").order_by("region_path", "external_id").distinct())
+    problems = data.get("problems") or []
+    rows = [problems[i] if i < len(problems) else {"text": "", "category": ""}
+            for i in range(max(PROBLEM_ROWS, len(problems)))]
+    return {
+        "paired": [(s, actions.display_name(s, True)) for s in paired],
+        "methods": Method.choices,
+        "categories": Category.objects.filter(active=True).order_by("position", "code"),
+        "data": data, "problem_rows": rows, "error": error,
+        "today": timezone.localdate().isoformat(),
+        "may_choose_cadre": a.is_admin or bool(a.regions_for(Role.DISPATCHER)),
+    }
+
+
+@login_required
+def new_visit(request):
+    """The phone-friendly visit form: who, whom, when, how, what was heard, problems found."""
+    a = _actor(request)
+    if request.method != "POST":
+        initial = {"cadre": request.user.get_username(), "date": timezone.localdate().isoformat(), "method": "door",
+                   "subjects": request.GET.getlist("subject")}
+        return render(request, "visits/new.html", _form_context(request, a, initial))
+    p = request.POST
+    subjects = list(p.getlist("subjects"))
+    for part in (p.get("more_subjects") or "").replace("，", ",").replace("\n", ",").split(","):
+        if part.strip():
+            subjects.append(part.strip())
+    problems = []
+    for text, cat in zip(p.getlist("problem_text"), p.getlist("problem_category")):
+        if text.strip():
+            problems.append({"text": text.strip(), "category": cat or None})
+    data = {"cadre": p.get("cadre") or request.user.get_username(), "date": p.get("date"), "method": p.get("method"),
+            "notes": p.get("notes", ""), "subjects": subjects, "problems": problems,
+            "region": p.get("region") or None, "more_subjects": p.get("more_subjects", "")}
+    try:
+        visit = actions.record_visit(a, cadre=data["cadre"], subjects=subjects, date=data["date"],
+                                     method=data["method"], notes=data["notes"], problems=problems,
+                                     region=data["region"])
+    except ActionError as e:
+        ctx = _form_context(request, a, data, error=e)
+        return render(request, "visits/new.html", ctx, status=e.status)
+    return redirect("visits:visit", pk=visit.pk)
+
+
+def _visible_visit(a, pk):
+    from minqing.api.visits import visible_visits
+
+    visit = visible_visits(a, Visit.objects.select_related("cadre", "cadre__profile", "region")).filter(pk=pk).first()
+    if visit is None:
+        raise Http404("走访记录不存在 / visit not found")
+    return visit
+
+
+@login_required
+def visit_page(request, pk):
+    a = _actor(request)
+    visit = _visible_visit(a, pk)
+    d = actions.visit_dict(visit, a)
+    visible = set(visible_cases(a, Case.objects.filter(pk__in=[c["id"] for c in d["cases"]]))
+                  .values_list("pk", flat=True))
+    for c in d["cases"]:
+        c["visible"] = c["id"] in visible
+    return render(request, "visits/visit.html", {"visit": visit, "d": d})
+
+
+@login_required
+def case_visits(request, case_id):
+    """A case back to the visit(s) that found it."""
+    a = _actor(request)
+    case = visible_cases(a, Case.objects.filter(pk=case_id)).first()
+    if case is None:
+        raise Http404("案件不存在 / case not found")
+    from minqing.api.visits import visible_visits
+
+    visits = list(visible_visits(a, case.visits.select_related("cadre", "region")).order_by("-date"))
+    if len(visits) == 1:
+        return redirect("visits:visit", pk=visits[0].pk)
+    return render(request, "visits/case_visits.html", {"case": case, "visits": visits})
+
+
+@login_required
+def region_page(request, code=None):
+    """点村知户: a region's coverage with its children; a village or grid lists its households and firms."""
+    a = _actor(request)
+    region = Region.objects.filter(code=code).first() if code else _home_region(a)
+    if region is None:
+        raise Http404("区划不存在 / region not found")
+    _require_region(a, region)
+    win = _window(request)
+    scope = figures.make_visit_scope(region, win.date_from, win.date_to)
+    vc = figures.visit_coverage(scope, recency=False, never_limit=0)
+    ctx = {"region": region, "ancestors": region.ancestors()[:-1], "scope": scope, "vc": vc}
+    if region.level in (Level.VILLAGE, Level.GRID):
+        subjects = actions.visible_subjects(a, Subject.objects.filter(region_path__startswith=region.path))
+        kind = request.GET.get("kind")
+        if kind in ("household", "enterprise"):
+            subjects = subjects.filter(kind=kind)
+        subjects = subjects.select_related("region").annotate(
+            last=Max("visit_links__date", filter=Q(visit_links__date__lte=scope.date_to)),
+            in_window=Count("visit_links", filter=Q(visit_links__date__gte=scope.date_from,
+                                                    visit_links__date__lte=scope.date_to)),
+        ).order_by("region_path", "external_id")
+        page = Paginator(subjects, 50).get_page(request.GET.get("page"))
+        paired = set(Pairing.objects.filter(cadre=request.user, subject__in=list(page), until__isnull=True)
+                     .values_list("subject_id", flat=True))
+        case_counts = dict(
+            Case.objects.filter(visits__subjects__in=[s.pk for s in page], state__in=(State.REGISTERED, *OPEN_STATES))
+            .values_list("visits__subjects").annotate(n=Count("id", distinct=True)))
+        ctx["page"] = page
+        ctx["rows"] = [{"s": s, "name": actions.display_name(s, actions.can_see_subject_contact(a, s, s.pk in paired)),
+                        "open": case_counts.get(s.pk, 0),
+                        "days": (scope.date_to - s.last).days if s.last else None} for s in page]
+        ctx["kind"] = kind or ""
+    return render(request, "visits/region.html", ctx)
+
+
+@login_required
+def subject_page(request, external_id):
+    """点户知人: one household or enterprise, its cadres, visits and the cases they found."""
+    a = _actor(request)
+    subject = actions.visible_subjects(a, Subject.objects.select_related("region")).filter(
+        external_id=external_id).first()
+    if subject is None:
+        raise Http404("走访对象不存在 / subject not found")
+    d = actions.subject_dict(subject, a)
+    visits = list(subject.visits.select_related("cadre", "cadre__profile").order_by("-date", "-id")[:100])
+    cases = list(visible_cases(a, Case.objects.filter(visits__subjects=subject))
+                 .annotate(visit_id=Max("visits__id")).select_related("category").order_by("-id")[:100])
+    today = timezone.localdate()
+    return render(request, "visits/subject.html", {
+        "subject": subject, "d": d, "visits": visits, "cases": cases, "card": actions.contact_card(subject),
+        "days": (today - visits[0].date).days if visits else None,
+        "region_chain": subject.region.ancestors(),
+    })
+
+
+@login_required
+def coverage_page(request):
+    a = _actor(request)
+    code = request.GET.get("region") or None
+    region = Region.objects.filter(code=code).first() if code else _home_region(a)
+    if region is None and not a.is_admin:
+        raise PermissionDenied("无权查看 / no region to show")
+    if region is not None:
+        _require_region(a, region)
+    win = _window(request)
+    scope = figures.make_visit_scope(region, win.date_from, win.date_to)
+    result = figures.coverage(scope, rules=True, limit=50, never_limit=50)
+    return render(request, "visits/coverage.html", {"scope": scope, "r": result, "region": region,
+                                                     "rules_admin": request.user.is_staff})
+
+
+@login_required
+def plan_page(request):
+    from .plan import PlanError, make_plan
+
+    a = _actor(request)
+    code = request.GET.get("region") or None
+    region = Region.objects.filter(code=code).first() if code else _home_region(a)
+    if region is None:
+        raise Http404("区划不存在 / region not found")
+    if not (a.is_admin or a.covers_region(region, Role.DISPATCHER, Role.LEADER)):
+        raise PermissionDenied("只有该区划的调度员或领导可以编制部署方案 / only a dispatcher or leader may plan")
+    win = _window(request)
+    scope = figures.make_visit_scope(region, win.date_from, win.date_to)
+    ctx = {"region": region, "scope": scope, "load": request.GET.get("load", "3"),
+           "per_visit": request.GET.get("per_visit", "20"), "result": None, "error": None}
+    if request.GET.get("run") or request.GET.get("format") == "xlsx":
+        try:
+            result = make_plan(scope, load=int(ctx["load"]), per_visit=int(ctx["per_visit"]))
+        except (PlanError, ValueError) as e:
+            ctx["error"] = str(e)
+        else:
+            if request.GET.get("format") == "xlsx":
+                resp = HttpResponse(result.to_xlsx(), content_type=(
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
+                resp["Content-Disposition"] = (f'attachment; filename="plan-{region.code}-'
+                                               f'{scope.date_from}-{scope.date_to}.xlsx"')
+                return resp
+            ctx["result"] = result.as_dict()
+    return render(request, "visits/plan.html", ctx, status=422 if ctx["error"] else 200)
+
+
+def card_page(request, external_id):
+    """党群连心公示牌: public, no login; the subject's own data masked."""
+    subject = Subject.objects.select_related("region").filter(external_id=external_id).first()
+    if subject is None:
+        raise Http404("走访对象不存在 / subject not found")
+    return render(request, "visits/card.html", {"card": actions.contact_card(subject)})
