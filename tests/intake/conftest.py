@@ -49,3 +49,31 @@ def parse(resp, fmt):
     if fmt == "json":
         return json.loads(resp.content)
     return etree.fromstring(resp.content)
+
+
+HEADERS_12345 = ["工单编号", "来电时间", "来电人", "联系电话", "诉求类型", "诉求内容", "所属区域", "承办单位",
+                 "办理状态", "办结时间", "办理结果", "回访满意度"]
+
+
+def write_export(path, rows, title="株洲市12345政务服务便民热线工单导出（2024年3月）", merges=()):
+    """A 12345 work-order export as XLSX: a merged title row, Chinese headers, then the rows
+    (lists in HEADERS_12345 order; a cell may be a datetime). ``merges`` are ranges like "H4:H6"."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "工单"
+    ws.append([title])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADERS_12345))
+    ws.append(HEADERS_12345)
+    for r in rows:
+        ws.append(list(r))
+    for rng in merges:
+        ws.merge_cells(rng)
+    wb.save(path)
+    return path
+
+
+@pytest.fixture
+def make_export():
+    return write_export

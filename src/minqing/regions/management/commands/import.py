@@ -36,4 +36,7 @@ class Command(BaseCommand):
         except ImportFailed as e:
             self.stderr.write("导入失败，未导入任何数据 / import refused, nothing was imported:")
             raise CommandError(str(e)) from None
+        row_errors = result.pop("errors", None)  # with --on-error skip: the rows left out, by row number
         self.stdout.write(" ".join(f"{k}={v}" for k, v in result.items()))
+        if row_errors:
+            self.stderr.write("以下行未导入 / rows not imported:\n" + row_errors)
