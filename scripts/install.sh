@@ -36,3 +36,11 @@ if [ $want_test = 1 ] && [ ! -x /usr/bin/chromium ]; then
     echo "warning: /usr/bin/chromium is missing and cannot be installed (not root); page tests will fail" >&2
   fi
 fi
+
+if [ $want_test = 1 ] && [ "$(id -u)" = 0 ] && ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+  # A Chinese font, so that Chromium's screenshots of the pages show the characters (scripts/screenshots.sh).
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq fonts-wqy-microhei >/dev/null 2>&1 \
+    || { apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei >/dev/null; } \
+    || echo "warning: could not install a Chinese font; screenshots will show boxes" >&2
+fi
