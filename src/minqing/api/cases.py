@@ -64,8 +64,9 @@ def get_visible_case(request, case_id):
 
 @router.post("/cases", response={201: dict}, summary="Register a case")
 def register_case(request, payload: CaseIn):
+    # register() hands back the case with its category, region and owner region loaded:
+    # no second read of the row just written
     case = actions.register(actor(request), **payload.dict())
-    case = case_queryset().get(pk=case.pk)
     return 201, case_summary(case, actor(request))
 
 

@@ -122,7 +122,8 @@ def _region(value, field="region"):
         return None
     if isinstance(value, Region):
         return value
-    region = Region.objects.filter(code=str(value)).first()
+    # parents joined: the owner township of a village or grid is found without more queries
+    region = Region.objects.select_related("parent__parent").filter(code=str(value)).first()
     if region is None:
         raise InvalidInput(f"区划不存在 / unknown region: {value}", field=field)
     return region
