@@ -32,8 +32,11 @@ def browser():
 
 
 @pytest.fixture(autouse=True)
-def _limits(settings):
-    settings.MINQING_WEB = {"REPORT_RATE": (1000, 600), "VISIT_RATE": (1000, 600)}
+def _limits(settings, transactional_db):
+    from django.core.cache import cache
+
+    cache.clear()  # the cache table outlives the flush between transactional tests
+    settings.MINQING_WEB = {**getattr(settings, "MINQING_WEB", {}), "REPORT_RATE": (1000, 600), "VISIT_RATE": (1000, 600)}
 
 
 def as_user(browser, live_server, name, width=1280):

@@ -18,7 +18,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 @pytest.fixture(autouse=True)
 def _no_rate_limit(settings):
-    settings.MINQING_WEB = {"REPORT_RATE": (1000, 600), "VISIT_RATE": (1000, 600)}
+    settings.MINQING_WEB = {**getattr(settings, "MINQING_WEB", {}), "REPORT_RATE": (1000, 600), "VISIT_RATE": (1000, 600)}
 
 
 def test_report_form_registers_one_case_with_tracking_code(world, client):
@@ -91,7 +91,7 @@ def test_photo_type_and_size_are_checked(world, client, settings):
 
 
 def test_public_form_is_rate_limited_per_client(world, settings):
-    settings.MINQING_WEB = {"REPORT_RATE": (2, 600), "VISIT_RATE": (2, 600)}
+    settings.MINQING_WEB = {**settings.MINQING_WEB, "REPORT_RATE": (2, 600), "VISIT_RATE": (2, 600)}
     a = Client(REMOTE_ADDR="10.0.0.1")
     b = Client(REMOTE_ADDR="10.0.0.2")
     codes = []

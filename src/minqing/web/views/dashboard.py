@@ -1,14 +1,19 @@
 """驾驶舱 (the leader dashboard) and the public board (公示)."""
 
 import datetime as dt
+import hashlib
 import io
+import time
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Max
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from minqing.cases.models import OPEN_STATES, Case, Channel, State
+from minqing.cases.models import Case, Channel, Event, State
 from minqing.insights import figures
 from minqing.people.models import Role
 from minqing.people.scoping import mask_name
@@ -56,19 +61,47 @@ def _leader_region(request):
     return None, True
 
 
+def _data_version():
+    """Changes whenever a case changes: every transition appends an event."""
+    return Event.objects.aggregate(m=Max("id"))["m"] or 0
+
+
+def cached_figures(key, compute):
+    """The figures of a page, computed once per change of the data.
+
+    Each entry remembers the data version (the last event id) it was computed at;
+    it is reused while that is still the last event, or for ``FIGURES_MAX_STALE``
+    seconds (default 120) after it was computed, so that a busy system does not
+    recompute a million-case dashboard for every new event. Computing is the slow
+    part (``bench/pages.py`` measures both)."""
+    max_stale = getattr(settings, "MINQING_WEB", {}).get("FIGURES_MAX_STALE", 120)
+    version = _data_version()
+    key = "mq-fig:" + hashlib.sha1(key.encode()).hexdigest()
+    hit = cache.get(key)
+    now = time.time()
+    if hit is not None and (hit["version"] == version or now - hit["at"] < max_stale):
+        return hit["data"], hit["at"]
+    data = compute()
+    cache.set(key, {"version": version, "at": now, "data": data}, timeout=24 * 3600)
+    return data, now
+
+
 def dashboard_data(region, frm, to):
     scope = figures.Scope(region=region, date_from=frm, date_to=to)
     period = "month" if (to - frm).days > 200 else "week"
-    data = {
-        "scope": scope,
-        "figures": figures.compute(scope),
-        "trend": figures.trend(scope, period),
-        "period": period,
-        "table": figures.channel_category(scope),
-        "regions": figures.region_breakdown(scope, region) if region else [],
-        "ranking": figures.department_ranking(scope)[:15],
-        "top": figures.top_problems(scope),
-    }
+
+    def compute():
+        return {
+            "figures": figures.compute(scope),
+            "trend": figures.trend(scope, period),
+            "table": figures.channel_category(scope),
+            "regions": figures.region_breakdown(scope, region) if region else [],
+            "ranking": figures.department_ranking(scope)[:15],
+            "top": figures.top_problems(scope),
+        }
+
+    data, at = cached_figures(f"dash|{region.code if region else ''}|{frm}|{to}", compute)
+    data = {**data, "scope": scope, "period": period, "computed_at": dt.datetime.fromtimestamp(at, dt.timezone.utc)}
     red = (
         Case.objects.filter(scope.case_filter()).filter(alert_q("red"))
         .select_related("lead_department", "region", "category").order_by("deadline", "id")[:20]
@@ -111,10 +144,15 @@ def _p(v):
     return None if v is None else round(v * 100, 1)
 
 
-def _figure_cards(d):
+def _figure_cards(d, to):
+    """The figures with their trend; the change compares the last two complete periods
+    (a period still running would always look like a fall)."""
     f = d["figures"]
-    prev = d["trend"][-2] if len(d["trend"]) >= 2 else None
-    last = d["trend"][-1] if d["trend"] else None
+    complete = d["trend"]
+    if complete and to >= today():
+        complete = complete[:-1]
+    prev = complete[-2] if len(complete) >= 2 else None
+    last = complete[-1] if complete else None
     cards = []
     for key, label, kind in FIGURES:
         series = [t.get(key) for t in d["trend"]]
@@ -144,7 +182,7 @@ def dashboard(request):
         for code, name in t["categories"]
     ]
     ctx = {
-        **d, "region": region, "frm": frm, "to": to, "cards": _figure_cards(d), "crumbs": crumbs,
+        **d, "region": region, "frm": frm, "to": to, "cards": _figure_cards(d, to), "crumbs": crumbs,
         "share_rows": share_rows, "channel_totals": [t["by_channel"][ch] for ch in t["channels"]],
         "chart": _chart_payload(d), "channel_labels": dict(Channel.choices),
     }
@@ -222,7 +260,7 @@ def board(request, code=None):
         roots = list(Region.objects.filter(parent__isnull=True).order_by("code")[:2])
         region = roots[0] if len(roots) == 1 else None
     scope = figures.Scope(region=region, date_from=today() - dt.timedelta(days=364))
-    f = figures.compute(scope)
+    f, _at = cached_figures(f"board|{region.code if region else ''}|{scope.date_from}", lambda: figures.compute(scope))
     qs = Case.objects.filter(state__in=BOARD_STATES).select_related("region", "category", "lead_department")
     if region:
         qs = qs.filter(region_path__startswith=region.path)

@@ -14,10 +14,11 @@
       c.setOption(option);
       charts.push(c);
     }
-    var grid = { left: 44, right: 44, top: 36, bottom: 40, containLabel: true };
+    var grid = { left: 8, right: 8, top: 30, bottom: 36, containLabel: true };
+    var legend = { bottom: 0, type: "scroll" };
     var L = data.labels;
     chart("chart-trend", {
-      tooltip: { trigger: "axis" }, legend: { top: 0 }, grid: grid,
+      tooltip: { trigger: "axis" }, legend: legend, grid: grid,
       xAxis: { type: "category", data: data.trend.x },
       yAxis: [{ type: "value", name: L.intake }, { type: "value", name: "%", max: 100 }],
       series: [
@@ -37,7 +38,7 @@
       series: [{ type: "bar", data: data.categories.values.slice().reverse() }]
     });
     chart("chart-regions", {
-      tooltip: { trigger: "axis" }, legend: { top: 0 }, grid: grid,
+      tooltip: { trigger: "axis" }, legend: legend, grid: grid,
       xAxis: { type: "category", data: data.regions.names, axisLabel: { interval: 0, rotate: 30 } },
       yAxis: [{ type: "value", name: L.intake }, { type: "value", name: "%", max: 100 }],
       series: [{ name: L.intake, type: "bar", data: data.regions.intake },
