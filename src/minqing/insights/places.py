@@ -55,18 +55,31 @@ class Index:
     lengths: dict = field(default_factory=dict)  # first two chars -> lengths, longest first
     chains: dict = field(default_factory=dict)  # ident -> tuple of idents from the root
 
+    cow: bool = False  # names' lists are shared with the national index: copy before changing
+
     def add_name(self, name, ident, alias=False, weak=False):
         """``weak``: a short form of a place outside the deployment ("道里" in "楼道里"), taken
         only when another name in the text supports the same place."""
         if len(name) < 2:
             return
-        refs = self.names.setdefault(name, [])
+        refs = list(self.names.get(name, ())) if self.cow else self.names.setdefault(name, [])
         for i, r in enumerate(refs):
             if r[0] == ident:
                 if r[2] and not weak:
                     refs[i] = (ident, alias, False)
+                    self.names[name] = refs
                 return
         refs.append((ident, alias, weak))
+        self.names[name] = refs
+        if self.cow and len(name) not in self.lengths.get(name[:2], ()):
+            self.lengths[name[:2]] = sorted({*self.lengths.get(name[:2], ()), len(name)}, reverse=True)
+
+    def drop_ref(self, name, ident):
+        refs = [r for r in self.names.get(name, ()) if r[0] != ident]
+        if refs:
+            self.names[name] = refs
+        else:
+            self.names.pop(name, None)
 
     def finish(self):
         lengths = {}
@@ -126,32 +139,19 @@ def gazetteer():
     return nodes, townships, renamed
 
 
-def _build(regions):
-    """Index of the national table merged with the deployment's regions
-    (``regions``: dicts with id, code, name, level, parent_id, aliases)."""
+@lru_cache(maxsize=1)
+def _national():
+    """The national table as an Index (built once per process; ``_build`` overlays the deployment)."""
     gnodes, townships, renamed = gazetteer()
     idx = Index()
-    by_id = {r["id"]: r for r in regions}
-    dep_by_code = {r["code"]: r for r in regions}
-    # deployment townships by (county code, name) so a national township name maps to the deployment's region
-    dep_children = {}
-    for r in regions:
-        parent = by_id.get(r["parent_id"])
-        if parent is not None:
-            dep_children.setdefault((parent["code"], normalize(r["name"])), r)
-
     for code, (name, short, level, parent) in gnodes.items():
-        dep = dep_by_code.get(code)
-        idx.nodes[code] = Node(code, name, level, parent, dep["id"] if dep else None, code)
+        idx.nodes[code] = Node(code, name, level, parent, None, code)
         idx.add_name(name, code)
         if short and short != name and short not in _SHORT_STOP and len(short) >= 2:
-            idx.add_name(short, code, weak=dep is None and level != "province")
+            idx.add_name(short, code, weak=level != "province")
     for county, name in townships:
         if county not in idx.nodes:
             continue
-        dep = dep_children.get((county, name))
-        if dep is not None:
-            continue  # the deployment's own township (with its code) stands for it
         ident = f"T:{county}:{name}"
         idx.nodes[ident] = Node(ident, name, "township", county, None, None)
         idx.add_name(name, ident)
@@ -161,7 +161,18 @@ def _build(regions):
             short = _short_county(old) if level == "county" else None
             if short and short not in _SHORT_STOP and short not in idx.names:
                 idx.add_name(short, new_code, alias=True, weak=True)
-    # the deployment's own tree: its nodes replace or extend the national ones
+    return idx
+
+
+def _build(regions):
+    """The national index overlaid with the deployment's regions (``regions``: dicts with
+    id, code, name, level, parent_id, aliases). The national index is not modified."""
+    base = _national()
+    if not base.lengths:
+        base.finish()
+    idx = Index(nodes=dict(base.nodes), names=dict(base.names), lengths=dict(base.lengths))
+    idx.cow = True
+    by_id = {r["id"]: r for r in regions}
     for r in regions:
         code = r["code"]
         parent = by_id.get(r["parent_id"])
@@ -169,10 +180,18 @@ def _build(regions):
         name = normalize(r["name"])
         node = idx.nodes.get(code)
         if node is not None:
-            node.region_id = r["id"]
-            node.parent = parent_ident or node.parent
+            # a national place the deployment has: it is now the deployment's region
+            idx.nodes[code] = Node(code, node.name, node.level, parent_ident or node.parent, r["id"], code)
+            for short in (_short_county(name),):
+                if short and short in idx.names:
+                    idx.add_name(short, code)  # no longer weak
         else:
             idx.nodes[code] = Node(code, name, r["level"], parent_ident, r["id"], code)
+        if r["level"] == "township" and parent_ident:
+            # the national township of that name under that county is this region
+            twin = f"T:{parent_ident}:{name}"
+            if twin in idx.nodes:
+                idx.drop_ref(name, twin)
         idx.add_name(name, code)
         if r["level"] in ("county", "city"):
             short = _short_county(name)
@@ -189,7 +208,7 @@ def _build(regions):
                 short = _short_county(alias)
                 if short and short not in _SHORT_STOP:
                     idx.add_name(short, code, alias=True)
-    idx.finish()
+    idx.chains = {}
     return idx
 
 

@@ -62,20 +62,24 @@ def _load(scope):
     return rows
 
 
-def _cluster(docs, k, seed=0):
-    from sklearn.cluster import MiniBatchKMeans
+def _vectorize(docs):
+    """TF-IDF of content words over the whole scope (so the labels are the words that set a topic apart)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vec = TfidfVectorizer(analyzer=str.split, min_df=2, max_df=0.6, sublinear_tf=True)
+    vec = TfidfVectorizer(analyzer=str.split, min_df=2, max_df=0.8, sublinear_tf=True)
     try:
-        x = vec.fit_transform(docs)
+        return vec.fit_transform(docs), np.array(vec.get_feature_names_out())
     except ValueError:  # no word occurs twice
-        return np.zeros(len(docs), dtype=int), None, None
-    if k <= 1 or x.shape[1] == 0:
-        return np.zeros(len(docs), dtype=int), x, vec
+        return None, None
+
+
+def _cluster(x, k, seed=0):
+    from sklearn.cluster import MiniBatchKMeans
+
+    if x is None or k <= 1 or x.shape[1] == 0 or x.shape[0] <= k:
+        return np.zeros(0 if x is None else x.shape[0], dtype=int)
     km = MiniBatchKMeans(n_clusters=k, random_state=seed, batch_size=4096, n_init=3, max_iter=100)
-    labels = km.fit_predict(x)
-    return labels, x, vec
+    return km.fit_predict(x)
 
 
 def _period(d, monthly):
@@ -99,13 +103,16 @@ def find_topics(scope, *, limit=20, min_size=MIN_SIZE):
     for i, r in enumerate(rows):
         by_cat[r["cat"]].append(i)
     cat_names = dict(Category.objects.values_list("code", "name"))
+    x_all, terms = _vectorize([r["tokens"] or "_" for r in rows])
     topics = []
     for cat, members in by_cat.items():
         if len(members) < min_size:
             continue
         k = max(1, min(MAX_K, int(math.sqrt(len(members) / 8))))
-        labels, x, vec = _cluster([rows[i]["tokens"] or "_" for i in members], k)
-        terms = np.array(vec.get_feature_names_out()) if vec is not None else None
+        x = x_all[members] if x_all is not None else None
+        labels = _cluster(x, k)
+        if len(labels) != len(members):
+            labels = np.zeros(len(members), dtype=int)
         for lab in np.unique(labels):
             local = np.where(labels == lab)[0]
             if len(local) < min_size:

@@ -1,0 +1,20 @@
+from minqing.insights.normalize import bigrams, content, has_traditional, normalize, to_simplified
+
+
+def test_traditional_to_simplified_and_original_untouched():
+    original = "渌口區朱亭鎮停水三天，沒人管！"
+    out = normalize(original)
+    assert out == "渌口区朱亭镇停水三天,没人管!"
+    assert original == "渌口區朱亭鎮停水三天，沒人管！"
+    assert has_traditional(original) and not has_traditional(out)
+
+
+def test_fullwidth_whitespace_and_repeated_punctuation():
+    assert normalize("　ＡＢＣ１２３　路灯  不亮！！！？？") == "ABC123 路灯 不亮!?"
+    assert normalize("") == ""
+    assert to_simplified("停水") == "停水"
+
+
+def test_content_and_bigrams():
+    assert content("停水, 三天!") == "停水三天"
+    assert bigrams("停水, 三天 x") == ["停水", "三天", "x"]
