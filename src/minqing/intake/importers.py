@@ -28,7 +28,9 @@ bad, ``"skip"`` imports the good ones.
 """
 
 import datetime as dt
+import json
 import re
+import secrets
 import tomllib
 import zipfile
 from dataclasses import dataclass, field
@@ -76,6 +78,16 @@ DATE_RE = re.compile(
 )
 COMPACT_RE = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?)?\s*$")
 BATCH = 2000
+KINDS = frozenset(Kind.values)
+RATINGS = frozenset(Rating.values)
+DISPOSITIONS = frozenset(Disposition.values)
+TRACKING_ALPHABET = actions.TRACKING_ALPHABET
+
+
+def new_tracking_code():
+    """The format of ``actions.new_tracking_code`` (MQ + 10 of its 32 letters), from one
+    call to the system's random source (32 divides 256, so each letter is uniform)."""
+    return "MQ" + "".join(TRACKING_ALPHABET[b % 32] for b in secrets.token_bytes(10))
 
 
 # ---- mapping -------------------------------------------------------------------------------
@@ -91,6 +103,7 @@ class Mapping:
     default_result: str = "已办结（导入，原系统未记录答复内容）"
     invalid_reason: str = "原系统标记为无效工单（导入）"
     sheet: str | None = None
+    present: dict = field(default_factory=dict)  # field -> the column of this file that holds it
 
     @classmethod
     def load(cls, path=None):
@@ -238,6 +251,7 @@ def read_table(path, mapping):
                if f in ("external_id", "registered_at", "text") and not set(cols) & set(header)]
     if missing:
         raise TableError(f"缺少列 / missing column(s): {', '.join(missing)}")
+    mapping.present = {f: next((c for c in cols if c in header), None) for f, cols in mapping.columns.items()}
     return header, out
 
 
@@ -268,8 +282,8 @@ def parse_datetime(value):
                 raise ValueError(f"无法识别的日期 / not a date: {s}")
             when = dt.datetime(1899, 12, 30) + dt.timedelta(days=serial)
             when = when.replace(microsecond=0)
-    if timezone.is_naive(when):
-        when = timezone.make_aware(when)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.get_default_timezone())
     return when
 
 
@@ -373,11 +387,11 @@ class Row:
 
 
 def _get(mapping, record, name):
-    for col in mapping.columns.get(name, []):
-        if col in record:
-            v = record[col]
-            return v if isinstance(v, (dt.date, dt.datetime)) else str(v).strip()
-    return ""
+    col = mapping.present.get(name)
+    if col is None:
+        return ""
+    v = record.get(col, "")
+    return v if isinstance(v, (dt.date, dt.datetime)) else str(v).strip()
 
 
 def parse_row(number, record, mapping, res, errors):
@@ -418,7 +432,7 @@ def parse_row(number, record, mapping, res, errors):
         err(col("text"), f"超过{actions.MAX_TEXT}字 / longer than {actions.MAX_TEXT} characters")
     kind_raw = str(get("kind"))
     kind = mapping.value("kind", kind_raw) if kind_raw else mapping.default_kind
-    if kind not in Kind.values:
+    if kind not in KINDS:
         err(col("kind"), f"无法识别的诉求类型 / unknown kind: {kind_raw}")
     category = None
     cat_raw = str(get("category"))
@@ -448,7 +462,7 @@ def parse_row(number, record, mapping, res, errors):
         state = State.REGISTERED
     rating_raw = str(get("rating"))
     rating = mapping.value("rating", rating_raw) if rating_raw else ""
-    if rating and rating not in Rating.values:
+    if rating and rating not in RATINGS:
         err(col("rating"), f"无法识别的满意度 / unknown rating: {rating_raw}")
         rating = ""
     score = None
@@ -492,7 +506,7 @@ def parse_row(number, record, mapping, res, errors):
             err(col("deadline"), str(e))
     disp_raw = str(get("disposition"))
     disposition = mapping.value("disposition", disp_raw) if disp_raw else mapping.default_disposition
-    if disposition not in Disposition.values:
+    if disposition not in DISPOSITIONS:
         err(col("disposition"), f"无法识别的处置结论 / unknown disposition: {disp_raw}")
     if len(errors.errors) > n_before:
         return None
@@ -572,13 +586,110 @@ def apply_with_actions(actor, row, case=None):
 # ---- the bulk engine: the same fields and events, written in batches -------------------------------
 
 
+def _day(v):
+    """alerts.as_date for the aware datetimes of an import (local date)."""
+    return v.astimezone(timezone.get_default_timezone()).date()
+
+
+def _sqlite_datetime(v):
+    if v is None:
+        return None
+    return str(v.astimezone(dt.timezone.utc).replace(tzinfo=None))
+
+
+def _sqlite_json(v):
+    return json.dumps(v)
+
+
+class FastInsert:
+    """INSERT … VALUES by executemany for rows given as dicts of attnames: the
+    column values the ORM would send (its own DB adapters for dates, times and
+    JSON), without building model instances. Fields left out get their defaults."""
+
+    def __init__(self, model, with_pk=False):
+        from django.db import connection
+
+        self.model = model
+        self.conn = connection
+        ops = connection.ops
+        fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+        self.fields = fields
+        self.columns = [f.column for f in fields]
+        conv = []
+        now = timezone.now()
+        sqlite = connection.vendor == "sqlite"
+        for f in fields:
+            internal = f.get_internal_type()
+            if internal == "DateTimeField":
+                # what the SQLite backend stores (UTC, naive, str()); other backends take their own adapter
+                conv.append(_sqlite_datetime if sqlite else
+                            (lambda v, ops=ops: ops.adapt_datetimefield_value(v) if v is not None else None))
+            elif internal == "DateField":
+                conv.append(lambda v, ops=ops: ops.adapt_datefield_value(v) if v is not None else None)
+            elif internal == "JSONField":
+                conv.append(_sqlite_json if sqlite else (lambda v, f=f, c=connection: f.get_db_prep_save(v, c)))
+            else:
+                conv.append(None)
+        self.conv = conv
+        self.defaults = {}
+        for f in fields:
+            if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                self.defaults[f.attname] = now
+            elif f.has_default() or f.null or not f.primary_key:
+                self.defaults[f.attname] = f.get_default()
+        table = connection.ops.quote_name(model._meta.db_table)
+        cols = ", ".join(connection.ops.quote_name(c) for c in self.columns)
+        marks = ", ".join(["%s"] * len(self.columns))
+        self.sql = f"INSERT INTO {table} ({cols}) VALUES ({marks})"
+
+    def values(self, d):
+        out = []
+        for f, conv in zip(self.fields, self.conv):
+            v = d[f.attname] if f.attname in d else self.defaults.get(f.attname)
+            out.append(conv(v) if conv is not None else v)
+        return out
+
+    def run(self, dicts):
+        rows = [self.values(d) for d in dicts]
+        with self.conn.cursor() as cur:
+            for i in range(0, len(rows), BATCH):
+                cur.executemany(self.sql, rows[i : i + BATCH])
+        return len(rows)
+
+
+def reserve_ids(model, n):
+    """n new primary keys for ``model``, inside the current transaction (SQLite holds
+    the write lock from BEGIN IMMEDIATE; PostgreSQL takes them from the sequence)."""
+    from django.db import connection
+
+    table = model._meta.db_table
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, n])
+            return [r[0] for r in cur.fetchall()]
+        cur.execute(f"SELECT COALESCE(MAX(id), 0) FROM {connection.ops.quote_name(table)}")
+        first = cur.fetchone()[0] + 1
+        if connection.vendor == "sqlite":
+            cur.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            seq = cur.fetchone()
+            if seq and seq[0] >= first:
+                first = seq[0] + 1
+    return list(range(first, first + n))
+
+
 class BulkReplay:
     def __init__(self, actor, res):
         self.actor = actor
         self.res = res
         self._deadline = {}
         self._response = {}
+        self._alert = {}
         self._handlers = {}
+        self.cases = FastInsert(Case, with_pk=True)
+        self.events = FastInsert(Event)
+        self.visits = FastInsert(ReturnVisit)
+        self.effects = FastInsert(Effect)
+        self.notes = FastInsert(Notification)
 
     def default_deadline(self, start, mode, category):
         key = (start, mode, category.pk if category else None)
@@ -591,45 +702,54 @@ class BulkReplay:
             self._response[start] = deadlines.response_deadline(start)
         return self._response[start]
 
-    def handlers(self, dept):
-        if dept.pk not in self._handlers:
-            self._handlers[dept.pk] = set(
-                Membership.objects.filter(role=Role.HANDLER, department=dept).values_list("user_id", flat=True)
-            )
-        return self._handlers[dept.pk]
+    def alert_level(self, due, start):
+        key = (due, start)
+        if key not in self._alert:
+            self._alert[key] = alert_level(due, start)
+        return self._alert[key]
+
+    def handlers(self, dept_id):
+        if dept_id not in self._handlers:
+            self._handlers[dept_id] = sorted(set(
+                Membership.objects.filter(role=Role.HANDLER, department_id=dept_id).values_list("user_id", flat=True)
+            ))
+        return self._handlers[dept_id]
 
     def build(self, row):
-        """(case, [event kwargs], return_visit kwargs or None, effect kwargs or None, notify dept or None)."""
+        """(case, events, return visit, effect, notification) as dicts of attnames, exactly
+        the values register/assign/accept/handle/visit_back/close_by_rule/invalidate write."""
         a = self.actor
+        user_id = a.user.pk if a.user is not None else None
         region = row.region
         owner = self.res.owner(region)
         scope = region or owner
-        anonymous = False
-        case = Case(
-            tracking_code=actions.new_tracking_code(), external_id=row.external_id, channel=row.channel,
-            kind=row.kind, text=row.text, category=row.category, region=region,
-            region_path=scope.path if scope else "", owner_region=owner, address=row.address,
-            reporter_name=row.reporter_name, reporter_phone=row.reporter_phone, anonymous=anonymous,
-            created_by=a.user, registered_at=row.registered_at, state=State.REGISTERED, version=0,
-        )
+        case = {
+            "tracking_code": new_tracking_code(), "external_id": row.external_id, "channel": row.channel,
+            "kind": row.kind, "text": row.text, "category_id": row.category.pk if row.category else None,
+            "region_id": region.pk if region else None, "region_path": scope.path if scope else "",
+            "owner_region_id": owner.pk if owner else None, "address": row.address, "lat": None, "lng": None,
+            "reporter_name": row.reporter_name, "reporter_phone": row.reporter_phone, "anonymous": False,
+            "created_by_id": user_id, "registered_at": row.registered_at, "state": State.REGISTERED, "version": 0,
+            "reopen_count": 0, "disposition": "", "result": "",
+        }
         events, rv, effect, notify = [], None, None, None
 
-        def ev(action, to_state, at, note="", data=None, public=True):
-            events.append(dict(action=action, from_state=case.state, to_state=to_state, actor=a.user,
-                               actor_label=a.label, at=at, note=note or "", data=data or {}, public=public))
-            if action != "register":
-                case.version += 1
-            case.state = to_state
+        def ev(action, to_state, at, note="", data=None):
+            events.append({"action": action, "from_state": case["state"], "to_state": to_state, "actor_id": user_id,
+                           "actor_label": a.label, "at": at, "note": note or "", "data": data or {}, "public": True})
+            case["version"] += 1
+            case["state"] = to_state
 
         for action, at, kw in plan(row):
             if action == "register":
-                events.append(dict(action="register", from_state="", to_state=State.REGISTERED, actor=a.user,
-                                   actor_label=a.label, at=at, note="", data={"channel": row.channel}, public=True))
+                events.append({"action": "register", "from_state": "", "to_state": State.REGISTERED,
+                               "actor_id": user_id, "actor_label": a.label, "at": at, "note": "",
+                               "data": {"channel": row.channel}, "public": True})
             elif action == "invalidate":
                 ev("invalidate", State.INVALID, at, note=kw["reason"])
             elif action == "assign":
                 mode = Mode.IMMEDIATE
-                start = as_date(at)
+                start = _day(at)
                 due = kw["deadline"] or self.default_deadline(start, mode, row.category)
                 resp = self.response_deadline(start)
                 dept = kw["department"]
@@ -637,76 +757,83 @@ class BulkReplay:
                     "department": dept.code, "co_departments": [], "mode": mode, "deadline": due.isoformat(),
                     "response_deadline": resp.isoformat(),
                 })
-                case.lead_department, case.mode, case.deadline = dept, mode, due
-                case.response_deadline, case.assigned_at = resp, at
-                case.alert_level = alert_level(due, start)
-                notify = (dept, f"新交办案件 {case.tracking_code}，时限 {due}", at)
+                case.update(lead_department_id=dept.pk, mode=mode, deadline=due, response_deadline=resp,
+                            assigned_at=at, alert_level=self.alert_level(due, start))
+                notify = (dept.pk, f"新交办案件 {case['tracking_code']}，时限 {due}", at)
             elif action == "accept":
-                on_time = case.response_deadline is None or as_date(at) <= case.response_deadline
-                case.accepted_at, case.accepted_on_time = at, on_time
+                on_time = case["response_deadline"] is None or _day(at) <= case["response_deadline"]
+                case.update(accepted_at=at, accepted_on_time=on_time)
                 ev("accept", State.IN_PROGRESS, at, data={"first": True})
             elif action == "handle":
-                on_time = case.deadline is None or as_date(at) <= case.deadline
+                on_time = case.get("deadline") is None or _day(at) <= case["deadline"]
                 ev("handle", State.HANDLED, at, note=kw["result"],
                    data={"disposition": kw["disposition"], "on_time": on_time})
-                case.result, case.disposition, case.handled_at = kw["result"], kw["disposition"], at
-                case.handled_on_time, case.ever_handled = on_time, True
+                case.update(result=kw["result"], disposition=kw["disposition"], handled_at=at,
+                            handled_on_time=on_time, ever_handled=True)
             elif action == "visit_back":
                 rating, score = kw["rating"], kw["score"]
                 data = {"reached": True, "rating": rating, "score": score, "via": "operator"}
-                case.last_rating, case.last_score = rating, score
+                case.update(last_rating=rating, last_score=score)
                 if rating in SATISFIED_RATINGS:
-                    case.closed_at, case.close_rule = at, CloseRule.SATISFIED
-                    case.resolved = case.disposition == Disposition.SOLVED
+                    case.update(closed_at=at, close_rule=CloseRule.SATISFIED,
+                                resolved=case["disposition"] == Disposition.SOLVED)
                     ev("visit_back", State.CLOSED, at, data=data)
-                    effect = dict(what_was_done=case.result, confirmed_by=a.label, confirmed_at=at,
-                                  rule=CloseRule.SATISFIED, rating=rating, score=score)
+                    effect = {"what_was_done": case["result"], "confirmed_by": a.label, "confirmed_at": at,
+                              "rule": CloseRule.SATISFIED, "rating": rating, "score": score}
                 else:
-                    case.reopen_count += 1
-                    case.resolved = False
+                    case.update(reopen_count=case["reopen_count"] + 1, resolved=False)
                     ev("visit_back", State.REOPENED, at, data=data)
-                rv = dict(at=at, operator=a.user, via="operator", reached=True, solved=None, rating=rating,
-                          score=score, note="")
+                rv = {"at": at, "operator_id": user_id, "via": "operator", "reached": True, "solved": None,
+                      "rating": rating, "score": score, "note": ""}
             elif action == "close_by_rule":
                 rule = kw["rule"]
-                case.closed_at, case.close_rule, case.resolved = at, rule, False
+                case.update(closed_at=at, close_rule=rule, resolved=False)
                 ev("close_by_rule", State.CLOSED, at, data={"rule": rule})
-                effect = dict(what_was_done=case.result, confirmed_by=a.label, confirmed_at=at, rule=rule)
-        if case.state != State.ASSIGNED:
+                effect = {"what_was_done": case["result"], "confirmed_by": a.label, "confirmed_at": at, "rule": rule,
+                          "rating": "", "score": None}
+        if case["state"] != State.ASSIGNED:
             notify = None
         return case, events, rv, effect, notify
 
     def write(self, rows):
         built = [self.build(r) for r in rows]
-        cases = Case.objects.bulk_create([b[0] for b in built], batch_size=BATCH)
-        Event.objects.bulk_create(
-            [Event(case=c, **e) for c, (_, evs, _, _, _) in zip(cases, built) for e in evs], batch_size=BATCH
-        )
-        ReturnVisit.objects.bulk_create(
-            [ReturnVisit(case=c, **b[2]) for c, b in zip(cases, built) if b[2]], batch_size=BATCH
-        )
-        Effect.objects.bulk_create([Effect(case=c, **b[3]) for c, b in zip(cases, built) if b[3]], batch_size=BATCH)
-        notes = []
-        for c, b in zip(cases, built):
-            if b[4]:
-                dept, message, at = b[4]
-                notes += [Notification(user_id=u, case=c, kind="assigned", message=message, created_at=at)
-                          for u in self.handlers(dept)]
-        Notification.objects.bulk_create(notes, batch_size=BATCH)
-        return len(cases)
+        ids = reserve_ids(Case, len(built))
+        events, visits, effects, notes = [], [], [], []
+        for pk, (case, evs, rv, effect, notify) in zip(ids, built):
+            case["id"] = pk
+            for e in evs:
+                e["case_id"] = pk
+            events += evs
+            if rv:
+                rv["case_id"] = pk
+                visits.append(rv)
+            if effect:
+                effect["case_id"] = pk
+                effects.append(effect)
+            if notify:
+                dept_id, message, at = notify
+                notes += [{"user_id": u, "case_id": pk, "kind": "assigned", "message": message, "created_at": at,
+                           "read_at": None} for u in self.handlers(dept_id)]
+        self.cases.run([b[0] for b in built])
+        self.events.run(events)
+        self.visits.run(visits)
+        self.effects.run(effects)
+        self.notes.run(notes)
+        return len(built)
 
 
 # ---- the import ------------------------------------------------------------------------------------
 
 
 def _existing(ids):
+    """external id -> (case id, state) of the cases already imported."""
     found = {}
     ids = list(ids)
     for i in range(0, len(ids), 900):
-        for c in Case.objects.filter(external_id__in=ids[i : i + 900]).select_related(
-            "region", "owner_region", "lead_department", "category"
-        ):
-            found.setdefault(c.external_id, c)
+        for ext, pk, state in Case.objects.filter(external_id__in=ids[i : i + 900]).values_list(
+            "external_id", "id", "state"
+        ).order_by("id"):
+            found.setdefault(ext, (pk, state))
     return found
 
 
@@ -746,10 +873,11 @@ def import_cases(path, mapping=None, on_error="refuse", engine="auto", actor=Non
     try:
         with transaction.atomic():
             for r in old:
-                case = existing[r.external_id]
-                if not plan(r, case.state):
+                pk, state = existing[r.external_id]
+                if not plan(r, state):
                     unchanged += 1
                     continue
+                case = actions.load_case(pk)
                 try:
                     with transaction.atomic():
                         apply_with_actions(actor, r, case)

@@ -1,0 +1,271 @@
+"""Exports to CSV and XLSX: any filtered case list (问题清单), the task list (任务清单),
+the effect list (效果清单), and the figures with the department ranking.
+
+Rows come from querysets iterated in chunks, so memory stays flat however many
+cases there are. CSV is streamed as it is produced (UTF-8 with a BOM, so Excel
+reads the Chinese). XLSX is written row by row with openpyxl's write-only mode
+into a spooled temporary file (a ZIP cannot be finished before its last row)
+and then streamed out in chunks.
+
+What a row shows is decided by the exporter: cases are the ones
+``visible_cases`` lets them see, and the reporter's name and phone are masked
+unless ``Actor.can_see_contact`` allows them for that case.
+"""
+
+import csv
+import datetime as dt
+import tempfile
+
+from django.db.models import Q
+from django.http import StreamingHttpResponse
+from django.utils import timezone
+
+from minqing.cases.errors import InvalidInput
+from minqing.cases.models import AlertLevel, Case, Channel, Effect, Kind, State, Task
+from minqing.insights import figures
+from minqing.people.scoping import mask_name, mask_phone, visible_cases
+from minqing.regions.models import Department, Region
+
+FORMATS = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+CHUNK = 2000
+STREAM_BYTES = 64 * 1024
+
+
+def _t(value):
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return value
+
+
+def _label(choices, value):
+    try:
+        return str(choices(value).label) if value else ""
+    except ValueError:
+        return value
+
+
+# ---- the case list -------------------------------------------------------------------------------
+
+
+def filter_cases(actor, state=None, channel=None, kind=None, category=None, region=None, department=None,
+                 alert_level=None, q=None, tracking_code=None, date_from=None, date_to=None):
+    """The case list an exporter asked for: their visible cases, narrowed by the
+    same filters the case list of the API takes."""
+    qs = visible_cases(actor, Case.objects.all())
+    if state:
+        states = [s.strip() for s in state.split(",") if s.strip()]
+        bad = [s for s in states if s not in State.values]
+        if bad:
+            raise InvalidInput(f"状态无效 / unknown state: {', '.join(bad)}", field="state")
+        qs = qs.filter(state__in=states)
+    for name, value, choices in (("channel", channel, Channel), ("kind", kind, Kind),
+                                 ("alert_level", alert_level, AlertLevel)):
+        if value:
+            if value not in choices.values:
+                raise InvalidInput(f"{name} 取值无效 / {name} must be one of {', '.join(choices.values)}", field=name)
+            qs = qs.filter(**{name: value})
+    if tracking_code:
+        qs = qs.filter(tracking_code=tracking_code.strip().upper())
+    if category:
+        qs = qs.filter(category__code=category)
+    if department:
+        if not Department.objects.filter(code=department).exists():
+            raise InvalidInput(f"部门不存在 / unknown department: {department}", field="department")
+        qs = qs.filter(Q(lead_department__code=department) | Q(co_departments__code=department)).distinct()
+    if region:
+        r = Region.objects.filter(code=region).first()
+        if r is None:
+            raise InvalidInput(f"区划不存在 / unknown region: {region}", field="region")
+        qs = qs.filter(region_path__startswith=r.path)
+    if q:
+        qs = qs.filter(Q(text__icontains=q) | Q(address__icontains=q) | Q(tracking_code=q.strip().upper()))
+    tz = timezone.get_current_timezone()
+    if date_from:
+        qs = qs.filter(registered_at__gte=dt.datetime.combine(date_from, dt.time.min, tzinfo=tz))
+    if date_to:
+        qs = qs.filter(registered_at__lt=dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz))
+    return qs
+
+
+CASE_HEADERS = [
+    "查询码 / tracking_code", "外部编号 / external_id", "状态 / state", "渠道 / channel", "诉求类型 / kind",
+    "问题分类 / category", "区划 / region", "地址 / address", "内容 / text", "反映人 / reporter_name",
+    "联系电话 / reporter_phone", "匿名 / anonymous", "办理方式 / mode", "主办部门 / lead_department",
+    "协办部门 / co_departments", "办理时限 / deadline", "预警 / alert_level", "登记时间 / registered_at",
+    "交办时间 / assigned_at", "签收时间 / accepted_at", "按时签收 / accepted_on_time", "办结时间 / handled_at",
+    "按期办结 / handled_on_time", "处置结论 / disposition", "办理结果 / result", "销号时间 / closed_at",
+    "满意度 / rating", "评分 / score", "重办次数 / reopen_count",
+]
+
+
+def case_rows(actor, qs):
+    from minqing.cases.models import Disposition, Mode, Rating
+    from minqing.supervision.alerts import alert_level
+
+    qs = qs.select_related("category", "region", "lead_department").prefetch_related("co_departments")
+    qs = qs.order_by("-registered_at", "-id")
+    for c in qs.iterator(chunk_size=CHUNK):
+        full = actor.can_see_contact(c)
+        live = alert_level(c.deadline) if c.is_open else c.alert_level
+        yield [
+            c.tracking_code, c.external_id, _label(State, c.state), _label(Channel, c.channel), _label(Kind, c.kind),
+            c.category.name if c.category_id else "", c.region.name if c.region_id else "", c.address, c.text,
+            c.reporter_name if full else mask_name(c.reporter_name),
+            c.reporter_phone if full else mask_phone(c.reporter_phone),
+            _t(c.anonymous), _label(Mode, c.mode), c.lead_department.name if c.lead_department_id else "",
+            "、".join(d.name for d in c.co_departments.all()), _t(c.deadline), _label(AlertLevel, live),
+            _t(c.registered_at), _t(c.assigned_at), _t(c.accepted_at), _t(c.accepted_on_time), _t(c.handled_at),
+            _t(c.handled_on_time), _label(Disposition, c.disposition), c.result, _t(c.closed_at),
+            _label(Rating, c.last_rating), _t(c.last_score), c.reopen_count,
+        ]
+
+
+# ---- the task and effect lists -------------------------------------------------------------------------
+
+TASK_HEADERS = ["编号 / id", "任务 / title", "承办部门 / department", "状态 / status", "期限 / due",
+                "创建时间 / created_at", "完成时间 / done_at", "完成情况 / outcome", "关联案件 / cases"]
+EFFECT_HEADERS = ["查询码 / tracking_code", "问题分类 / category", "区划 / region", "主办部门 / lead_department",
+                  "办理成效 / what_was_done", "确认人 / confirmed_by", "确认时间 / confirmed_at",
+                  "销号依据 / rule", "满意度 / rating", "评分 / score"]
+
+
+def visible_tasks(actor):
+    qs = Task.objects.select_related("department")
+    if actor.is_admin:
+        return qs
+    case_ids = visible_cases(actor, Case.objects.all()).values("pk")
+    return qs.filter(Q(department_id__in=actor.department_ids()) | Q(cases__in=case_ids)).distinct()
+
+
+def task_rows(actor, status=None, department=None):
+    qs = visible_tasks(actor)
+    if status:
+        if status not in (Task.OPEN, Task.DONE):
+            raise InvalidInput("status 只能是 open 或 done / status must be open or done", field="status")
+        qs = qs.filter(status=status)
+    if department:
+        qs = qs.filter(department__code=department)
+    qs = qs.prefetch_related("cases").order_by("-created_at", "-id")
+    for t in qs.iterator(chunk_size=CHUNK):
+        yield [t.pk, t.title, t.department.name, "已完成" if t.status == Task.DONE else "进行中", _t(t.due),
+               _t(t.created_at), _t(t.done_at), t.outcome, "、".join(c.tracking_code for c in t.cases.all())]
+
+
+def effect_rows(actor):
+    from minqing.cases.models import CloseRule, Rating
+
+    case_ids = visible_cases(actor, Case.objects.filter(state=State.CLOSED)).values("pk")
+    qs = (Effect.objects.filter(case__in=case_ids)
+          .select_related("case__category", "case__region", "case__lead_department")
+          .order_by("-confirmed_at", "-id"))
+    for e in qs.iterator(chunk_size=CHUNK):
+        c = e.case
+        yield [c.tracking_code, c.category.name if c.category_id else "", c.region.name if c.region_id else "",
+               c.lead_department.name if c.lead_department_id else "", e.what_was_done, e.confirmed_by,
+               _t(e.confirmed_at), _label(CloseRule, e.rule), _label(Rating, e.rating), _t(e.score)]
+
+
+# ---- figures ------------------------------------------------------------------------------------------
+
+FIGURE_LABELS = [
+    ("intake", "受理量 / intake"),
+    ("response_rate", "响应率 / response rate"),
+    ("completion_rate", "办结率 / completion rate"),
+    ("on_time_rate", "按期办结率 / on-time rate"),
+    ("resolution_rate", "解决率 / resolution rate"),
+    ("satisfaction_rate", "满意率 / satisfaction rate"),
+    ("mean_score", "平均评分 / mean score"),
+    ("reopen_rate", "重办率 / reopen rate"),
+]
+FIGURE_HEADERS = ["指标 / figure", "数值 / value"]
+RANKING_HEADERS = ["名次 / rank", "部门 / department", "受理量 / intake", "响应率 / response rate",
+                   "办结率 / completion rate", "按期办结率 / on-time rate", "解决率 / resolution rate",
+                   "满意率 / satisfaction rate", "平均评分 / mean score", "重办率 / reopen rate"]
+
+
+def figure_rows(scope):
+    data = figures.compute(scope)
+    rows = [[label, data[key] if data[key] is not None else ""] for key, label in FIGURE_LABELS]
+    for key, value in data["counts"].items():
+        rows.append([f"计数 / count: {key}", value])
+    for key, value in scope.as_dict().items():
+        rows.append([f"范围 / scope: {key}", value or ""])
+    return rows
+
+
+def ranking_rows(scope, order_by="completion_rate"):
+    for item in figures.department_ranking(scope, order_by):
+        yield [item["rank"], item["name"]] + [
+            "" if item[k] is None else item[k]
+            for k in ("intake", "response_rate", "completion_rate", "on_time_rate", "resolution_rate",
+                      "satisfaction_rate", "mean_score", "reopen_rate")
+        ]
+
+
+# ---- writers ----------------------------------------------------------------------------------------------
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+def _csv_stream(sheets):
+    """One CSV: the first sheet's table (CSV has one table; further sheets follow after a blank line)."""
+    writer = csv.writer(_Echo())
+    yield "\ufeff".encode()
+    buf = []
+    for i, (_, headers, rows) in enumerate(sheets):
+        if i:
+            buf.append("\r\n")
+        buf.append(writer.writerow(headers))
+        for r in rows:
+            buf.append(writer.writerow(r))
+            if len(buf) >= 500:
+                yield "".join(buf).encode()
+                buf = []
+    if buf:
+        yield "".join(buf).encode()
+
+
+def _xlsx_stream(sheets):
+    import openpyxl
+
+    wb = openpyxl.Workbook(write_only=True)
+    for title, headers, rows in sheets:
+        ws = wb.create_sheet(title[:31])
+        ws.append(headers)
+        for r in rows:
+            ws.append(r)
+    out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
+    wb.save(out)
+    out.seek(0)
+    try:
+        while True:
+            chunk = out.read(STREAM_BYTES)
+            if not chunk:
+                break
+            yield chunk
+    finally:
+        out.close()
+
+
+def response(fmt, filename, sheets):
+    """A streaming download of ``sheets`` = [(title, headers, row iterator), …]."""
+    if fmt not in FORMATS:
+        raise InvalidInput("格式应为 csv 或 xlsx / format must be csv or xlsx", field="format")
+    stream = _csv_stream(sheets) if fmt == "csv" else _xlsx_stream(sheets)
+    resp = StreamingHttpResponse(stream, content_type=FORMATS[fmt])
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    resp["Content-Disposition"] = f'attachment; filename="{filename}-{stamp}.{fmt}"'
+    resp["Cache-Control"] = "no-store"
+    return resp
