@@ -25,6 +25,7 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 
 from minqing.cases.models import Event
@@ -160,10 +161,17 @@ def deliver_due(limit=500, now=None):
     now = now or timezone.now()
     timeout = float(_setting("MINQING_WEBHOOK_TIMEOUT", 10))
     pause_after = int(_setting("MINQING_WEBHOOK_PAUSE_AFTER", 10))
+    # a subscriber's deliveries go out in order: its queue moves only when its head is due
+    heads = (
+        WebhookDelivery.objects.filter(status=WebhookDelivery.PENDING, subscriber__active=True)
+        .values("subscriber").annotate(first=Min("id")).values_list("first", flat=True)
+    )
+    due_subs = list(
+        WebhookDelivery.objects.filter(id__in=list(heads), next_attempt_at__lte=now).values_list("subscriber", flat=True)
+    )
     due = list(
-        WebhookDelivery.objects.filter(
-            status=WebhookDelivery.PENDING, next_attempt_at__lte=now, subscriber__active=True
-        ).select_related("subscriber").order_by("id")[:limit]
+        WebhookDelivery.objects.filter(status=WebhookDelivery.PENDING, subscriber_id__in=due_subs)
+        .select_related("subscriber").order_by("id")[:limit]
     )
     blocked, sent, failed = set(), 0, 0
     with httpx.Client(timeout=timeout, follow_redirects=False) as client:
