@@ -412,3 +412,18 @@ def test_servicerequestupdates(client, world, fmt, open311_schema):
     assert len({u["update_id"] for u in mine}) == 5
     body = resp.content.decode()
     assert "张三丰" not in body and "13900001111" not in body
+
+
+def test_control_characters_do_not_break_xml(client, water_service, o311_key, open311_schema):
+    """Found by hypothesis: a description with a control character made every XML list a 500."""
+    resp = _post(client, "json", api_key=o311_key, service_code="water_supply", address_string="朱亭村",
+                 description="停水\x1b两天\x07", **{"attribute[problem]": "no_water"})
+    assert resp.status_code == 200
+    resp = client.get(f"{BASE}/requests.xml")
+    doc = _valid(open311_schema, resp)
+    assert doc.findtext("request/description").startswith("停水\ufffd两天\ufffd")
+    resp = client.get(f"{BASE}/services/\x1b.xml")
+    assert resp.status_code == 404
+    _valid(open311_schema, resp)
+    resp = _post(client, "xml", api_key=o311_key, service_code="water\x00supply", address_string="朱亭村")
+    assert resp.status_code == 400

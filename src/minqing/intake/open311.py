@@ -20,6 +20,7 @@ No reporter name, phone or e-mail is ever part of a response.
 
 import datetime as dt
 import json
+import re
 import secrets
 
 from django.conf import settings
@@ -78,12 +79,17 @@ def iso(value):
     return str(value)
 
 
+XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+
+
 def _text(value):
+    """Element text; characters XML 1.0 cannot carry (control characters a client may
+    have sent in a description) become U+FFFD instead of breaking the document."""
     if value is None:
         return None
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return XML_UNSAFE.sub("\ufffd", str(value))
 
 
 def _xml_fill(parent, key, value):

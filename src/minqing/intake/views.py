@@ -20,6 +20,9 @@ def _endpoint(methods):
                 resp = error_response(fmt, 405, f"不支持的方法 / method {request.method} not allowed")
                 resp["Allow"] = ", ".join(methods)
                 return resp
+            params = request.POST if request.method == "POST" else request.GET
+            if any("\x00" in v for vs in params.lists() for v in vs) or "\x00" in str(kwargs):
+                return error_response(fmt, 400, "参数中含有空字符 / a parameter contains a NUL character")
             try:
                 return fn(request, fmt, **kwargs)
             except Open311Error as e:
