@@ -175,7 +175,10 @@ def test_bulk_engine_writes_what_the_actions_layer_writes(world, export):
     a, b = _snapshot("A-"), _snapshot("B-")
     assert a.keys() == b.keys() and len(a) == 7
     for key in a:
-        assert a[key] == b[key], key
+        (fa, ea, va, xa), (fb, eb, vb, xb) = a[key], b[key]
+        assert fa == fb, key
+        assert ea == eb, key
+        assert (va, xa) == (vb, xb), key
 
 
 def test_csv_in_gbk_and_a_custom_mapping(world, tmp_path):

@@ -642,12 +642,20 @@ class FastInsert:
         marks = ", ".join(["%s"] * len(self.columns))
         self.sql = f"INSERT INTO {table} ({cols}) VALUES ({marks})"
 
-    def values(self, d):
-        out = []
-        for f, conv in zip(self.fields, self.conv):
-            v = d[f.attname] if f.attname in d else self.defaults.get(f.attname)
-            out.append(conv(v) if conv is not None else v)
-        return out
+        # one generated function per table builds the row tuple: no per-field loop
+        env = {"_d": self.defaults}
+        parts = []
+        for i, (f, conv) in enumerate(zip(self.fields, self.conv)):
+            key = repr(f.attname)
+            get = f"d[{key}] if {key} in d else _d.get({key})"
+            if conv is None:
+                parts.append(f"({get})")
+            else:
+                env[f"_c{i}"] = conv
+                parts.append(f"_c{i}({get})")
+        code = "def values(d):\n    return (" + ", ".join(parts) + ",)\n"
+        exec(code, env)  # noqa: S102 - generated from the model's own field names
+        self.values = env["values"]
 
     def run(self, dicts):
         rows = [self.values(d) for d in dicts]
