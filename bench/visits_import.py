@@ -66,16 +66,16 @@ def main():
             else:
                 w.writerow([f"H{i:07d}", "household", f"户主{i}", region, tags[i % 10], "", f"{i % 40}组{i}号",
                             f"138{i:08d}", f"HN{i:08d}"])
-    print(f"{a.rows} rows, {path.stat().st_size / 1e6:.1f} MB CSV, database {django.db.connection.vendor}")
+    print(f"{a.rows} rows, {path.stat().st_size / 1e6:.1f} MB CSV, database {django.db.connection.vendor}", flush=True)
     t = time.time()
     r = import_subjects(path)
     first = time.time() - t
-    print(f"import (new):     {first:6.1f} s  {r}")
+    print(f"import (new):     {first:6.1f} s  {r}", flush=True)
     t = time.time()
     r = import_subjects(path)
     second = time.time() - t
-    print(f"import (updates): {second:6.1f} s  {r}")
-    print(f"subjects {Subject.objects.count()}, tags {SubjectTag.objects.count()}")
+    print(f"import (updates): {second:6.1f} s  {r}", flush=True)
+    print(f"subjects {Subject.objects.count()}, tags {SubjectTag.objects.count()}", flush=True)
     if a.xlsx:
         import openpyxl
 
@@ -88,9 +88,9 @@ def main():
         wb.save(xpath)
         t = time.time()
         r = import_subjects(xpath)
-        print(f"import (xlsx, updates): {time.time() - t:6.1f} s  {r}")
+        print(f"import (xlsx, updates): {time.time() - t:6.1f} s  {r}", flush=True)
     ok = first < 60 and second < 60
-    print("PASS: under 60 s" if ok else "FAIL: over 60 s")
+    print("PASS: under 60 s" if ok else "FAIL: over 60 s", flush=True)
     sys.exit(0 if ok else 1)
 
 

@@ -31,7 +31,8 @@ MAX_SUBJECTS_PER_VISIT = 500
 MAX_PROBLEMS = 50
 EARLIEST = dt.date(2000, 1, 1)
 PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
-SUBJECT_LEVELS = (Level.TOWNSHIP, Level.VILLAGE, Level.GRID)
+SUBJECT_LEVELS = frozenset((Level.TOWNSHIP, Level.VILLAGE, Level.GRID))
+SUBJECT_KINDS = frozenset(SubjectKind.values)
 
 
 # ---- who may see what --------------------------------------------------------
@@ -228,7 +229,7 @@ def set_tags(subjects_tags):
 
 def validate_subject_fields(kind, name, region, credit_code, phone, address, household_no):
     """Shared by the importer and save_subject: returns the cleaned values or raises InvalidInput."""
-    if kind not in SubjectKind.values:
+    if kind not in SUBJECT_KINDS:
         raise InvalidInput(f"kind 应为 household 或 enterprise / kind must be household or enterprise", field="kind")
     name = (name or "").strip()
     if not name:

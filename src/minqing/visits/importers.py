@@ -35,14 +35,15 @@ import tomllib
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 
 from minqing.cases.errors import InvalidInput
 from minqing.regions.importers import ImportFailed
 from minqing.regions.models import Region
 from minqing.tabular import RowErrors, TableError, _clean, read_rows
 
-from .actions import clean_tags, restamp_visits, set_tags, validate_subject_fields
-from .models import Subject, SubjectKind
+from .actions import SUBJECT_KINDS, clean_tags, restamp_visits, validate_subject_fields
+from .models import Subject, SubjectTag, Tag
 
 COLUMNS = ["external_id", "kind", "name", "region_code", "tags", "credit_code", "address", "phone"]
 OPTIONAL = ["household_no", "contact_name"]
@@ -150,7 +151,7 @@ def import_subjects(path, mapping=None, on_error="refuse", **_):
         try:
             tags = clean_tags(row["tags"]) + [t for t in extra_tags]
             tags = list(dict.fromkeys(tags))
-            if row["kind"] not in SubjectKind.values:
+            if row["kind"] not in SUBJECT_KINDS:
                 raise InvalidInput("应为 household 或 enterprise / must be household or enterprise", field="kind")
             if region is not None:
                 name, credit, phone, address, house_no = validate_subject_fields(
@@ -185,10 +186,9 @@ def import_subjects(path, mapping=None, on_error="refuse", **_):
     by_credit = _existing("credit_code", [g[2]["credit_code"] for g in good if g[2]["credit_code"]])
     house_nos = [g[2]["household_no"] for g in good if g[2]["household_no"]]
     by_house = {}
-    for start in range(0, len(house_nos), 5000):
-        for s in Subject.objects.filter(household_no__in=house_nos[start:start + 5000]).values(
-                "pk", "external_id", "household_no", "address"):
-            by_house[(s["household_no"], s["address"])] = s
+    for pk, ext, house_no, address in _select_in(
+            "SELECT id, external_id, household_no, address FROM {table} WHERE household_no IN ({marks})", house_nos):
+        by_house[(house_no, address)] = {"pk": pk, "external_id": ext}
     plan = []
     claimed = {}
     for n, ext, fields, tags in good:
@@ -216,49 +216,119 @@ def import_subjects(path, mapping=None, on_error="refuse", **_):
         raise ImportFailed(errors)
     bad_rows = {row for row, _, _ in errors.errors}
     created = updated = merged = 0
+    now = timezone.now()
     with transaction.atomic():
-        new = [Subject(external_id=ext, **fields) for n, ext, fields, tags, match in plan if match is None]
-        Subject.objects.bulk_create(new, batch_size=2000)
-        ids = _existing("external_id", [s.external_id for s in new])
-        tag_map = {}
+        new = [(ext, fields) for n, ext, fields, tags, match in plan if match is None]
+        _insert(new, now)
+        ids = _existing("external_id", [ext for ext, _ in new])
+        tag_map, replace = {}, []
         for n, ext, fields, tags, match in plan:
             if match is None:
                 tag_map[ids[ext]["pk"]] = tags
                 created += 1
         updates = []
         moved = []
-        old_regions = {}
-        match_ids = [m["pk"] for *_, m in plan if m]
-        for start in range(0, len(match_ids), 5000):
-            old_regions.update(Subject.objects.filter(pk__in=match_ids[start:start + 5000])
-                               .values_list("pk", "region_id"))
+        old_regions = _select_in("SELECT id, region_id FROM {table} WHERE id IN ({marks})",
+                                 [m["pk"] for *_, m in plan if m])
+        old_regions = dict(old_regions)
         for n, ext, fields, tags, match in plan:
             if match is None:
                 continue
-            s = Subject(pk=match["pk"], **fields)
-            updates.append(s)
-            tag_map[s.pk] = tags
-            if old_regions.get(s.pk) != fields["region_id"]:
-                moved.append(s.pk)
+            updates.append((match["pk"], fields))
+            tag_map[match["pk"]] = tags
+            replace.append(match["pk"])
+            if old_regions.get(match["pk"]) != fields["region_id"]:
+                moved.append(match["pk"])
             if match["external_id"] != ext:
                 merged += 1
             else:
                 updated += 1
-        Subject.objects.bulk_update(updates, FIELDS, batch_size=1000)
+        _update(updates)
         if moved:
             restamp_visits(moved)
-        set_tags(tag_map)
+        _set_tags(tag_map, replace)
     result = {"created": created, "updated": updated, "merged": merged, "skipped": len(bad_rows)}
     if errors:
         result["errors"] = errors.report()
     return result
 
 
+def _select_in(sql, values, chunk=900):
+    """Rows of ``sql`` (with {table} and {marks}) for values in chunks, as plain tuples."""
+    from django.db import connection
+
+    out = []
+    values = list(values)
+    with connection.cursor() as cur:
+        for start in range(0, len(values), chunk):
+            part = values[start:start + chunk]
+            cur.execute(sql.format(table=Subject._meta.db_table, marks=", ".join(["%s"] * len(part))), part)
+            out += cur.fetchall()
+    return out
+
+
+def _insert(rows, now):
+    """INSERT new subjects with one statement executed many times (no model instances)."""
+    import json
+
+    from django.db import connection
+
+    if not rows:
+        return
+    jsonb = "::jsonb" if connection.vendor == "postgresql" else ""
+    cols = ["external_id", *FIELDS, "created_at"]
+    marks = ", ".join(f"%s{jsonb}" if c == "extra" else "%s" for c in cols)
+    sql = f"INSERT INTO {Subject._meta.db_table} ({', '.join(cols)}) VALUES ({marks})"
+    params = [[ext, *(json.dumps(f[c], ensure_ascii=False) if c == "extra" else f[c] for c in FIELDS), now]
+              for ext, f in rows]
+    with connection.cursor() as cur:
+        for start in range(0, len(params), 5000):
+            cur.executemany(sql, params[start:start + 5000])
+
+
+def _update(rows):
+    """UPDATE many subjects, one parameterised statement executed many times (Django's bulk_update
+    builds CASE WHEN … per field, which is quadratic in the batch size)."""
+    import json
+
+    from django.db import connection
+
+    if not rows:
+        return
+    jsonb = "::jsonb" if connection.vendor == "postgresql" else ""
+    sets = ", ".join(f"{f} = %s{jsonb if f == 'extra' else ''}" for f in FIELDS)
+    sql = f"UPDATE {Subject._meta.db_table} SET {sets} WHERE id = %s"
+    params = [[json.dumps(f[c], ensure_ascii=False) if c == "extra" else f[c] for c in FIELDS] + [pk]
+              for pk, f in rows]
+    with connection.cursor() as cur:
+        for start in range(0, len(params), 5000):
+            cur.executemany(sql, params[start:start + 5000])
+
+
+def _set_tags(tag_map, replace):
+    """Tags of the imported subjects: those of updated subjects replaced, all in raw SQL."""
+    from django.db import connection
+
+    names = {t for tags in tag_map.values() for t in tags}
+    tags = {t.name: t.pk for t in Tag.objects.filter(name__in=names)}
+    missing = [Tag(name=n) for n in names if n not in tags]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        tags = {t.name: t.pk for t in Tag.objects.filter(name__in=names)}
+    table = SubjectTag._meta.db_table
+    with connection.cursor() as cur:
+        for start in range(0, len(replace), 900):
+            part = replace[start:start + 900]
+            cur.execute(f"DELETE FROM {table} WHERE subject_id IN ({', '.join(['%s'] * len(part))})", part)
+        rows = [(sid, tags[n]) for sid, names_ in tag_map.items() for n in names_]
+        for start in range(0, len(rows), 5000):
+            cur.executemany(f"INSERT INTO {table} (subject_id, tag_id) VALUES (%s, %s)", rows[start:start + 5000])
+
+
 def _existing(field, values):
     out = {}
-    values = list(values)
-    for start in range(0, len(values), 5000):
-        for s in Subject.objects.filter(**{f"{field}__in": values[start:start + 5000]}).values(
-                "pk", "external_id", "credit_code"):
-            out[s[field]] = s
+    for pk, ext, credit in _select_in(f"SELECT id, external_id, credit_code FROM {{table}} WHERE {field} IN ({{marks}})",
+                                      values):
+        s = {"pk": pk, "external_id": ext, "credit_code": credit}
+        out[s[field]] = s
     return out
