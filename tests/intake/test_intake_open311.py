@@ -427,3 +427,57 @@ def test_control_characters_do_not_break_xml(client, water_service, o311_key, op
     _valid(open311_schema, resp)
     resp = _post(client, "xml", api_key=o311_key, service_code="water\x00supply", address_string="朱亭村")
     assert resp.status_code == 400
+
+
+def test_key_command_add_prints_the_key_last_and_revoke_works(client, water_service, capsys):
+    from django.core.management import CommandError, call_command
+
+    from minqing.intake.models import Open311Client
+
+    call_command("open311", "key", "add", "fms-city")
+    key = capsys.readouterr().out.strip().splitlines()[-1]
+    assert key.startswith("o311_") and " " not in key
+    body = {"api_key": key, "service_code": "water_supply", "address_string": "朱亭村",
+            "attribute[problem]": "no_water"}
+    assert _post(client, "json", **body).status_code == 200
+    with pytest.raises(CommandError):
+        call_command("open311", "key", "add", "fms-city")
+    call_command("open311", "key", "list")
+    assert "fms-city" in capsys.readouterr().out
+    call_command("open311", "key", "revoke", "fms-city")
+    assert _post(client, "json", **body).status_code == 403
+    call_command("open311", "key", "rotate", "fms-city")
+    new = capsys.readouterr().out.strip().splitlines()[-1]
+    assert new != key and Open311Client.authenticate(new) is not None
+    assert _post(client, "json", **{**body, "api_key": new}).status_code == 200
+    with pytest.raises(CommandError):
+        call_command("open311", "key", "revoke", "nobody")
+
+
+def test_jurisdiction_command(world, capsys):
+    from django.core.management import CommandError, call_command
+
+    from minqing.intake.open311 import jurisdictions
+
+    call_command("open311", "jurisdiction", "add", "430223", "--contact", "攸县12345")
+    assert [r.code for r in jurisdictions()] == ["430223"]
+    call_command("open311", "jurisdiction", "remove", "430223")
+    assert [r.code for r in jurisdictions()] == ["430000"]
+    with pytest.raises(CommandError):
+        call_command("open311", "jurisdiction", "add", "999")
+
+
+def test_admin_issues_a_key_and_edits_a_service_definition(client, world, water_service):
+    from minqing.intake.models import Open311Client
+
+    admin = world.users["admin"]
+    admin.is_staff = True
+    admin.save(update_fields=["is_staff"])
+    client.force_login(admin)
+    resp = client.post("/admin/intake/open311client/add/", {"name": "admin-made", "note": ""}, follow=True)
+    assert resp.status_code == 200
+    msgs = [str(m) for m in resp.context["messages"]]
+    key = next(m for m in msgs if "o311_" in m).split(": ", 1)[1]
+    assert Open311Client.authenticate(key).name == "admin-made"
+    resp = client.get(f"/admin/intake/service/{water_service.pk}/change/")
+    assert resp.status_code == 200 and "problem" in resp.content.decode()
