@@ -68,12 +68,17 @@ def test_inbox_shows_suggestions_duplicates_and_alerts(world):
     b = new_case(world, text="朱亭村三组还是没水", phone="13700000000")
     new_case(world, text="攸县城东社区停水", region="430223100001")  # another dispatcher's
     nocat = new_case(world, text="路灯坏了一个月，晚上路很黑", category=None)
-    html = login(world, "disp_zt").get("/work/inbox/").content.decode()
+    c = login(world, "disp_zt")
+    html = c.get("/work/inbox/").content.decode()
     assert a.tracking_code in html and b.tracking_code in html and nocat.tracking_code in html
     assert "攸县城东社区停水" not in html
-    assert "渌口区水务局" in html  # routing: water supply in 朱亭村 → 渌口区水务局
     assert "1 件可能重复" in html
-    assert "建议分类" in html  # the case without a category gets one suggested
+    # suggestions arrive per row by htmx after the list
+    assert f'hx-get="/work/suggest/{a.pk}/"' in html
+    sug = c.get(f"/work/suggest/{a.pk}/").content.decode()
+    assert "渌口区水务局" in sug  # routing: water supply in 朱亭村 → 渌口区水务局
+    assert "建议分类" in c.get(f"/work/suggest/{nocat.pk}/").content.decode()  # no category: one is suggested
+    assert login(world, "disp_yx").get(f"/work/suggest/{a.pk}/").status_code == 404
 
 
 def test_inbox_filters_and_htmx_partial(world):

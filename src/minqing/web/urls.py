@@ -26,6 +26,7 @@ urlpatterns = [
     path("role/", account.switch_role, name="switch_role"),
     path("work/inbox/", work.inbox, name="inbox"),
     path("work/inbox/assign/", work.bulk_assign, name="bulk_assign"),
+    path("work/suggest/<int:pk>/", work.suggestion, name="suggestion"),
     path("work/dept/", work.dept, name="dept"),
     path("work/visits/", work.visits_desk, name="visits_desk"),
     path("work/supervise/", work.supervise, name="supervise"),

@@ -20,7 +20,8 @@ from minqing.people.scoping import mask_name
 from minqing.regions.models import Region
 
 from .common import Page, get_actor, live_alert, mask_text, not_found, parse_date, role_required, today
-from .work import alert_q
+from ..figcache import cached_figures
+from .work import ByDeadline, alert_q
 
 FIGURES = [
     ("intake", gettext_noop("受理量"), "count"),
@@ -61,31 +62,6 @@ def _leader_region(request):
     return None, True
 
 
-def _data_version():
-    """Changes whenever a case changes: every transition appends an event."""
-    return Event.objects.aggregate(m=Max("id"))["m"] or 0
-
-
-def cached_figures(key, compute):
-    """The figures of a page, computed once per change of the data.
-
-    Each entry remembers the data version (the last event id) it was computed at;
-    it is reused while that is still the last event, or for ``FIGURES_MAX_STALE``
-    seconds (default 120) after it was computed, so that a busy system does not
-    recompute a million-case dashboard for every new event. Computing is the slow
-    part (``bench/pages.py`` measures both)."""
-    max_stale = getattr(settings, "MINQING_WEB", {}).get("FIGURES_MAX_STALE", 120)
-    version = _data_version()
-    key = "mq-fig:" + hashlib.sha1(key.encode()).hexdigest()
-    hit = cache.get(key)
-    now = time.time()
-    if hit is not None and (hit["version"] == version or now - hit["at"] < max_stale):
-        return hit["data"], hit["at"]
-    data = compute()
-    cache.set(key, {"version": version, "at": now, "data": data}, timeout=24 * 3600)
-    return data, now
-
-
 def dashboard_data(region, frm, to):
     scope = figures.Scope(region=region, date_from=frm, date_to=to)
     period = "month" if (to - frm).days > 200 else "week"
@@ -98,16 +74,22 @@ def dashboard_data(region, frm, to):
             "regions": figures.region_breakdown(scope, region) if region else [],
             "ranking": figures.department_ranking(scope)[:15],
             "top": figures.top_problems(scope),
+            "red_ids": red_list_ids(region),
         }
 
     data, at = cached_figures(f"dash|{region.code if region else ''}|{frm}|{to}", compute)
     data = {**data, "scope": scope, "period": period, "computed_at": dt.datetime.fromtimestamp(at, dt.timezone.utc)}
-    red = (
-        Case.objects.filter(scope.case_filter()).filter(alert_q("red"))
-        .select_related("lead_department", "region", "category").order_by("deadline", "id")[:20]
-    )
-    data["red"] = list(red)
+    red = Case.objects.filter(pk__in=data["red_ids"]).select_related("lead_department", "region", "category")
+    data["red"] = sorted(red, key=lambda c: (c.deadline, c.pk))
     return data
+
+
+def red_list_ids(region, limit=20):
+    """The region's most overdue open cases now (whenever they were registered)."""
+    qs = Case.objects.filter(alert_q("red"))
+    if region is not None:
+        qs = qs.filter(region_path__startswith=region.path)
+    return [c.pk for c in ByDeadline(qs.only("id", "deadline"))[:limit]]
 
 
 def _chart_payload(d):

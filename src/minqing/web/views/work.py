@@ -2,8 +2,11 @@
 supervisor view, and the plain case list."""
 
 from django.utils.translation import gettext_noop
+import datetime as dt
+
 from django.contrib import messages
-from django.db.models import Count, F, Q
+from django.db.models import Case as DbCase
+from django.db.models import CharField, Count, F, Q, Value, When
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,15 +20,18 @@ from minqing.cases.models import (
     Channel,
     ExtensionRequest,
     Kind,
+    ReturnVisit,
     State,
     SupervisionOrder,
     Summons,
 )
+from minqing.insights.figures import region_prefix_q
 from minqing.people.models import Role
 from minqing.people.scoping import visible_cases
 from minqing.regions.models import Region
 from minqing.supervision.alerts import cutoffs
 
+from ..figcache import cached_figures
 from ..forms import BulkAssignForm, CloseByRuleForm, SuperviseForm, VisitBackForm
 from ..suggest import Suggester, duplicate_counts
 from .common import Page, get_actor, live_alert, reporter_view, role_required, today
@@ -49,6 +55,29 @@ def alert_q(level):
     if level == "green":
         return open_q & (Q(deadline__gte=green_from) | Q(deadline__isnull=True))
     return Q()
+
+
+class ByDeadline:
+    """Open cases of a queryset, most urgent deadline first, sliceable like a queryset.
+
+    One query per open state (``state = X ORDER BY deadline`` walks the index
+    (state, deadline) and stops after the page), merged here: a single
+    ``state IN (…) ORDER BY deadline`` would sort every open case of a large region
+    first."""
+
+    def __init__(self, qs, states=OPEN_STATES):
+        self.qs, self.states = qs, states
+
+    def __getitem__(self, item):
+        assert isinstance(item, slice)
+        stop = item.stop
+        rows = []
+        for state in self.states:
+            part = self.qs.filter(state=state).order_by(F("deadline").asc(nulls_last=True), "id")
+            rows += list(part[:stop])
+        far = dt.date.max
+        rows.sort(key=lambda c: (c.deadline or far, c.pk))
+        return rows[item]
 
 
 def alert_counts(qs):
@@ -138,7 +167,7 @@ def inbox(request):
     tab = request.GET.get("tab", "new")
     qs = owned_cases(request)
     if tab == "open":
-        qs = qs.filter(state__in=OPEN_STATES).order_by(F("deadline").asc(nulls_last=True), "-id")
+        qs = qs.filter(state__in=OPEN_STATES)
     elif tab == "extensions":
         pending = ExtensionRequest.objects.filter(status=ExtensionRequest.PENDING).values("case_id")
         qs = qs.filter(pk__in=pending).order_by("-registered_at")
@@ -148,13 +177,12 @@ def inbox(request):
         tab = "new"
         qs = qs.filter(state=State.REGISTERED).order_by("-registered_at", "-id")
     qs, filters = apply_filters(request, qs)
-    page = Page(request, qs)
+    page = Page(request, ByDeadline(qs) if tab == "open" else qs)
     cases = decorate(page.object_list, actor)
     if tab == "new":
-        sug = Suggester()
         dups = duplicate_counts(cases)
         for c in cases:
-            c.suggestion = sug.for_case(c)
+            c.suggest_url = f"/work/suggest/{c.pk}/"  # loaded after the list by htmx
             c.dups = dups.get(c.pk, 0)
     ctx = {
         "page": page, "cases": cases, "tab": tab, "tabs": INBOX_TABS, "filters": filters,
@@ -162,6 +190,16 @@ def inbox(request):
         **filter_context(),
     }
     return render_list(request, "web/work/inbox.html", ctx)
+
+
+@role_required(Role.DISPATCHER)
+def suggestion(request, pk):
+    """htmx: the suggested category and lead department of one case in the inbox."""
+    case = owned_cases(request).filter(pk=pk).first()
+    if case is None:
+        return render(request, "web/work/_suggestion.html", {"c": None}, status=404)
+    case.suggestion = Suggester().for_case(case)
+    return render(request, "web/work/_suggestion.html", {"c": case})
 
 
 @role_required(Role.DISPATCHER)
@@ -213,6 +251,7 @@ def dept(request):
     mine = Case.objects.select_related(*CASE_RELATED)
     if not actor.is_admin or depts:
         mine = mine.filter(lead_department_id__in=depts)
+    ordered = None
     if tab == "doing":
         qs = mine.filter(state=State.IN_PROGRESS).order_by(F("deadline").asc(nulls_last=True), "-id")
     elif tab == "summoned":
@@ -226,9 +265,10 @@ def dept(request):
         qs = mine.filter(state__in=(State.HANDLED, State.CLOSED)).order_by("-handled_at", "-id")
     else:
         tab = "todo"
-        qs = mine.filter(state__in=(State.ASSIGNED, State.REOPENED)).order_by(F("deadline").asc(nulls_last=True), "-id")
+        qs = mine
+        ordered = (State.ASSIGNED, State.REOPENED)
     qs, filters = apply_filters(request, qs)
-    page = Page(request, qs)
+    page = Page(request, ByDeadline(qs, ordered) if ordered else qs)
     ctx = {
         "page": page, "cases": decorate(page.object_list, actor), "tab": tab, "tabs": DEPT_TABS,
         "filters": filters, "counts": alert_counts(mine), "departments": actor.departments(),
@@ -243,14 +283,16 @@ def dept(request):
 @role_required(Role.RETURN_VISITOR, Role.DISPATCHER)
 def visits_desk(request):
     actor = get_actor(request)
-    qs = base_cases(request).filter(state=State.HANDLED).annotate(
-        unreachable=Count("return_visits", filter=Q(return_visits__reached=False,
-                                                     return_visits__at__gte=F("handled_at")))
-    ).order_by("handled_at", "id")
+    qs = base_cases(request).filter(state=State.HANDLED).order_by("handled_at", "id")
     qs, filters = apply_filters(request, qs)
     page = Page(request, qs)
     cases = decorate(page.object_list, actor)
+    attempts = {}
+    for case_id, at in ReturnVisit.objects.filter(case__in=[c.pk for c in cases], reached=False).values_list(
+            "case_id", "at"):
+        attempts.setdefault(case_id, []).append(at)
     for c in cases:
+        c.unreachable = sum(1 for at in attempts.get(c.pk, []) if c.handled_at is None or at >= c.handled_at)
         c.may_visit = actor.covers_region(c.region or c.owner_region, Role.RETURN_VISITOR, Role.DISPATCHER)
     ctx = {
         "page": page, "cases": cases, "filters": filters, "visit_form": VisitBackForm(),
@@ -262,36 +304,59 @@ def visits_desk(request):
 # ---- supervisor -------------------------------------------------------------------------------
 
 
+def alert_summary(root, everything=False):
+    """Red and yellow open cases by lead department and by the regions under ``root``
+    (cached per data version and day: grouping a large region's open cases is slow)."""
+    if root is None and not everything:
+        return [], []
+    red_before, green_from = cutoffs()
+
+    def compute():
+        base = Case.objects.filter(state__in=OPEN_STATES, deadline__lt=green_from)
+        if root is not None:
+            base = base.filter(region_prefix_q(root.path))
+        is_red = Q(deadline__lt=red_before)
+        by_dept = list(
+            base.values("lead_department__code", "lead_department__name")
+            .annotate(red=Count("id", filter=is_red), yellow=Count("id", filter=~is_red))
+            .order_by("-red", "-yellow")[:30]
+        )
+        by_region = []
+        children = list(Region.objects.filter(parent=root).order_by("code")) if root is not None else []
+        if children:
+            bucket = DbCase(*[When(region_prefix_q(c.path), then=Value(c.code)) for c in children],
+                            default=Value(""), output_field=CharField())
+            counts = {
+                r["bucket"]: r for r in base.annotate(bucket=bucket).values("bucket").annotate(
+                    red=Count("id", filter=is_red), yellow=Count("id", filter=~is_red))
+            }
+            by_region = [{"region": c, "red": counts.get(c.code, {}).get("red", 0),
+                          "yellow": counts.get(c.code, {}).get("yellow", 0)} for c in children]
+        return by_dept, by_region
+
+    data, _at = cached_figures(f"alerts|{root.code if root else ''}|{red_before}|{green_from}", compute)
+    return data
+
+
 @role_required(Role.SUPERVISOR, Role.LEADER)
 def supervise(request):
     actor = get_actor(request)
     level = request.GET.get("alert") or "red"
     scoped = base_cases(request)
-    alerted = scoped.filter(alert_q("red") | alert_q("yellow"))
-    red_before, _green = cutoffs()
-    is_red = Q(deadline__lt=red_before)
-    by_dept = (
-        alerted.values("lead_department__code", "lead_department__name")
-        .annotate(red=Count("id", filter=is_red), yellow=Count("id", filter=~is_red))
-        .order_by("-red", "-yellow")[:30]
-    )
     regions = actor.regions_for(Role.SUPERVISOR, Role.LEADER)
     root = regions[0] if len(regions) == 1 else None
-    by_region = []
-    if root is not None:
-        for child in Region.objects.filter(parent=root).order_by("code"):
-            by_region.append({"region": child, **alerted.filter(region_path__startswith=child.path).aggregate(
-                red=Count("id", filter=is_red), yellow=Count("id", filter=~is_red))})
+    by_dept, by_region = alert_summary(root, everything=actor.is_admin or not regions)
     qs = scoped.filter(alert_q(level if level in ("red", "yellow") else "red"))
-    qs, filters = apply_filters(request, qs.order_by("deadline", "id"))
+    qs, filters = apply_filters(request, qs)
     filters["alert"] = level
-    page = Page(request, qs)
+    page = Page(request, ByDeadline(qs))
     cases = decorate(page.object_list, actor)
-    orders = (
-        SupervisionOrder.objects.filter(case__in=scoped.values("pk"))
-        .select_related("case", "issued_by", "case__lead_department")
-        .order_by("-issued_at")[:30]
+    recent = list(
+        SupervisionOrder.objects.select_related("case", "issued_by", "case__lead_department")
+        .order_by("-issued_at", "-id")[:300]
     )
+    mine = set(scoped.filter(pk__in={o.case_id for o in recent}).values_list("pk", flat=True))
+    orders = [o for o in recent if o.case_id in mine][:30]
     day = today()
     for o in orders:
         o.status = "resolved" if o.resolved_at else ("overdue" if o.due < day else "open")
