@@ -568,17 +568,21 @@ def _validate_attributes(category, given):
 
 
 def _region_for(jurisdiction, address_id, address_string):
+    """The deepest region of the jurisdiction named by address_id (a region code) or
+    whose name appears in the address string; else the jurisdiction itself."""
     subtree = Region.objects.filter(path__startswith=jurisdiction.path)
     if address_id:
         r = subtree.filter(code=address_id).first()
         if r is not None:
             return r
     if address_string:
+        text = address_string[:120]
+        names = sorted({text[i:j] for i in range(len(text)) for j in range(i + 2, min(len(text), i + 16) + 1)})
         best = None
-        for r in subtree.order_by("-depth", "code"):
-            if r.name and r.name in address_string:
-                best = r
-                break
+        for k in range(0, len(names), 500):
+            for r in subtree.filter(name__in=names[k : k + 500]):
+                if best is None or (r.depth, len(r.name)) > (best.depth, len(best.name)):
+                    best = r
         if best is not None:
             return best
     return jurisdiction
