@@ -481,3 +481,12 @@ def test_admin_issues_a_key_and_edits_a_service_definition(client, world, water_
     assert Open311Client.authenticate(key).name == "admin-made"
     resp = client.get(f"/admin/intake/service/{water_service.pk}/change/")
     assert resp.status_code == 200 and "problem" in resp.content.decode()
+
+
+def test_phone_and_id_numbers_in_free_text_are_masked(client, water_service, o311_key):
+    resp = _post(client, "json", api_key=o311_key, service_code="water_supply", address_string="朱亭村",
+                 description="停水，请打13812345678，身份证430212199001011234", **{"attribute[problem]": "no_water"})
+    sid = resp.json()[0]["service_request_id"]
+    d = client.get(f"{BASE}/requests/{sid}.json").json()[0]["description"]
+    assert "13812345678" not in d and "138****5678" in d
+    assert "430212199001011234" not in d and "430212********1234" in d

@@ -246,6 +246,16 @@ def service_definition(code):
 # ---- requests: the public view of a case --------------------------------------------------
 
 
+# as web.views.common.mask_text (the public board's rule): phone and ID-card numbers in free text
+PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+ID_IN_TEXT = re.compile(r"(?<![0-9])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9])")
+
+
+def public_text(text):
+    text = PHONE_IN_TEXT.sub(lambda m: m.group(1) + "****" + m.group(2), text or "")
+    return ID_IN_TEXT.sub(lambda m: m.group(1) + "********" + m.group(2), text)
+
+
 def open_closed(state):
     return "closed" if state in CLOSED_STATES else "open"
 
@@ -267,10 +277,10 @@ def request_dict(case, names, submission=None):
     return {
         "service_request_id": str(case.pk),
         "status": open_closed(case.state),
-        "status_notes": case.result or "",
+        "status_notes": public_text(case.result),
         "service_name": case.category.name if case.category_id else "",
         "service_code": case.category.code if case.category_id else "",
-        "description": case.text,
+        "description": public_text(case.text),
         "agency_responsible": case.lead_department.name if case.lead_department_id else "",
         "service_notice": "",
         "requested_datetime": iso(case.registered_at),
@@ -464,7 +474,7 @@ def _status_after(event, disposition):
 
 def update_dict(event):
     if event.action == "handle":
-        description = event.note
+        description = public_text(event.note)
     else:
         description = UPDATE_TEXT.get(event.action, event.action)
     return {
