@@ -22,7 +22,18 @@ class TokenAuth(HttpBearer):
         return row.user
 
 
-AUTH = [TokenAuth(), SessionAuth()]
+class Session(SessionAuth):
+    """The logged-in session (pages calling the API), CSRF-checked; a request
+    without a session is simply not authenticated (401), not a CSRF failure."""
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+
+AUTH = [TokenAuth(), Session()]
 
 
 def actor(request):

@@ -7,7 +7,8 @@ caller's scope, 404 unknown, 409 a refused or conflicting transition.
 
 import logging
 
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -73,9 +74,20 @@ def on_404(request, exc):
     return api.create_response(request, {"code": "not_found", "message": "not found"}, status=404)
 
 
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request, exc):
-    return api.create_response(request, {"code": "http_error", "message": str(exc)}, status=exc.status_code)
+    code = HTTP_CODES.get(exc.status_code, "http_error")
+    return api.create_response(request, {"code": code, "message": str(exc)}, status=exc.status_code)
+
+
+@csrf_exempt
+def api_not_found(request, *args, **kwargs):
+    """Any path under /api/v1/ that no endpoint serves."""
+    return JsonResponse({"code": "not_found", "message": "没有这个接口 / no such API endpoint"}, status=404,
+                        json_dumps_params={"ensure_ascii": False})
 
 
 @api.exception_handler(Exception)
