@@ -109,3 +109,11 @@ def test_figures(client, world, cases, fmt):
         assert ranking[0][0] == "名次 / rank" and {r[1] for r in ranking[1:]} == {"渌口区水务局", "渌口区交通运输局"}
     # a leader of another county may not ask for this county's figures
     assert _get(client, world, "leader_yx", f"/api/v1/exports/figures.{fmt}", region="430212").status_code == 403
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_reporter_text_cannot_become_a_formula(client, world, fmt):
+    actions.register(world.actor("disp_zt"), text='=HYPERLINK("http://evil.example","点我")', channel="web",
+                     kind="complaint", region="430212101201")
+    rows = _table(_get(client, world, "admin", f"/api/v1/exports/cases.{fmt}"), fmt)
+    assert rows[1][8] == '\'=HYPERLINK("http://evil.example","点我")'

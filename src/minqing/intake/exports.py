@@ -214,6 +214,15 @@ def ranking_rows(scope, order_by="completion_rate"):
 # ---- writers ----------------------------------------------------------------------------------------------
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _safe(row):
+    """Text a reporter typed must not become a spreadsheet formula (CSV/formula injection):
+    a cell starting with = + - @ is written with a leading apostrophe, as Excel itself does."""
+    return [("'" + v) if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in row]
+
+
 class _Echo:
     def write(self, value):
         return value
@@ -229,7 +238,7 @@ def _csv_stream(sheets):
             buf.append("\r\n")
         buf.append(writer.writerow(headers))
         for r in rows:
-            buf.append(writer.writerow(r))
+            buf.append(writer.writerow(_safe(r)))
             if len(buf) >= 500:
                 yield "".join(buf).encode()
                 buf = []
@@ -245,7 +254,7 @@ def _xlsx_stream(sheets):
         ws = wb.create_sheet(title[:31])
         ws.append(headers)
         for r in rows:
-            ws.append(r)
+            ws.append(_safe(r))
     out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
     wb.save(out)
     out.seek(0)
