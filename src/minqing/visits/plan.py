@@ -19,7 +19,8 @@ transportation problem with concave gains, so its LP relaxation is already integ
 and HiGHS solves a county in well under a second.
 
 The baseline the bench compares with sends each cadre to the ``load`` places
-nearest their home region (the tree distance, then the code), regardless of need.
+nearest their home region (the tree distance; among equally near places the least
+visited so far, so cadres spread evenly), regardless of need.
 """
 
 import io
@@ -365,11 +366,15 @@ def _number(places, cadres, chosen, per_visit):
 
 
 def nearest(places, cadres, per_visit):
-    """Baseline: each cadre to the ``load`` places nearest their home, need ignored."""
-    chosen = []
+    """Baseline: each cadre to the ``load`` places nearest their home, need ignored; among equally
+    near places the ones fewer cadres were sent to so far (cadres spread evenly, not piled up)."""
+    chosen, sent = [], [0] * len(places)
     for ci, c in enumerate(cadres):
-        options = sorted(((d, p.region.code, pi) for pi, p in enumerate(places) if (d := c.reach(p)) is not None))
-        chosen += [(ci, pi) for _, _, pi in options[: c.load]]
+        options = sorted((d, sent[pi], p.region.code, pi) for pi, p in enumerate(places)
+                         if (d := c.reach(p)) is not None)
+        for *_, pi in options[: c.load]:
+            chosen.append((ci, pi))
+            sent[pi] += 1
     return _number(places, cadres, chosen, per_visit)
 
 
