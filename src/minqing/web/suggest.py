@@ -102,22 +102,23 @@ def duplicates_of(case, limit=10):
 
 def duplicate_counts(cases):
     """{case id: number of possible duplicates} for a page of cases, in one query."""
-    pairs = {(c.region_id, c.category_id) for c in cases if c.region_id and c.category_id}
+    pairs = {(c.region_path, c.category_id) for c in cases if c.region_id and c.category_id}
     if not pairs:
         return {}
     since = timezone.now() - dt.timedelta(days=DUPLICATE_DAYS)
-    cond = Q()
-    for region_id, category_id in pairs:
-        cond |= Q(region_id=region_id, category_id=category_id)
-    rows = (
-        Case.objects.filter(cond, state__in=DUP_STATES, registered_at__gte=since)
-        .values("region_id", "category_id")
-        .annotate(n=Count("id"))
-    )
-    counts = {(r["region_id"], r["category_id"]): r["n"] for r in rows}
+    # one aggregate per (place, category) pair, sent as one UNION ALL: each part seeks the
+    # index (region_path, registered_at) to the place's recent cases (a case's region_path is
+    # its own region's path); an OR of the pairs would scan every recent case
+    parts = [
+        Case.objects.filter(region_path=path, category_id=category_id, state__in=DUP_STATES,
+                            registered_at__gte=since).order_by().values("region_path", "category_id").annotate(n=Count("id"))
+        for path, category_id in sorted(pairs)
+    ]
+    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    counts = {(r["region_path"], r["category_id"]): r["n"] for r in rows}
     out = {}
     for c in cases:
-        n = counts.get((c.region_id, c.category_id), 0)
+        n = counts.get((c.region_path, c.category_id), 0)
         if c.state in DUP_STATES and c.registered_at >= since:
             n -= 1  # itself
         out[c.pk] = max(0, n)

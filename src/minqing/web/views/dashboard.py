@@ -77,7 +77,7 @@ def dashboard_data(region, frm, to):
             "red_ids": red_list_ids(region),
         }
 
-    data, at = cached_figures(f"dash|{region.code if region else ''}|{frm}|{to}", compute)
+    data, at = cached_figures(f"dash2|{region.code if region else ''}|{frm}|{to}", compute)
     data = {**data, "scope": scope, "period": period, "computed_at": dt.datetime.fromtimestamp(at, dt.timezone.utc)}
     red = Case.objects.filter(pk__in=data["red_ids"]).select_related("lead_department", "region", "category")
     data["red"] = sorted(red, key=lambda c: (c.deadline, c.pk))
