@@ -7,8 +7,9 @@ from django.test import Client
 @pytest.fixture(autouse=True)
 def _fresh_insight_caches(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    from minqing.insights import classify, places
+    from minqing.insights import analyze, classify, places
 
+    analyze.clear_route_cache()
     places.invalidate()
     places._state["index"] = None
     classify.invalidate()

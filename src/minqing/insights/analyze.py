@@ -10,10 +10,12 @@
 from minqing.regions.models import Region
 
 from . import classify, duplicates, indexing, places
-from .routing import suggest_departments
+from .routing import Router
 from .text import read
 
 MAX_TEXT = 5000
+ROUTE_TTL = 60.0  # seconds a routing suggestion is reused for the same category and region
+_routes = {}
 
 
 class AnalyzeError(ValueError):
@@ -41,7 +43,9 @@ def analyze_many(texts, *, region=None, with_duplicates=True, with_departments=T
             raise AnalyzeError(f"区划不存在 / unknown region: {code}", field="region")
     idx = places.index()
     readings = [read(t, idx) for t in texts]
-    suggestions = classify.suggest_many([r.content for r in readings], limit=limit)
+    contents = [r.content for r in readings]
+    vectors = classify.vectorize(contents)
+    suggestions = classify.suggest_many(contents, limit=limit, vectors=vectors)
     placed = [indexing.place_for(r, region.code if region else None, idx) for r in readings]
     dups = [[] for _ in texts]
     if with_duplicates:
@@ -57,24 +61,13 @@ def analyze_many(texts, *, region=None, with_duplicates=True, with_departments=T
             }
             for r, p, sugg in zip(readings, placed, suggestions)
         ]
-        dups = duplicates.find(items, visible=visible)
-    regions, cats, routes = {}, {}, {}
+        dups = duplicates.find(items, visible=visible, item_vectors=vectors)
+    routes = _Routes({p["region_id"] for p in placed if p}) if with_departments else None
     out = []
     for r, p, sugg, dup in zip(readings, placed, suggestions, dups):
         departments = []
         if with_departments and sugg:
-            rid = p["region_id"] if p else None
-            top = sugg[0]["code"]
-            key = (top, rid)
-            if key not in routes:
-                from minqing.cases.models import Category
-
-                if top not in cats:
-                    cats[top] = Category.objects.filter(code=top).first()
-                if rid is not None and rid not in regions:
-                    regions[rid] = Region.objects.filter(pk=rid).first()
-                routes[key] = suggest_departments(cats[top], regions.get(rid), limit=3) if cats[top] else []
-            departments = routes[key]
+            departments = routes.get(sugg[0]["code"], p["region_id"] if p else None)
         out.append({
             "text": r.original,
             "text_simplified": r.norm,
@@ -84,6 +77,42 @@ def analyze_many(texts, *, region=None, with_duplicates=True, with_departments=T
             "duplicates": dup,
         })
     return out
+
+
+class _Routes:
+    """Department suggestions for a batch: the routing table, departments, categories and regions
+    read once; each (category, region) answer reused for ROUTE_TTL seconds across batches."""
+
+    def __init__(self, region_ids):
+        from minqing.cases.models import Category
+
+        self.router = None
+        self.cats = {c.code: c for c in Category.objects.all()}
+        self.regions = Region.objects.select_related("parent").in_bulk([r for r in region_ids if r is not None])
+
+    def get(self, category_code, region_id):
+        import time
+
+        key = (category_code, region_id)
+        now = time.monotonic()
+        hit = _routes.get(key)
+        if hit is not None and now - hit[0] < ROUTE_TTL:
+            return [dict(d) for d in hit[1]]
+        if len(_routes) > 20000:
+            _routes.clear()
+        if self.router is None:
+            self.router = Router()
+        cat = self.cats.get(category_code)
+        result = self.router.suggest(cat, self.regions.get(region_id), limit=3) if cat else []
+        _routes[key] = (now, result)
+        return [dict(d) for d in result]
+
+
+def clear_route_cache(**kwargs):
+    from .routing import clear_caches
+
+    _routes.clear()
+    clear_caches()
 
 
 def _place_out(place):

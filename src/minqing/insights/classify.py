@@ -164,8 +164,17 @@ def _normalize_rows(m):
     return m / sums
 
 
-def score_matrix(contents, cat=None, model=None):
-    """(catalog, matrix n×categories) of combined scores, each row summing to 1."""
+def vectorize(contents):
+    """The trained model's TF-IDF rows for these contents (None without a model)."""
+    _cat, model = catalog()
+    if model is None or not contents:
+        return None
+    return model.steps[0][1].transform(contents)
+
+
+def score_matrix(contents, cat=None, model=None, vectors=None):
+    """(catalog, matrix n×categories) of combined scores, each row summing to 1.
+    ``vectors``: the contents' rows from ``vectorize`` when the caller already has them."""
     if cat is None:
         cat, model = catalog()
     n, k = len(contents), len(cat.cats)
@@ -177,7 +186,8 @@ def score_matrix(contents, cat=None, model=None):
     desc = _normalize_rows(desc)
     mp = np.zeros((n, k))
     if model is not None and n:
-        proba = model.predict_proba(contents)
+        proba = (model.steps[-1][1].predict_proba(vectors) if vectors is not None
+                 else model.predict_proba(contents))
         for j, code in enumerate(model.classes_):
             if code in cat.pos:
                 mp[:, cat.pos[code]] = proba[:, j]
@@ -189,8 +199,9 @@ def score_matrix(contents, cat=None, model=None):
     return cat, _normalize_rows(total)
 
 
-def suggest_many(contents, limit=3):
-    cat, scores = score_matrix(contents)
+def suggest_many(contents, limit=3, vectors=None):
+    cat, model = catalog()
+    cat, scores = score_matrix(contents, cat, model, vectors=vectors if model is not None else None)
     out = []
     for row in scores:
         order = np.argsort(-row, kind="stable")[:limit]

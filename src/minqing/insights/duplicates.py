@@ -122,15 +122,43 @@ def _cosine_dicts(a, b):
     return dot / (na * nb) if na and nb else 0.0
 
 
+_vec_cache = {}  # (model id, case id) -> TF-IDF row: a case's content never changes
+VEC_CACHE_MAX = 200_000
+
+
 def text_vectors(contents):
     """Unit TF-IDF vectors of contents with the trained category model's vocabulary and IDF
     (None without a model)."""
     from . import classify
 
+    return classify.vectorize(contents)
+
+
+def case_vectors(readings, case_ids):
+    """TF-IDF rows of indexed cases, cached per process (None without a model)."""
+    import scipy.sparse as sp
+
+    from . import classify
+
     _cat, model = classify.catalog()
-    if model is None or not contents:
+    if model is None:
         return None
-    return model.steps[0][1].transform(contents)
+    mid = id(model)
+    missing = [c for c in case_ids if (mid, c) not in _vec_cache]
+    if missing:
+        if len(_vec_cache) + len(missing) > VEC_CACHE_MAX:
+            _vec_cache.clear()
+        rows = text_vectors([readings[c]["content"] for c in missing]).tocsr()
+        for i, c in enumerate(missing):
+            lo, hi = rows.indptr[i], rows.indptr[i + 1]
+            _vec_cache[(mid, c)] = (rows.indices[lo:hi].copy(), rows.data[lo:hi].copy())
+    parts = [_vec_cache[(mid, c)] for c in case_ids]
+    indptr = np.zeros(len(parts) + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum([len(p[0]) for p in parts])
+    indices = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.int32)
+    data = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0)
+    width = len(model.steps[0][1].vocabulary_)
+    return sp.csr_matrix((data, indices, indptr), shape=(len(parts), width))
 
 
 def similarity(a_content, a_tokens, a_scores, b_content, b_tokens, b_scores, tfidf_cos=None):
@@ -162,9 +190,10 @@ def same_place(ident_a, ident_b, idx=None):
     return False
 
 
-def find(items, *, exclude=(), limit=5, threshold=None, visible=None):
-    """For each item (a dict with place_key, place_ident, content, tokens, categories), the
+def find(items, *, exclude=(), limit=5, threshold=None, visible=None, item_vectors=None):
+    """For each item (a dict with place_key, place_ident, content, tokens, categories, scores), the
     open indexed cases that duplicate it: [[{"case_id", "tracking_code", "score"}…]…].
+    ``item_vectors``: the items' rows from ``classify.vectorize`` when the caller has them.
 
     One query for the keys of all items, one for the candidates' readings.
     ``visible`` is an optional Case queryset the candidates must belong to."""
@@ -212,9 +241,12 @@ def find(items, *, exclude=(), limit=5, threshold=None, visible=None):
     if pairs:
         item_ids = sorted({n for n, _ in pairs})
         cand_ids = sorted({c for _, c in pairs})
-        vi = text_vectors([items[n]["content"] for n in item_ids])
+        if item_vectors is not None:
+            vi = item_vectors[item_ids]
+        else:
+            vi = text_vectors([items[n]["content"] for n in item_ids])
         if vi is not None:
-            vc = text_vectors([readings[c]["content"] for c in cand_ids])
+            vc = case_vectors(readings, cand_ids)
             row = {n: i for i, n in enumerate(item_ids)}
             col = {c: j for j, c in enumerate(cand_ids)}
             sims = (vi @ vc.T).toarray()

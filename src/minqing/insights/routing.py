@@ -9,10 +9,12 @@ Three sources, each with its reason in the suggestion:
 3. history: who led cases of this category in this region before (and did not
    send them back), by share.
 
-Scores are in 0..1; the list is best first.
+Scores are in 0..1; the list is best first. ``Router`` answers many
+(category, region) questions with the routing table and the departments read
+once; ``suggest_departments`` asks one.
 """
 
-from django.db.models import Count, Q
+from django.db.models import Count
 
 from minqing.regions.models import Department
 
@@ -21,77 +23,128 @@ def _chain(region):
     return region.path.strip("/").split("/") if region is not None else []
 
 
-def _rules(category, region):
-    from .models import RoutingRule
-
-    chain = _chain(region)
-    rules = RoutingRule.objects.filter(category=category, department__active=True).select_related(
-        "department", "region"
-    )
-    out = {}
-    for rule in rules:
-        if rule.region_id is None:
-            distance = len(chain) + 1
-            where = "所有区域 / everywhere"
-        elif rule.region.code in chain:
-            distance = len(chain) - 1 - chain.index(rule.region.code)
-            where = rule.region.name
-        else:
-            continue
-        score = 1.0 - 0.02 * distance - 0.01 * min(rule.priority, 10)
-        reason = f"路由表：「{category.name}」在{where}由其主办 / routing table: {category.code} in {where}"
-        if rule.note:
-            reason += f"（{rule.note}）"
-        d = rule.department
-        if d.pk not in out or out[d.pk]["score"] < score:
-            out[d.pk] = {"code": d.code, "name": d.name, "score": round(score, 3), "reason": reason}
-    return out
+HISTORY_TTL = 300.0
+_history_cache = {}
+_paths_cache = {}
 
 
-def _history(category, region, limit=20):
-    """({department pk: (count, share)}, scope) of past lead departments for this category in the region."""
+def _history_table(category_id):
+    """{(owner region id, lead department id): cases} for one category (dispatched, not returned)."""
+    import time
+
     from minqing.cases.models import Case, State
 
-    if region is None:
-        return {}, None
-    scope = region
-    # the region itself; its parent when it has no history yet
-    qs = Case.objects.filter(category=category, lead_department__isnull=False, region_path__startswith=scope.path)
-    if not qs.exists() and region.parent_id:
-        scope = region.parent
-        qs = Case.objects.filter(category=category, lead_department__isnull=False, region_path__startswith=scope.path)
-    rows = list(
-        qs.exclude(state__in=[State.INVALID, State.MERGED])
-        .exclude(Q(state=State.REGISTERED))
-        .values("lead_department")
+    now = time.monotonic()
+    hit = _history_cache.get(category_id)
+    if hit is not None and now - hit[0] < HISTORY_TTL:
+        return hit[1]
+    rows = (
+        Case.objects.filter(category_id=category_id, lead_department__isnull=False)
+        .exclude(state__in=[State.INVALID, State.MERGED, State.REGISTERED])
+        .values_list("owner_region_id", "lead_department_id")
         .annotate(n=Count("id"))
-        .order_by("-n")[:limit]
+        .order_by()
     )
-    total = sum(r["n"] for r in rows)
-    return {r["lead_department"]: (r["n"], r["n"] / total) for r in rows}, scope
+    table = {(o, d): n for o, d, n in rows}
+    _history_cache[category_id] = (now, table)
+    return table
 
 
-def suggest_departments(category, region, limit=3):
-    """[{"code", "name", "score", "reason"}] best first."""
-    if category is None:
-        return []
-    out = _rules(category, region)
-    depts = list(Department.objects.filter(active=True, categories=category).select_related("region").order_by("code"))
-    chain = _chain(region)
-    for d in depts:
-        if d.region.code in chain:
-            distance = len(chain) - 1 - chain.index(d.region.code)
-            score = 0.8 / (1 + distance)
-            reason = f"负责「{category.name}」，属{d.region.name}（本级或上级） / handles {category.code} in {d.region.name}"
-        else:
-            score = 0.08
-            reason = f"负责「{category.name}」，但不在本区域 / handles {category.code} elsewhere"
-        if d.pk not in out:
-            out[d.pk] = {"code": d.code, "name": d.name, "score": round(score, 3), "reason": reason}
-    shares, scope = _history(category, region)
-    if shares:
-        missing = [pk for pk in shares if pk not in out]
-        extra = {d.pk: d for d in Department.objects.filter(pk__in=missing, active=True)}
+def _region_paths():
+    import time
+
+    from minqing.regions.models import Region
+
+    now = time.monotonic()
+    if _paths_cache and now - _paths_cache["at"] < HISTORY_TTL:
+        return _paths_cache["paths"]
+    _paths_cache.update(at=now, paths=dict(Region.objects.values_list("id", "path")))
+    return _paths_cache["paths"]
+
+
+def clear_caches(**kwargs):
+    _history_cache.clear()
+    _paths_cache.clear()
+
+
+class Router:
+    """Reads the routing table and the departments once; history is one query per question."""
+
+    def __init__(self):
+        from .models import RoutingRule
+
+        self.rules = {}
+        for rule in RoutingRule.objects.filter(department__active=True).select_related("department", "region"):
+            self.rules.setdefault(rule.category_id, []).append(rule)
+        self.by_category = {}
+        depts = Department.objects.filter(active=True).select_related("region").prefetch_related("categories")
+        self.departments = {}
+        for d in depts.order_by("code"):
+            self.departments[d.pk] = d
+            for c in d.categories.all():
+                self.by_category.setdefault(c.pk, []).append(d)
+
+    def _from_rules(self, category, chain):
+        out = {}
+        for rule in self.rules.get(category.pk, ()):
+            if rule.region_id is None:
+                distance = len(chain) + 1
+                where = "所有区域 / everywhere"
+            elif rule.region.code in chain:
+                distance = len(chain) - 1 - chain.index(rule.region.code)
+                where = rule.region.name
+            else:
+                continue
+            score = 1.0 - 0.02 * distance - 0.01 * min(rule.priority, 10)
+            reason = f"路由表：「{category.name}」在{where}由其主办 / routing table: {category.code} in {where}"
+            if rule.note:
+                reason += f"（{rule.note}）"
+            d = rule.department
+            if d.pk not in out or out[d.pk]["score"] < score:
+                out[d.pk] = {"code": d.code, "name": d.name, "score": round(score, 3), "reason": reason}
+        return out
+
+    def _history(self, category, region, limit=20):
+        """({department pk: (count, share)}, scope) of past lead departments for this category in
+        the region's township-or-above (its parent when that has none). One grouped query per
+        category, kept for HISTORY_TTL seconds."""
+        if region is None:
+            return {}, None
+        table = _history_table(category.pk)
+        paths = _region_paths()
+        scope = region
+        while scope is not None and scope.level in ("village", "grid"):
+            scope = scope.parent
+        for candidate in (scope, scope.parent if scope is not None and scope.parent_id else None):
+            if candidate is None:
+                break
+            counts = {}
+            for (owner_id, dept), n in table.items():
+                if paths.get(owner_id, "").startswith(candidate.path):
+                    counts[dept] = counts.get(dept, 0) + n
+            if counts:
+                top = sorted(counts.items(), key=lambda kv: -kv[1])[:limit]
+                total = sum(n for _, n in top)
+                return {d: (n, n / total) for d, n in top}, candidate
+        return {}, None
+
+    def suggest(self, category, region, limit=3):
+        if category is None:
+            return []
+        chain = _chain(region)
+        out = self._from_rules(category, chain)
+        for d in self.by_category.get(category.pk, ()):
+            if d.region.code in chain:
+                distance = len(chain) - 1 - chain.index(d.region.code)
+                score = 0.8 / (1 + distance)
+                reason = (f"负责「{category.name}」，属{d.region.name}（本级或上级） / "
+                          f"handles {category.code} in {d.region.name}")
+            else:
+                score = 0.08
+                reason = f"负责「{category.name}」，但不在本区域 / handles {category.code} elsewhere"
+            if d.pk not in out:
+                out[d.pk] = {"code": d.code, "name": d.name, "score": round(score, 3), "reason": reason}
+        shares, scope = self._history(category, region)
         for pk, (n, share) in shares.items():
             note = (f"历史：{scope.name}同类案件{n}件由其主办（{share:.0%}） / "
                     f"history: led {n} such cases in {scope.name} ({share:.0%})")
@@ -99,8 +152,18 @@ def suggest_departments(category, region, limit=3):
                 item = out[pk]
                 item["score"] = round(min(1.0, item["score"] + 0.2 * share), 3)
                 item["reason"] += "；" + note
-            elif pk in extra:
-                d = extra[pk]
+            elif pk in self.departments:
+                d = self.departments[pk]
                 out[pk] = {"code": d.code, "name": d.name, "score": round(0.6 * share, 3), "reason": note}
-    items = sorted(out.values(), key=lambda x: (-x["score"], x["code"]))
-    return items[:limit]
+        items = sorted(out.values(), key=lambda x: (-x["score"], x["code"]))
+        return items[:limit]
+
+
+def suggest_departments(category, region, limit=3, *, fresh=True):
+    """[{"code", "name", "score", "reason"}] best first. ``fresh`` re-reads the history
+    (the batch path in ``analyze`` reuses it for a few minutes)."""
+    if category is None:
+        return []
+    if fresh:
+        clear_caches()
+    return Router().suggest(category, region, limit)
