@@ -120,3 +120,30 @@ def test_visible_subjects(setup):
     assert actions.visible_subjects(w.actor("far"), Subject.objects.all()).count() == 0
     actions.pair(Actor.system(), cadre="far", subjects=["H2"])
     assert list(actions.visible_subjects(w.actor("far"), Subject.objects.all()).values_list("external_id", flat=True)) == ["H2"]
+
+
+def test_cli_records_visits_and_pairs(setup, tmp_path, capsys):
+    import json as _json
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    call_command("visit", "pair", "--cadre", "li", "--subjects", "H1,H2")
+    assert setup.users["li"].pairings.count() == 2
+    call_command("visit", "add", "--cadre", "li", "--subjects", "H1", "--date", dt.date.today().isoformat(),
+                 "--method", "door", "--problem", "桥坏了|roads_transport", "--problem", "想办低保", "--json")
+    out = capsys.readouterr().out
+    body = _json.loads(out[out.index("{"):])
+    visit = Visit.objects.get()
+    assert body["id"] == visit.pk and len(body["cases"]) == 2
+    assert [c.category.code if c.category else None for c in visit.cases.order_by("id")] == ["roads_transport", None]
+    with pytest.raises(CommandError, match="--method"):
+        call_command("visit", "add", "--cadre", "li", "--subjects", "H1", "--date", "2026-01-01", "--method", "x")
+    with pytest.raises(CommandError, match="不是干部|not a cadre"):
+        call_command("visit", "add", "--cadre", "water", "--subjects", "H1", "--date", "2026-01-01",
+                     "--method", "door")
+    xlsx = tmp_path / "plan.xlsx"
+    call_command("plan", "--region", "430212", "--xlsx", str(xlsx))
+    assert xlsx.stat().st_size > 0
+    with pytest.raises(CommandError, match="--load"):
+        call_command("plan", "--region", "430212", "--load", "0")

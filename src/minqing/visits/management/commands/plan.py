@@ -1,0 +1,45 @@
+import json
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from minqing.insights import figures
+
+
+class Command(BaseCommand):
+    help = ("不重不漏 / a deployment plan: which cadre should visit which village in a period "
+            "(SciPy HiGHS; home region and max load respected). minqing plan --region CODE "
+            "[--from D] [--to D] [--load N] [--per-visit N] [--xlsx FILE] [--json]")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--region", required=True)
+        parser.add_argument("--from", dest="date_from")
+        parser.add_argument("--to", dest="date_to")
+        parser.add_argument("--load", type=int, default=3, help="places per cadre in the period (default 3)")
+        parser.add_argument("--per-visit", type=int, default=20, help="subjects one cadre visit reaches (20)")
+        parser.add_argument("--xlsx", help="write the plan to this .xlsx file")
+        parser.add_argument("--json", action="store_true")
+
+    def handle(self, *args, **o):
+        from minqing.visits.plan import PlanError, make_plan
+
+        try:
+            scope = figures.make_visit_scope(o["region"], o["date_from"], o["date_to"])
+            result = make_plan(scope, load=o["load"], per_visit=o["per_visit"])
+        except figures.FigureError as e:
+            raise CommandError(f"--{e.field}: {e}") from None
+        except PlanError as e:
+            raise CommandError(f"{'--' + e.field.replace('_', '-') + ': ' if e.field else ''}{e}") from None
+        if o["xlsx"]:
+            Path(o["xlsx"]).write_bytes(result.to_xlsx())
+        d = result.as_dict()
+        if o["json"]:
+            self.stdout.write(json.dumps(d, ensure_ascii=False, indent=2))
+            return
+        for a in d["assignments"]:
+            self.stdout.write(a["explanation"])
+        s = d["summary"]
+        self.stdout.write(f"覆盖率 coverage {s['coverage_before']} → {s['coverage_expected']}; "
+                          f"问题加权缺口 problem-weighted gap met {s['problem_weighted_gap_met']}/"
+                          f"{s['problem_weighted_gap']} (nearest-region baseline "
+                          f"{s['baseline_nearest']['problem_weighted_gap_met']})")
