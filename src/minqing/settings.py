@@ -196,6 +196,10 @@ MINQING_WORKER_JOBS += [
     ("insights_train", int(os.environ.get("MINQING_INSIGHTS_TRAIN_INTERVAL", "86400")),
      "minqing.insights.classify.train_job"),
 ]
+# Pages: keep dashboards, supervisor summaries and the public board's figures computed.
+MINQING_WORKER_JOBS.append(
+    ("warm_pages", int(os.environ.get("MINQING_WARM_PAGES_INTERVAL", "60")), "minqing.web.jobs.warm_pages")
+)
 # Webhooks: first retry after this many seconds, doubling per attempt; pause a subscriber after N failures in a row.
 MINQING_WEBHOOK_BACKOFF = float(os.environ.get("MINQING_WEBHOOK_BACKOFF", "30"))
 MINQING_WEBHOOK_PAUSE_AFTER = int(os.environ.get("MINQING_WEBHOOK_PAUSE_AFTER", "10"))

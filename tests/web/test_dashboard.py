@@ -101,3 +101,22 @@ def test_language_switch_translates_the_page(world):
     html = c.get("/report/").content.decode()
     assert "Report a problem or a suggestion" in html and "我要反映问题或建议" not in html
     assert 'lang="en"' in html and "中文" in html  # the switch back
+
+
+def test_worker_job_computes_the_dashboards_ahead(world, settings):
+    from django.core.cache import cache
+
+    from minqing.web.jobs import warm_pages
+
+    settings.MINQING_WEB = {**settings.MINQING_WEB, "FIGURES_MAX_STALE": 3600}
+    _some_cases(world)
+    cache.clear()
+    assert warm_pages() == "3 regions"  # 株洲市, 渌口区, 攸县: the leaders' and supervisors' regions
+    c = login(world, "leader_city")
+    before = c.get("/dashboard/").context["figures"]["intake"]
+    new_case(world, text="新问题：村口桥面裂缝", category="roads_transport")
+    # within the staleness bound the page shows what the worker computed …
+    assert c.get("/dashboard/").context["figures"]["intake"] == before
+    settings.MINQING_WEB = {**settings.MINQING_WEB, "FIGURES_MAX_STALE": 0}
+    # … and with none, the new event makes it compute again
+    assert c.get("/dashboard/").context["figures"]["intake"] == before + 1

@@ -233,6 +233,13 @@ def dashboard_xlsx(request):
 BOARD_STATES = (State.REGISTERED, State.ASSIGNED, State.IN_PROGRESS, State.REOPENED, State.HANDLED, State.CLOSED)
 
 
+def board_figures(region):
+    """The public board's rates: the region's cases registered in the last 12 months."""
+    scope = figures.Scope(region=region, date_from=today() - dt.timedelta(days=364))
+    f, _at = cached_figures(f"board|{region.code if region else ''}|{scope.date_from}", lambda: figures.compute(scope))
+    return f
+
+
 def board(request, code=None):
     if code:
         region = Region.objects.filter(code=code).first()
@@ -241,8 +248,7 @@ def board(request, code=None):
     else:
         roots = list(Region.objects.filter(parent__isnull=True).order_by("code")[:2])
         region = roots[0] if len(roots) == 1 else None
-    scope = figures.Scope(region=region, date_from=today() - dt.timedelta(days=364))
-    f, _at = cached_figures(f"board|{region.code if region else ''}|{scope.date_from}", lambda: figures.compute(scope))
+    f = board_figures(region)
     qs = Case.objects.filter(state__in=BOARD_STATES).select_related("region", "category", "lead_department")
     if region:
         qs = qs.filter(region_path__startswith=region.path)
