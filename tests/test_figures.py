@@ -1,0 +1,156 @@
+"""figures.compute against a small world computed by hand: each rate with its
+counts, merged and invalid cases left out, the date window, region,
+department, channel and category filters, the department ranking, and the
+same counts replayed from the event log."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from casebuild import register
+from minqing.cases import actions
+from minqing.insights import figures
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+def T(day, hour=10):
+    """A moment in November 2025 (Mon 10th: response deadline Tue 11th, 3-day deadline Thu 13th)."""
+    return dt.datetime(2025, 11, day, hour, tzinfo=TZ)
+
+
+@pytest.fixture
+def small(world):
+    w = world
+    disp, water, roads, rv = w.actor("disp_zt"), w.actor("water"), w.actor("roads"), w.actor("rv_lk")
+    c = {}
+    # c1: on time all along, solved, satisfied 9 -> resolved
+    c[1] = register(w, at=T(10))
+    actions.assign(disp, c[1], department="lk-water", at=T(10))
+    actions.accept(water, c[1], at=T(10, 15))
+    actions.handle(water, c[1], result="修好了", disposition="solved", at=T(12))
+    actions.visit_back(rv, c[1], rating="satisfied", score=9, at=T(13))
+    # c2 (web): accepted late, handled late, explained, basically satisfied 6 -> closed, not resolved
+    c[2] = register(w, at=T(10), channel="web")
+    actions.assign(disp, c[2], department="lk-water", at=T(10))
+    actions.accept(water, c[2], at=T(17))
+    actions.handle(water, c[2], result="解释政策", disposition="explained", at=T(20))
+    actions.visit_back(rv, c[2], rating="basically_satisfied", score=6, at=T(21))
+    # c3 (龙船镇, roads): unsatisfied 2 -> reopened, handled again on the deadline day
+    c[3] = register(w, at=T(10), region="430212102201", category="roads_transport")
+    actions.assign(w.actor("disp_lk"), c[3], department="lk-roads", at=T(10))
+    actions.accept(roads, c[3], at=T(11))
+    actions.handle(roads, c[3], result="补了坑", disposition="solved", at=T(12))
+    actions.visit_back(rv, c[3], rating="unsatisfied", score=2, at=T(13, 9))
+    actions.accept(roads, c[3], at=T(13, 10))
+    actions.handle(roads, c[3], result="重新铺路", disposition="solved", at=T(13, 16))
+    # c4: registered only; c5 merged into it; c6 invalid
+    c[4] = register(w, at=T(10))
+    c[5] = register(w, at=T(10))
+    actions.merge(disp, c[5], into=c[4].pk, at=T(10, 11))
+    c[6] = register(w, at=T(10))
+    actions.invalidate(disp, c[6], reason="广告", at=T(10, 11))
+    # c7 (攸县, yx-water): assigned, never accepted
+    c[7] = register(w, at=T(10), region="430223100001")
+    actions.assign(w.actor("disp_yx"), c[7], department="yx-water", at=T(10))
+    # c8: registered in October
+    c[8] = register(w, at=dt.datetime(2025, 10, 20, 9, tzinfo=TZ))
+    return c
+
+
+def test_every_figure_and_its_counts(small):
+    f = figures.compute()
+    n = f["counts"]
+    assert n["intake"] == 6  # merged and invalid left out
+    assert (n["accepted_on_time"], n["assigned"]) == (2, 4)
+    assert f["response_rate"] == 0.5
+    assert (n["handled"], f["completion_rate"]) == (3, 0.5)
+    assert (n["handled_on_time"], f["on_time_rate"]) == (2, round(2 / 3, 4))
+    assert (n["resolved"], f["resolution_rate"]) == (1, round(1 / 6, 4))
+    assert (n["satisfied_visits"], n["rated_visits"], f["satisfaction_rate"]) == (2, 3, round(2 / 3, 4))
+    assert f["mean_score"] == round((9 + 6 + 2) / 3, 2)
+    assert (n["reopened"], n["ever_handled"], f["reopen_rate"]) == (1, 3, round(1 / 3, 4))
+    assert (n["closed"], n["open"]) == (2, 1)
+
+
+def test_the_event_log_gives_the_same_counts(small):
+    stored = figures.compute()["counts"]
+    replayed = figures.from_events([c.pk for c in small.values()])
+    assert {k: stored[k] for k in replayed} == replayed
+
+
+def test_date_window(small):
+    nov = figures.compute(figures.make_scope(date_from="2025-11-01"))
+    assert nov["intake"] == 5 and nov["completion_rate"] == 0.6
+    octo = figures.compute(figures.make_scope(date_from="2025-10-01", date_to="2025-10-31"))
+    assert octo["intake"] == 1 and octo["completion_rate"] == 0.0 and octo["satisfaction_rate"] is None
+    day = figures.compute(figures.make_scope(date_from="2025-11-10", date_to="2025-11-10"))
+    assert day["intake"] == 5  # the end date counts whole, in local time
+    assert figures.compute(figures.make_scope(date_to="2025-11-09"))["intake"] == 1
+
+
+def test_region_filter(small):
+    zt = figures.compute(figures.make_scope(region="430212101"))
+    assert zt["intake"] == 4 and zt["completion_rate"] == 0.5 and zt["resolution_rate"] == 0.25
+    assert zt["satisfaction_rate"] == 1.0 and zt["mean_score"] == 7.5 and zt["reopen_rate"] == 0.0
+    county = figures.compute(figures.make_scope(region="430212"))
+    assert county["intake"] == 5 and county["counts"]["reopened"] == 1
+    assert figures.compute(figures.make_scope(region="430223"))["intake"] == 1
+
+
+def test_department_channel_and_category_filters(small):
+    roads = figures.compute(figures.make_scope(department="lk-roads"))
+    assert roads["intake"] == 1 and roads["response_rate"] == 1.0 and roads["on_time_rate"] == 1.0
+    assert roads["reopen_rate"] == 1.0 and roads["satisfaction_rate"] == 0.0 and roads["mean_score"] == 2.0
+    web = figures.compute(figures.make_scope(channel="web"))
+    assert web["intake"] == 1 and web["on_time_rate"] == 0.0 and web["response_rate"] == 0.0
+    cat = figures.compute(figures.make_scope(category="roads_transport"))
+    assert cat["intake"] == 1 and cat["counts"]["ever_handled"] == 1
+
+
+def test_category_filter_includes_sub_categories(small, world):
+    from minqing.cases.models import Category
+
+    parent = Category.objects.get(code="water_supply")
+    Category.objects.create(code="water_quality", name="水质", parent=parent)
+    register(world, category="water_quality", at=T(10))
+    # five live water_supply cases in the small world, and the one in the sub-category
+    assert figures.compute(figures.make_scope(category="water_supply"))["intake"] == 6
+    assert figures.compute(figures.make_scope(category="water_quality"))["intake"] == 1
+
+
+def test_bad_scope_names_the_field(small):
+    for kwargs, field in (({"region": "x"}, "region"), ({"department": "x"}, "department"),
+                          ({"channel": "x"}, "channel"), ({"category": "x"}, "category"),
+                          ({"date_from": "2025-13-01"}, "from"),
+                          ({"date_from": "2025-11-02", "date_to": "2025-11-01"}, "from")):
+        with pytest.raises(figures.FigureError) as err:
+            figures.make_scope(**kwargs)
+        assert err.value.field == field
+
+
+def test_department_ranking(small):
+    by_completion = figures.department_ranking()
+    assert [(r["rank"], r["department"], r["completion_rate"]) for r in by_completion] == [
+        (1, "lk-roads", 1.0), (2, "lk-water", 1.0), (3, "yx-water", 0.0)]
+    by_satisfaction = figures.department_ranking(order_by="satisfaction_rate")
+    assert [(r["department"], r["satisfaction_rate"]) for r in by_satisfaction] == [
+        ("lk-water", 1.0), ("lk-roads", 0.0), ("yx-water", None)]
+    water = [r for r in by_completion if r["department"] == "lk-water"][0]
+    assert water["counts"]["intake"] == 2 and water["mean_score"] == 7.5
+    county = figures.department_ranking(figures.make_scope(region="430223"))
+    assert [r["department"] for r in county] == ["yx-water"]
+
+
+def test_a_bounded_number_of_queries(small, django_assert_max_num_queries):
+    scope = figures.make_scope(region="430212", date_from="2025-11-01", channel="hotline")
+    with django_assert_max_num_queries(2):
+        figures.compute(scope)
+    with django_assert_max_num_queries(3):
+        figures.department_ranking(scope)
+
+
+def test_empty_world_has_no_rates(world):
+    f = figures.compute()
+    assert f["intake"] == 0 and f["completion_rate"] is None and f["mean_score"] is None
