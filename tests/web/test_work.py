@@ -293,3 +293,25 @@ def test_attachment_is_served_to_those_who_see_the_case(world, client):
     att.file.save("t.png", ContentFile(b"\x89PNG\r\n\x1a\n00"), save=True)
     assert login(world, "water").get(f"/case/{case.pk}/file/{att.pk}/").status_code == 200
     assert login(world, "roads").get(f"/case/{case.pk}/file/{att.pk}/").status_code == 404
+
+
+def test_open_lists_are_ordered_by_deadline_across_states(world):
+    """The dispatcher's open tab merges the per-state queries in deadline order, page by page."""
+    disp, water = world.actor("disp_zt"), world.actor("water")
+    made = []
+    for i, days in enumerate([12, 3, 8, 1, 5]):
+        case = new_case(world, text=f"第{i}件：水管漏水需要维修", phone="", at=days_ago(days))
+        actions.assign(disp, case, department="lk-water", at=days_ago(days), mode="immediate")
+        if i % 2:
+            actions.accept(water, case, at=days_ago(days))
+        case.refresh_from_db()
+        made.append(case)
+    expected = [c.tracking_code for c in sorted(made, key=lambda c: (c.deadline, c.pk))]
+    html = login(world, "disp_zt").get("/work/inbox/", {"tab": "open"}).content.decode()
+    positions = [html.index(code) for code in expected]
+    assert positions == sorted(positions)
+    assert {c.state for c in made} == {"assigned", "in_progress"}
+    from minqing.web.views.work import ByDeadline
+
+    qs = Case.objects.filter(pk__in=[c.pk for c in made])
+    assert [c.tracking_code for c in ByDeadline(qs)[1:4]] == expected[1:4]
