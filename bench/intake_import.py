@@ -142,7 +142,7 @@ def main():
     print(f"csv: {out} in {t_csv:.1f}s; {n_events} events; figures {counts}")
     results.append(row("intake", "sqlite", f"import {n:,} rows, CSV (bulk replay)", t_csv, "s", target=60,
                        higher_is_better=False, note=f"{n_events} events; load {os.getloadavg()[0]:.1f}"))
-    results.append(row("intake", "sqlite", f"  … CPU time of that import", cpu_csv, "s", target=60,
+    results.append(row("intake", "sqlite", "  … CPU time of that import", cpu_csv, "s", target=60,
                        higher_is_better=False, note="process CPU seconds: the wall time without other load"))
 
     t, cpu = time.perf_counter(), time.process_time()

@@ -1,7 +1,6 @@
 """Open311 GeoReport v2: every endpoint in JSON and XML, the spec's errors, the mapping to cases."""
 
 import datetime as dt
-import json
 
 import pytest
 from django.utils import timezone

@@ -61,9 +61,20 @@ class Receiver:
         self.server.server_close()
 
 
+EARLIER = dt.timedelta(minutes=1)  # subscribers are served from GRACE after creation; tests make them older
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    webhooks.forget_subscriber_cache()
+    yield
+    webhooks.forget_subscriber_cache()
+
+
 @pytest.fixture
 def subscriber(db):
-    return WebhookSubscriber.objects.create(name="city-hub", url=f"http://127.0.0.1:{PORT}/hook")
+    return WebhookSubscriber.objects.create(name="city-hub", url=f"http://127.0.0.1:{PORT}/hook",
+                                            created_at=timezone.now() - EARLIER)
 
 
 def _register(world, text="朱亭村停水"):
@@ -74,7 +85,12 @@ def _register(world, text="朱亭村停水"):
     return case
 
 
-def test_outbox_row_is_written_in_the_event_transaction(world):
+def test_no_subscriber_no_outbox(world):
+    _register(world)
+    assert WebhookOutbox.objects.count() == 0
+
+
+def test_outbox_row_is_written_in_the_event_transaction(world, subscriber):
     before = WebhookOutbox.objects.count()
     _register(world)
     assert WebhookOutbox.objects.count() == before + 2  # register, assign
@@ -161,18 +177,23 @@ def test_a_subscriber_that_keeps_failing_is_paused_not_lost(world, subscriber, s
     assert not WebhookDelivery.objects.filter(status="pending").exists()
 
 
-def test_action_filter_and_late_subscribers(world, settings):
+def test_action_filter_and_late_subscribers(world, subscriber, settings):
     settings.MINQING_WEBHOOK_BACKOFF = 0
-    _register(world, "订阅之前")
-    webhooks.run()
     sub = WebhookSubscriber.objects.create(name="handled-only", url=f"http://127.0.0.1:{PORT}/h", actions=["handle"])
+    case = _register(world, "订阅生效之前")
+    actions.accept(world.actor("water"), case)
+    actions.handle(world.actor("water"), case, result="已修复", disposition="solved")
+    webhooks.fan_out()
+    assert not WebhookDelivery.objects.filter(subscriber=sub).exists()  # not served before its grace ends
+    WebhookSubscriber.objects.filter(pk=sub.pk).update(created_at=timezone.now() - EARLIER)
+    WebhookDelivery.objects.all().delete()
     case = _register(world, "订阅之后")
     actions.accept(world.actor("water"), case)
     actions.handle(world.actor("water"), case, result="已修复", disposition="solved")
     with Receiver() as rx:
         webhooks.run()
-    assert len(rx.processed) == 1
     assert WebhookDelivery.objects.get(subscriber=sub).action == "handle"
+    assert WebhookDelivery.objects.filter(subscriber=subscriber).count() == 4  # register, assign, accept, handle
 
 
 def test_command_manages_subscribers(db, capsys):

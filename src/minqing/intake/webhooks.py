@@ -1,9 +1,10 @@
 """Webhooks: other systems subscribe to case events.
 
 1. ``on_event`` (a receiver of ``cases.signals.event_recorded``) writes one
-   ``WebhookOutbox`` row in the transaction that wrote the event: one INSERT,
-   nothing read, so registration stays cheap; it commits or rolls back with
-   the transition.
+   ``WebhookOutbox`` row in the transaction that wrote the event (one INSERT;
+   it commits or rolls back with the transition). Without any subscriber it
+   writes nothing (checked at most every 5 s per process); a new subscriber
+   gets the events recorded from 10 s after its creation on.
 2. The worker job ``run`` fans outbox rows out into one ``WebhookDelivery``
    per interested subscriber (unique per subscriber and event, so a repeated
    fan-out cannot duplicate), then sends due deliveries: POST of a JSON body
@@ -22,6 +23,7 @@ import hashlib
 import hmac
 import json
 import logging
+import time
 
 from django.conf import settings
 from django.db import transaction
@@ -36,8 +38,29 @@ log = logging.getLogger("minqing.webhooks")
 MAX_BACKOFF = 3600
 
 
+# Whether any subscriber exists, re-read at most every CHECK_SECONDS per process, so a
+# deployment without webhooks pays nothing per event. A new subscriber is served from
+# GRACE seconds after its creation, by which time every process has seen it.
+CHECK_SECONDS = 5
+GRACE = dt.timedelta(seconds=2 * CHECK_SECONDS)
+_any = {"value": None, "at": -1e9}
+
+
+def _subscribers_exist():
+    now = time.monotonic()
+    if now - _any["at"] > CHECK_SECONDS:
+        _any["value"] = WebhookSubscriber.objects.exists()
+        _any["at"] = now
+    return _any["value"]
+
+
+def forget_subscriber_cache():
+    _any["at"] = -1e9
+
+
 def on_event(sender, event, case, **kwargs):
-    WebhookOutbox.objects.create(event_id=event.pk)
+    if _subscribers_exist():
+        WebhookOutbox.objects.create(event_id=event.pk)
 
 
 def _setting(name, default):
@@ -109,7 +132,7 @@ def fan_out(batch=500):
                     continue
                 body = None
                 for s in subscribers:
-                    if s.created_at > r.created_at or not s.wants(e.action, e.public):
+                    if s.created_at + GRACE > r.created_at or not s.wants(e.action, e.public):
                         continue
                     body = body or payload(e)
                     new.append(WebhookDelivery(subscriber=s, event_id=e.pk, action=e.action, payload=body))
