@@ -5,12 +5,19 @@ no case state (so it never races a person's transition); it moves alert
 levels, appends one ``overdue`` event per case the day it turns red, and
 leaves one in-app notification per lead-department handler and per covering
 supervisor with the count of their newly red cases.
+
+The work stays in the database however many cases are open: the overdue
+events are one INSERT … SELECT over the newly red cases, the notification
+counts two GROUP BYs, the level changes three UPDATEs — no case row is
+brought into Python.
 """
 
 import logging
 from collections import Counter
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import CharField, Count, DateTimeField, F, Value
+from django.db.models.functions import Cast, Concat, JSONObject
 from django.utils import timezone
 
 from minqing.cases.models import OPEN_STATES, Case, Event
@@ -19,41 +26,23 @@ from minqing.people.models import Membership, Notification, Role
 from .alerts import cutoffs, today
 
 log = logging.getLogger(__name__)
-CHUNK = 5000
-
-
-def _chunks(seq, size=CHUNK):
-    for i in range(0, len(seq), size):
-        yield seq[i : i + size]
 
 
 def sweep(day=None):
     day = day or today()
     red_before, green_from = cutoffs(day)
     now = timezone.now()
-    open_cases = Case.objects.filter(state__in=OPEN_STATES, deadline__isnull=False)
+    open_cases = Case.objects.filter(state__in=OPEN_STATES, deadline__isnull=False).order_by()
     result = {"date": day.isoformat(), "red": 0, "yellow": 0, "green": 0, "notified": 0}
 
     with transaction.atomic():
-        newly_red = list(
-            open_cases.filter(deadline__lt=red_before)
-            .exclude(alert_level="red")
-            .values_list("id", "state", "lead_department_id", "region_path", "deadline")
-        )
-        for chunk in _chunks(newly_red):
-            ids = [r[0] for r in chunk]
-            Case.objects.filter(id__in=ids).update(alert_level="red")
-            Event.objects.bulk_create(
-                [
-                    Event(
-                        case_id=cid, action="overdue", from_state=state, to_state=state, actor_label="system",
-                        at=now, note=f"超期（时限 {deadline}）", data={"deadline": deadline.isoformat()}, public=False,
-                    )
-                    for cid, state, _dept, _path, deadline in chunk
-                ],
-                batch_size=CHUNK,
-            )
-        result["red"] = len(newly_red)
+        newly_red = open_cases.filter(deadline__lt=red_before).exclude(alert_level="red")
+        by_dept = Counter(dict(
+            newly_red.filter(lead_department__isnull=False).values_list("lead_department_id").annotate(n=Count("id"))
+        ))
+        by_path = Counter(dict(newly_red.values_list("region_path").annotate(n=Count("id"))))
+        result["red"] = _record_overdue(newly_red, now)
+        newly_red.update(alert_level="red")
         result["yellow"] = (
             open_cases.filter(deadline__gte=red_before, deadline__lt=green_from)
             .exclude(alert_level="yellow")
@@ -62,16 +51,34 @@ def sweep(day=None):
         result["green"] = open_cases.filter(deadline__gte=green_from).exclude(alert_level="green").update(
             alert_level="green"
         )
-        result["notified"] = _notify(newly_red, now)
+        result["notified"] = _notify(by_dept, by_path, now)
     log.info("sweep %s", result)
     return result
 
 
-def _notify(newly_red, now):
-    if not newly_red:
+def _record_overdue(cases, now):
+    """One ``overdue`` event per case (note "超期（时限 YYYY-MM-DD）", data {"deadline": …}), in one statement."""
+    deadline = Cast("deadline", CharField())
+    rows = cases.annotate(
+        _action=Value("overdue"),
+        _to=F("state"),
+        _label=Value("system"),
+        _at=Value(now, output_field=DateTimeField()),
+        _note=Concat(Value("超期（时限 "), deadline, Value("）"), output_field=CharField()),
+        _data=JSONObject(deadline=deadline),
+        _public=Value(False),
+    ).values_list("id", "_action", "state", "_to", "_label", "_at", "_note", "_data", "_public")
+    sql, params = rows.query.sql_with_params()
+    columns = ["case_id", "action", "from_state", "to_state", "actor_label", "at", "note", "data", "public"]
+    qn = connection.ops.quote_name
+    with connection.cursor() as cur:
+        cur.execute(f"INSERT INTO {qn(Event._meta.db_table)} ({', '.join(qn(c) for c in columns)}) {sql}", params)
+        return cur.rowcount
+
+
+def _notify(by_dept, by_path, now):
+    if not by_path:
         return 0
-    by_dept = Counter(r[2] for r in newly_red if r[2])
-    by_path = Counter(r[3] for r in newly_red)
     per_user = Counter()
     for user_id, dept_id in Membership.objects.filter(role=Role.HANDLER, department_id__in=by_dept).values_list(
         "user_id", "department_id"
