@@ -489,3 +489,11 @@ def test_phone_and_id_numbers_in_free_text_are_masked(client, water_service, o31
     d = client.get(f"{BASE}/requests/{sid}.json").json()[0]["description"]
     assert "13812345678" not in d and "138****5678" in d
     assert "430212199001011234" not in d and "430212********1234" in d
+
+
+def test_ids_are_ascii_digits_that_fit(client, world):
+    """Found by hypothesis: '²'.isdigit() is True but int('²') fails; huge ids overflow the database."""
+    for bad in ("²", "١٢", "9" * 30):
+        assert client.get(f"{BASE}/requests.json", {"service_request_id": bad}).status_code == 400
+        assert client.get(f"{BASE}/requests/{bad}.json").status_code == 404
+        assert client.get(f"{BASE}/servicerequestupdates.json", {"service_request_id": bad}).status_code == 400

@@ -342,6 +342,13 @@ def _int_param(params, name, default, lo, hi):
     return value
 
 
+ID_RE = re.compile(r"^[0-9]{1,18}$")  # ASCII digits that fit a 64-bit key
+
+
+def _is_id(value):
+    return bool(ID_RE.match(str(value)))
+
+
 def _split(value):
     return [v.strip() for v in (value or "").split(",") if v.strip()]
 
@@ -354,7 +361,7 @@ def list_requests(params):
     ids = _split(params.get("service_request_id"))
     if ids:
         # "This overrides all other arguments."
-        if not all(i.isdigit() for i in ids):
+        if not all(_is_id(i) for i in ids):
             raise Open311Error(400, "service_request_id 应为逗号分隔的编号 / service_request_id must be ids, comma separated")
         qs = qs.filter(pk__in=[int(i) for i in ids])
     else:
@@ -398,7 +405,7 @@ def list_requests(params):
 
 def get_request(request_id, params):
     jurisdiction = resolve_jurisdiction(params.get("jurisdiction_id"))
-    if not str(request_id).isdigit():
+    if not _is_id(request_id):
         raise Open311Error(404, f"服务请求不存在 / service_request_id not found: {request_id}")
     case = _case_qs(jurisdiction).filter(pk=int(request_id)).first()
     if case is None:
@@ -505,7 +512,7 @@ def list_updates(params):
         qs = qs.filter(at__lte=end)
     ids = _split(params.get("service_request_id"))
     if ids:
-        if not all(i.isdigit() for i in ids):
+        if not all(_is_id(i) for i in ids):
             raise Open311Error(400, "service_request_id 应为编号 / service_request_id must be ids")
         qs = qs.filter(case_id__in=[int(i) for i in ids])
     rows = qs.order_by("at", "id")[(page - 1) * page_size : page * page_size]
