@@ -4,7 +4,7 @@ One index answers every count of a region's cases without reading the case rows
 (it holds the columns the counts look at), and one lets the return-visit counts
 find a case's visits by its id. PostgreSQL gets a prefix-searchable index
 (varchar_pattern_ops, for ``region_path LIKE '/…/%'``) with the counted columns
-INCLUDEd; SQLite gets a plain composite index (its ``region_path`` range is what
+INCLUDEd, id too (the counts are COUNT(id), and an index-only scan needs every column); SQLite gets a plain composite index (its ``region_path`` range is what
 figures.py asks for there). Created here in SQL, per database, so the model
 state (and makemigrations) is untouched.
 """
@@ -20,10 +20,10 @@ def create(apps, schema_editor):
     if vendor == "postgresql":
         schema_editor.execute(
             "CREATE INDEX IF NOT EXISTS case_figures ON cases_case (region_path varchar_pattern_ops) "
-            f"INCLUDE ({', '.join(COUNTED)})"
+            f"INCLUDE (id, {', '.join(COUNTED)})"
         )
         schema_editor.execute(
-            "CREATE INDEX IF NOT EXISTS rv_figures ON cases_returnvisit (case_id) INCLUDE (reached, rating, score)"
+            "CREATE INDEX IF NOT EXISTS rv_figures ON cases_returnvisit (case_id) INCLUDE (id, reached, rating, score)"
         )
     else:
         schema_editor.execute(f"CREATE INDEX IF NOT EXISTS case_figures ON cases_case (region_path, {', '.join(COUNTED)})")
