@@ -81,7 +81,7 @@ class Actor:
             return True
         if self.is_lead_handler(case):
             return True
-        return self.covers_region(case.region, Role.DISPATCHER, Role.RETURN_VISITOR)
+        return self.covers_region(case.region or case.owner_region, Role.DISPATCHER, Role.RETURN_VISITOR)
 
 
 def visible_cases(actor, qs):
