@@ -193,6 +193,7 @@ def test_action_filter_and_late_subscribers(world, subscriber, settings):
     with Receiver() as rx:
         webhooks.run()
     assert WebhookDelivery.objects.get(subscriber=sub).action == "handle"
+    assert len(rx.processed) == 5 and rx.processed.count(case.events.get(action="handle").pk) == 2
     assert WebhookDelivery.objects.filter(subscriber=subscriber).count() == 4  # register, assign, accept, handle
 
 
