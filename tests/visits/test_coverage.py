@@ -131,3 +131,23 @@ def test_command_refuses_bad_input(small):
         call_command("coverage", "--region", "nope", "--json")
     with pytest.raises(CommandError, match="--from"):
         call_command("coverage", "--from", "2026-05-01", "--to", "2026-04-01")
+
+
+@pytest.mark.parametrize("region,f,t", [(None, "2026-01-01", "2026-04-30"), ("430212", "2026-02-01", "2026-12-31"),
+                                         ("430212101201", "2025-01-01", "2026-06-30")])
+def test_last_visit_shortcut_agrees_with_the_visit_links(small, region, f, t):
+    scope = figures.make_visit_scope(region, f, t)
+    fast = figures.visit_coverage(scope, source="subjects.last_visit")
+    slow = figures.visit_coverage(scope, source="visit links")
+    assert fast.pop("computed_from") == "subjects.last_visit" and slow.pop("computed_from") == "visit links"
+    assert fast == slow
+
+
+def test_window_ending_before_later_visits_uses_the_links(small):
+    # c visited H6 on Apr 1: a Q1 window cannot use last_visit
+    vc = cov()["visit_coverage"]
+    assert vc["computed_from"] == "visit links"
+    from minqing.visits.models import Subject
+
+    assert Subject.objects.get(external_id="H1").last_visit == D(2026, 2, 1)
+    assert Subject.objects.get(external_id="H6").last_visit == D(2026, 4, 1)

@@ -499,30 +499,103 @@ def _subjects(vscope):
     return qs
 
 
-def _child_of(scope_region, paths_by_id):
-    """region id -> the code of the scope region's child containing it (or itself at its level)."""
+def _child_code(scope_region, path):
+    """The code of the scope region's child containing a region path (or the region itself)."""
     depth = scope_region.depth + 1 if scope_region is not None else 0
+    parts = path.strip("/").split("/")
+    return parts[depth] if len(parts) > depth else parts[-1]
+
+
+RECENCY_BUCKETS = [(30, "0-30"), (90, "31-90"), (180, "91-180"), (365, "181-365")]
+
+
+def _like_prefix(path):
+    return path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _per_subject_counts(vscope, source=None):
+    """{(region_path, kind): [subjects, visited in window, ever visited up to the end, bucket counts…]}.
+
+    When no visit is dated after the window's end (the usual "to date" question) every
+    subject's ``last_visit`` lies inside [.., end] and one index-only pass over the subjects
+    answers everything; otherwise the visit links are aggregated per subject (one pass)."""
+    from django.db import connection
+
+    from minqing.visits.models import Subject, VisitSubject
+
+    end, start = vscope.date_to, vscope.date_from
+    bounds = [end - dt.timedelta(days=days) for days, _ in RECENCY_BUCKETS]
     out = {}
-    for rid, path in paths_by_id.items():
-        parts = path.strip("/").split("/")
-        out[rid] = parts[depth] if len(parts) > depth else parts[-1]
-    return out
+    fast = not VisitSubject.objects.filter(date__gt=end).exists()
+    if source is not None:  # tests compare both ways
+        fast = source == "subjects.last_visit" and fast
+    if fast:
+        buckets = {}
+        upper = None
+        for i, lower in enumerate(bounds):
+            q = Q(last_visit__gte=lower) if upper is None else Q(last_visit__gte=lower, last_visit__lt=upper)
+            buckets[f"b{i}"] = Count("id", filter=q)
+            upper = lower
+        rows = _subjects(vscope).values("region_path", "kind").annotate(
+            n=Count("id"), visited=Count("id", filter=Q(last_visit__gte=start)), ever=Count("last_visit"), **buckets)
+        for r in rows:
+            out[(r["region_path"], r["kind"])] = [r["n"], r["visited"], r["ever"]] + [
+                r[f"b{i}"] for i in range(len(bounds))]
+        return out, "subjects.last_visit"
+    for r in _subjects(vscope).values("region_path", "kind").annotate(n=Count("id")):
+        out[(r["region_path"], r["kind"])] = [r["n"], 0, 0] + [0] * len(bounds)
+    table = VisitSubject._meta.db_table
+    where, params = ["date <= %s"], [end]
+    if vscope.region is not None:
+        where.append("subject_region_path LIKE %s ESCAPE '\\'")
+        params.append(_like_prefix(vscope.path))
+    cases, case_params, upper = [], [], end + dt.timedelta(days=1)
+    for lower in bounds:
+        cases.append("SUM(CASE WHEN last_date >= %s AND last_date < %s THEN 1 ELSE 0 END)")
+        case_params += [lower, upper]
+        upper = lower
+    sql = (
+        f"SELECT p, k, SUM(w), COUNT(*), {', '.join(cases)} FROM ("
+        f"SELECT subject_id, MIN(subject_region_path) AS p, MIN(subject_kind) AS k, MAX(date) AS last_date, "
+        f"MAX(CASE WHEN date >= %s THEN 1 ELSE 0 END) AS w FROM {table} WHERE {' AND '.join(where)} "
+        f"GROUP BY subject_id) t GROUP BY p, k"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, case_params + [start] + params)
+        for p, k, visited, ever, *bucket in cur.fetchall():
+            row = out.setdefault((p, k), [0, 0, 0] + [0] * len(bounds))
+            row[1] += int(visited or 0)
+            row[2] += int(ever or 0)
+            for i, b in enumerate(bucket):
+                row[3 + i] += int(b or 0)
+    return out, "visit links"
 
 
-def visit_coverage(vscope, *, by_region=True, by_tag=True, recency=True, never_limit=100):
-    """走访覆盖率 for a VisitScope, with the counts behind each rate."""
+def visit_coverage(vscope, *, by_region=True, by_tag=True, recency=True, never_limit=100, source=None):
+    """走访覆盖率 for a VisitScope, with the counts behind each rate.  ``source`` None picks the
+    fastest correct way ("subjects.last_visit" or "visit links")."""
+    from django.db.models import Exists, OuterRef
+
     from minqing.visits.models import SubjectTag
 
-    totals = list(_subjects(vscope).values("region_id", "kind").annotate(n=Count("id")))
-    links = _visit_links(vscope)
-    visited = list(links.values("subject_region_id", "subject_kind").annotate(n=Count("subject_id", distinct=True)))
-    kinds = {}
-    for r in totals:
-        kinds.setdefault(r["kind"], [0, 0])[1] += r["n"]
-    for r in visited:
-        kinds.setdefault(r["subject_kind"], [0, 0])[0] += r["n"]
-    n_subjects = sum(v[1] for v in kinds.values())
-    n_visited = sum(v[0] for v in kinds.values())
+    counts, source = _per_subject_counts(vscope, source)
+    kinds, per = {}, {}
+    bucket_sum = [0] * len(RECENCY_BUCKETS)
+    n_subjects = n_visited = n_ever = 0
+    for (path, kind), row in counts.items():
+        n, visited, ever = row[0], row[1], row[2]
+        k = kinds.setdefault(kind, [0, 0])
+        k[0] += visited
+        k[1] += n
+        if by_region:
+            c = per.setdefault(_child_code(vscope.region, path), [0, 0])
+            c[0] += visited
+            c[1] += n
+        n_subjects += n
+        n_visited += visited
+        n_ever += ever
+        for i, b in enumerate(row[3:]):
+            bucket_sum[i] += b
     out = _counted(n_visited, n_subjects)
     out["by_kind"] = {k: _counted(*v) for k, v in sorted(kinds.items())}
     if by_tag:
@@ -530,79 +603,41 @@ def visit_coverage(vscope, *, by_region=True, by_tag=True, recency=True, never_l
         if vscope.region is not None:
             st = st.filter(subject__region_path__startswith=vscope.path)
         tag_total = dict(st.values_list("tag__name").annotate(n=Count("id")))
-        tag_visited = dict(
-            st.filter(subject_id__in=links.values("subject_id")).values_list("tag__name").annotate(n=Count("id"))
-        )
+        in_window = _visit_links(vscope).filter(subject_id=OuterRef("subject_id"))
+        tag_visited = dict(st.filter(Exists(in_window)).values_list("tag__name").annotate(n=Count("id")))
         out["by_tag"] = {t: _counted(tag_visited.get(t, 0), n) for t, n in sorted(tag_total.items())}
     if by_region:
-        ids = {r["region_id"] for r in totals} | {r["subject_region_id"] for r in visited}
-        paths = dict(Region.objects.filter(pk__in=ids).values_list("pk", "path"))
-        child = _child_of(vscope.region, paths)
-        per = {}
-        for r in totals:
-            per.setdefault(child[r["region_id"]], [0, 0])[1] += r["n"]
-        for r in visited:
-            per.setdefault(child[r["subject_region_id"]], [0, 0])[0] += r["n"]
         names = dict(Region.objects.filter(code__in=per).values_list("code", "name"))
         out["by_region"] = [
             {"region": code, "name": names.get(code, code), **_counted(*per[code])} for code in sorted(per)
         ]
     if recency:
-        out["days_since_last_visit"] = _recency(vscope, n_subjects)
-    out["never_visited"] = never_visited(vscope, n_subjects - n_visited, limit=never_limit)
+        rec = {label: bucket_sum[i] for i, (_, label) in enumerate(RECENCY_BUCKETS)}
+        rec["over_365"] = n_ever - sum(bucket_sum)
+        rec["never"] = n_subjects - n_ever
+        rec["as_of"] = vscope.date_to.isoformat()
+        out["days_since_last_visit"] = rec
+    out["never_visited"] = never_visited(vscope, n_subjects - n_visited, limit=never_limit,
+                                         fast=source == "subjects.last_visit")
+    out["computed_from"] = source
     return out
 
 
-RECENCY_BUCKETS = [(30, "0-30"), (90, "31-90"), (180, "91-180"), (365, "181-365")]
-
-
-def _recency(vscope, n_subjects):
-    """How long ago each subject's last visit was, as of the window's end: counts per bucket."""
-    from django.db import connection
-
-    from minqing.visits.models import VisitSubject
-
-    end = vscope.date_to
-    table = VisitSubject._meta.db_table
-    where, params = ["date <= %s"], [end]
-    if vscope.region is not None:
-        where.append("subject_region_path LIKE %s")
-        params.append(vscope.path.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
-    cases, labels, case_params, upper = [], [], [], end + dt.timedelta(days=1)
-    for days, label in RECENCY_BUCKETS:
-        lower = end - dt.timedelta(days=days)
-        cases.append("SUM(CASE WHEN last_date >= %s AND last_date < %s THEN 1 ELSE 0 END)")
-        case_params += [lower, upper]
-        labels.append(label)
-        upper = lower
-    cases.append("COUNT(*)")
-    escape = " ESCAPE '\\'" if vscope.region is not None else ""
-    sql = (
-        f"SELECT {', '.join(cases)} FROM (SELECT subject_id, MAX(date) AS last_date FROM {table} "
-        f"WHERE {' AND '.join(where)}{escape} GROUP BY subject_id) AS t"
-    )
-    with connection.cursor() as cur:
-        cur.execute(sql, case_params + params)
-        row = cur.fetchone()
-    counts = [int(v or 0) for v in row]
-    out = {label: counts[i] for i, label in enumerate(labels)}
-    out["over_365"] = counts[-1] - sum(counts[:-1])
-    out["never"] = n_subjects - counts[-1]
-    out["as_of"] = end.isoformat()
-    return out
-
-
-def never_visited(vscope, count, limit=100):
+def never_visited(vscope, count, limit=100, fast=False):
     """Subjects with no visit in the window: the count and the first ``limit`` (None: all) by region,
     each with its last visit before the window (if any) and the days since, as of the window's end."""
+    from django.db.models import Exists, OuterRef
+
     from minqing.visits.models import VisitSubject
 
     items = []
     if limit is None or limit > 0:
-        rows = list(
-            _subjects(vscope).exclude(pk__in=_visit_links(vscope).values("subject_id"))
-            .order_by("region_path", "kind").values("pk", "external_id", "kind", "region__code")[:limit]
-        )
+        qs = _subjects(vscope)
+        if fast:
+            qs = qs.filter(Q(last_visit__isnull=True) | Q(last_visit__lt=vscope.date_from))
+        else:
+            qs = qs.filter(~Exists(_visit_links(vscope).filter(subject_id=OuterRef("pk"))))
+        rows = list(qs.order_by("region_path", "kind").values("pk", "external_id", "kind", "region__code")[:limit])
         last = dict(
             VisitSubject.objects.filter(subject_id__in=[r["pk"] for r in rows], date__lte=vscope.date_to)
             .values_list("subject_id").annotate(last=Max("date"))
@@ -629,25 +664,29 @@ def participation(vscope):
     cadre_ids = cadres.values("user_id")
     n_cadres = cadres.values("user_id").distinct().count()
     visits = Visit.objects.filter(date__gte=vscope.date_from, date__lte=vscope.date_to, cadre_id__in=cadre_ids)
-    agg = visits.aggregate(visits=Count("id"), active=Count("cadre_id", distinct=True))
+    active_ids = visits.values("cadre_id").distinct()
+    active = active_ids.count()
     by_method = dict(visits.values_list("method").annotate(n=Count("id")))
-    rank_total = dict(Profile.objects.filter(user_id__in=cadre_ids).values_list("rank").annotate(n=Count("id")))
-    rank_active = dict(visits.values_list("cadre__profile__rank").annotate(n=Count("cadre_id", distinct=True)))
+    n_visits = sum(by_method.values())
+    profiles = Profile.objects.filter(user_id__in=cadre_ids)
+    rank_total = dict(profiles.values_list("rank").annotate(n=Count("id")))
+    rank_active = dict(profiles.filter(user_id__in=active_ids).values_list("rank").annotate(n=Count("id")))
     no_profile = n_cadres - sum(rank_total.values())
     if no_profile:
         rank_total[""] = rank_total.get("", 0) + no_profile
+        rank_active[""] = rank_active.get("", 0) + active - sum(rank_active.values())
     by_rank = {
         (rank or "none"): {"rate": _rate(rank_active.get(rank, 0), n), "active_cadres": rank_active.get(rank, 0),
                            "cadres": n}
         for rank, n in sorted(rank_total.items())
     }
     return {
-        "rate": _rate(agg["active"], n_cadres),
-        "active_cadres": agg["active"],
+        "rate": _rate(active, n_cadres),
+        "active_cadres": active,
         "cadres": n_cadres,
-        "visits": agg["visits"],
-        "visits_per_cadre": round(agg["visits"] / n_cadres, 2) if n_cadres else None,
-        "visits_per_active_cadre": round(agg["visits"] / agg["active"], 2) if agg["active"] else None,
+        "visits": n_visits,
+        "visits_per_cadre": round(n_visits / n_cadres, 2) if n_cadres else None,
+        "visits_per_active_cadre": round(n_visits / active, 2) if active else None,
         "by_method": by_method,
         "by_rank": by_rank,
     }
@@ -677,7 +716,9 @@ def _rule_subjects(rule, vscope):
 
     qs = Subject.objects.filter(kind=rule.target)
     if rule.tag:
-        qs = qs.filter(pk__in=SubjectTag.objects.filter(tag__name=rule.tag).values("subject_id"))
+        from django.db.models import Exists, OuterRef
+
+        qs = qs.filter(Exists(SubjectTag.objects.filter(subject_id=OuterRef("pk"), tag__name=rule.tag)))
     for region in (rule.region, vscope.region):
         if region is not None:
             qs = qs.filter(region_path__startswith=region.path)
@@ -743,9 +784,11 @@ def rule_compliance(rule, vscope, *, limit=1000):
     else:
         subjects = _rule_subjects(rule, vscope)
         if start and until >= start:
-            ok_ids = _rule_links(rule, vscope, start, until).values("subject_id")
-            ok_q = subjects.filter(pk__in=ok_ids)
-            non_q = subjects.exclude(pk__in=ok_ids)
+            from django.db.models import Exists, OuterRef
+
+            ok = Exists(_rule_links(rule, vscope, start, until).filter(subject_id=OuterRef("pk")))
+            ok_q = subjects.filter(ok)
+            non_q = subjects.filter(~ok)
         else:
             ok_q, non_q = subjects.none(), subjects
         n_all = subjects.count()
@@ -787,7 +830,9 @@ def rule_gaps_by_region(vscope, rules=None):
             continue
         qs = _rule_subjects(rule, vscope)
         if live:
-            qs = qs.exclude(pk__in=_rule_links(rule, vscope, start, until).values("subject_id"))
+            from django.db.models import Exists, OuterRef
+
+            qs = qs.filter(~Exists(_rule_links(rule, vscope, start, until).filter(subject_id=OuterRef("pk"))))
         for rid, n in qs.values_list("region_id").annotate(n=Count("id")):
             gaps[rid] = gaps.get(rid, 0) + n
     return gaps

@@ -439,6 +439,9 @@ def record_visit(actor, *, cadre, subjects=None, date, method, notes="", problem
                      subject_region_id=s.region_id, subject_region_path=s.region_path)
         for s in subjects
     ])
+    if subjects:
+        Subject.objects.filter(pk__in=[s.pk for s in subjects]).filter(
+            Q(last_visit__isnull=True) | Q(last_visit__lt=date)).update(last_visit=date)
     for p in problems:
         s = p["subject"]
         phone = s.phone if s and s.phone and case_actions.PHONE_RE.match(s.phone) else ""

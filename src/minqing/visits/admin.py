@@ -39,5 +39,8 @@ class VisitAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # visits are a record; coverage figures and Subject.last_visit rely on them
+
 
 admin.site.register(Tag)

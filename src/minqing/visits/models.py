@@ -65,13 +65,16 @@ class Subject(models.Model):
     tags = models.ManyToManyField(Tag, through="SubjectTag", blank=True, related_name="subjects")
     extra = models.JSONField(_("其他信息"), default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # the latest visit's date, kept by actions.record_visit: coverage "to date" and days since the
+    # last visit are then one index-only pass over the subjects instead of an aggregation of the visits
+    last_visit = models.DateField(_("最近走访"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["region_path", "external_id"]
         verbose_name = _("走访对象")
         verbose_name_plural = _("走访对象")
         indexes = [
-            models.Index(fields=["region_path", "kind"], name="subject_path_kind"),
+            models.Index(fields=["region_path", "kind", "last_visit"], name="subject_path_kind_last"),
             models.Index(fields=["household_no", "address"], name="subject_household"),
         ]
 
@@ -167,7 +170,9 @@ class VisitSubject(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["visit", "subject"], name="uniq_visit_subject")]
         indexes = [
-            models.Index(fields=["subject", "date"], name="vs_subject_date"),
+            # covering on PostgreSQL: per-subject aggregation over a window is an index-only scan
+            models.Index(fields=["subject", "date"], include=["subject_region_path", "subject_kind"],
+                         name="vs_subject_date_cover"),
             models.Index(fields=["date", "subject_region_path"], name="vs_date_path"),
         ]
 
