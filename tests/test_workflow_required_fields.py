@@ -73,6 +73,8 @@ REGISTER_BAD = [
     ({"address": "路" * 301}, "address"),
     ({"lat": 91.0}, "lat"),
     ({"lng": -181.0}, "lng"),
+    ({"lat": "north"}, "lat"),
+    ({"lng": float("nan")}, "lng"),
 ]
 
 

@@ -290,9 +290,18 @@ def register(
     reporter_phone = (reporter_phone or "").strip()
     if reporter_phone and not PHONE_RE.match(reporter_phone):
         raise InvalidInput("电话号码格式不正确 / reporter_phone is not a phone number", field="reporter_phone")
+    coords = {}
     for name, value, lo, hi in (("lat", lat, -90, 90), ("lng", lng, -180, 180)):
-        if value is not None and not (lo <= float(value) <= hi):
+        if value in (None, ""):
+            coords[name] = None
+            continue
+        try:
+            coords[name] = float(value)
+        except (TypeError, ValueError):
+            raise InvalidInput(f"{name} 应为数字 / {name} must be a number", field=name) from None
+        if not (lo <= coords[name] <= hi):
             raise InvalidInput(f"{name} 超出范围 / {name} out of range", field=name)
+    lat, lng = coords["lat"], coords["lng"]
     if anonymous:
         reporter_name, reporter_phone = "", ""
     at = _now(at)
