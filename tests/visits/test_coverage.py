@@ -151,3 +151,20 @@ def test_window_ending_before_later_visits_uses_the_links(small):
 
     assert Subject.objects.get(external_id="H1").last_visit == D(2026, 2, 1)
     assert Subject.objects.get(external_id="H6").last_visit == D(2026, 4, 1)
+
+
+def test_restamp_after_a_region_moves(small):
+    from minqing.regions.models import Region
+    from minqing.visits.actions import restamp_paths
+    from minqing.visits.models import Subject, VisitSubject
+
+    # 龙船村 moves under 朱亭镇 the way the region import does it: a queryset update of the path
+    village = Region.objects.get(code="430212102201")
+    new_path = "/430000/430200/430212/430212101/430212102201/"
+    Region.objects.filter(pk=village.pk).update(parent=Region.objects.get(code="430212101"), path=new_path)
+    assert cov("430212101")["visit_coverage"]["subjects"] == 5  # stale until restamped
+    assert restamp_paths() > 0
+    assert Subject.objects.get(external_id="H5").region_path == new_path
+    assert VisitSubject.objects.filter(subject__external_id="H5").get().subject_region_path == new_path
+    assert cov("430212101")["visit_coverage"]["subjects"] == 7
+    assert restamp_paths() == 0

@@ -303,6 +303,23 @@ def restamp_visits(subject_ids):
             subject_region_id=s["region_id"], subject_region_path=s["region_path"], subject_kind=s["kind"])
 
 
+def restamp_paths():
+    """Re-copy region paths into subjects, visits and visit links after regions moved in the tree
+    (the region import re-derives Region.path with queryset updates, which send no signals).
+    Returns the number of rows changed."""
+    from django.db.models import F, OuterRef, Subquery
+
+    changed = 0
+    with transaction.atomic():
+        region_path = Subquery(Region.objects.filter(pk=OuterRef("region_id")).values("path")[:1])
+        changed += Subject.objects.exclude(region_path=F("region__path")).update(region_path=region_path)
+        changed += Visit.objects.exclude(region_path=F("region__path")).update(region_path=region_path)
+        link_path = Subquery(Region.objects.filter(pk=OuterRef("subject_region_id")).values("path")[:1])
+        changed += VisitSubject.objects.exclude(subject_region_path=F("subject_region__path")).update(
+            subject_region_path=link_path)
+    return changed
+
+
 # ---- pairings ----------------------------------------------------------------------
 
 

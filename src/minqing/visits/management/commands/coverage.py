@@ -22,10 +22,16 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=1000,
                             help="at most this many subjects per list (0 = all; default 1000)")
         parser.add_argument("--json", action="store_true", help="print JSON")
+        parser.add_argument("--restamp-paths", action="store_true",
+                            help="first re-copy region paths into subjects and visits (after regions were moved)")
 
     def handle(self, *args, **o):
         if o["limit"] < 0:
             raise CommandError("--limit must be >= 0")
+        if o["restamp_paths"]:
+            from minqing.visits.actions import restamp_paths
+
+            self.stderr.write(f"restamped {restamp_paths()} row(s)")
         try:
             scope = figures.make_visit_scope(o["region"], o["date_from"], o["date_to"])
         except figures.FigureError as e:
