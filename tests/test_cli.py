@@ -253,3 +253,21 @@ def test_the_minqing_command_prints_a_working_token(tworld, live_server):
     bad = subprocess.run([exe, "user", "add", "x", "--role", "handler"], capture_output=True, text=True, env=env,
                          timeout=120)
     assert bad.returncode != 0 and "needs --department" in bad.stderr
+
+
+def test_worker_runs_the_sweep_and_survives_a_failing_job(tworld, capsys, settings):
+    """(transactional: the worker closes and reopens its connection between jobs)"""
+    world = tworld
+    settings.MINQING_WORKER_JOBS = [
+        ("broken", 60, "minqing.supervision.worker._load"),  # called without its argument: raises
+        ("sweep", 60, "minqing.supervision.sweep.run"),
+    ]
+    c = register(world)
+    ten_days_ago = timezone.now() - dt.timedelta(days=10)
+    actions.assign(world.actor("disp_zt"), c, department="lk-water",
+                   deadline=(ten_days_ago + dt.timedelta(days=1)).date(), at=ten_days_ago)
+    status, out, err = run(capsys, "worker", "--once")
+    assert status == 0, err
+    assert "sweep:" in out
+    assert Case.objects.get(pk=c.pk).alert_level == "red"
+    assert Event.objects.filter(case=c, action="overdue").count() == 1
