@@ -877,29 +877,35 @@ def available_actions(actor, case):
     lead = actor.is_admin or actor.is_lead_handler(case)
     region = case.region or case.owner_region
     s = case.state
+    in_hand = s in (State.ASSIGNED, State.IN_PROGRESS)
+    pending = in_hand and ExtensionRequest.objects.filter(case=case, status=ExtensionRequest.PENDING).exists()
     if s == State.REGISTERED and dispatcher:
         out += ["assign", "merge", "invalidate", "escalate"]
     if s == State.ASSIGNED:
         if lead:
-            out += ["accept", "return", "extend"]
+            out += ["accept", "return", "escalate"]
         if dispatcher:
             out += ["merge", "whistle", "escalate"]
     if s == State.IN_PROGRESS:
         if lead:
-            out += ["handle", "meet", "extend", "escalate"]
+            out += ["handle", "meet", "escalate"]
         if dispatcher:
             out += ["whistle", "escalate"]
+    if in_hand and lead and not pending:
+        out.append("extend")
     if s == State.REOPENED and lead:
         out += ["accept"]
-    if s in (State.ASSIGNED, State.IN_PROGRESS) and actor.department_ids() and Summons.objects.filter(
-        case=case, reported_at__isnull=True, department_id__in=actor.department_ids()
-    ).exists():
-        out.append("report")
+    if in_hand and (actor.is_admin or actor.department_ids()):
+        summoned = Summons.objects.filter(case=case, reported_at__isnull=True)
+        if not actor.is_admin:
+            summoned = summoned.filter(department_id__in=actor.department_ids())
+        if summoned.exists():
+            out.append("report")
     if s in (State.ASSIGNED, State.IN_PROGRESS, State.REOPENED):
         if actor.covers_region(region, Role.SUPERVISOR, Role.LEADER):
             out.append("supervise")
-        if s != State.REOPENED and dispatcher and ExtensionRequest.objects.filter(case=case, status=ExtensionRequest.PENDING).exists():
-            out.append("approve_extension")
+    if pending and dispatcher:
+        out.append("approve_extension")
     if s == State.HANDLED:
         if actor.covers_region(region, Role.RETURN_VISITOR, Role.DISPATCHER):
             out += ["visit_back", "close_by_rule"]
