@@ -11,12 +11,11 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request, token):
         if not token or len(token) > 200:
             return None
-        row = (
-            ApiToken.objects.select_related("user")
-            .filter(key_hash=hash_token(token), revoked_at__isnull=True, user__is_active=True)
-            .first()
-        )
-        if row is None:
+        try:  # key_hash is unique: get() needs no ORDER BY
+            row = ApiToken.objects.select_related("user").get(
+                key_hash=hash_token(token), revoked_at__isnull=True, user__is_active=True
+            )
+        except ApiToken.DoesNotExist:
             return None
         request.user = row.user
         return row.user
