@@ -84,7 +84,8 @@ def index_cases(rows):
         CaseInsight.objects.filter(case_id__in=ids).delete()
         DupKey.objects.filter(case_id__in=ids).delete()
         SearchGram.objects.filter(case_id__in=ids).delete()
-        CaseInsight.objects.bulk_create(insights, batch_size=500)
+        # ignore_conflicts: another process may be catching up the same cases at the same time
+        CaseInsight.objects.bulk_create(insights, batch_size=500, ignore_conflicts=True)
         DupKey.objects.bulk_create(keys, batch_size=2000)
         SearchGram.objects.bulk_create(grams, batch_size=5000)
         PendingIndex.objects.filter(case_id__in=ids).delete()

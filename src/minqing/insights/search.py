@@ -45,7 +45,7 @@ def filter_cases(qs, query):
         holders = (
             SearchGram.objects.filter(gram__in=codes)
             .values("case_id")
-            .annotate(n=Count("gram"))
+            .annotate(n=Count("gram", distinct=True))
             .filter(n=len(codes))
             .values("case_id")
         )
