@@ -1,8 +1,6 @@
 """The reporter portal: form, bad input, double submission, photos, rate limit, CSRF,
 region picker, category search, tracking page with its return visit, QR codes."""
 
-import io
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client

@@ -74,9 +74,6 @@ class ReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("token", uuid.uuid4().hex)
-        self.fields["kind"].choices = [c for c in Kind.choices if c[0] != Kind.PRAISE] + [
-            (Kind.PRAISE, Kind.PRAISE.label)
-        ]
 
     def clean_token(self):
         token = self.cleaned_data["token"]

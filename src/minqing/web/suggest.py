@@ -5,7 +5,7 @@ exists (``minqing.insights.classify``), else from the routing table."""
 import datetime as dt
 import importlib
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from minqing.cases.models import OPEN_STATES, Case, Category, State

@@ -96,3 +96,15 @@ def query(context, **kwargs):
     params.pop("page", None) if "page" not in kwargs else None
     s = params.urlencode()
     return "?" + s if s else "?"
+
+
+@register.filter
+def catname(category):
+    """A category's name in the page's language (its English name where the deployment gave one)."""
+    if not category:
+        return ""
+    from django.utils.translation import get_language
+
+    if (get_language() or "").startswith("en") and getattr(category, "name_en", ""):
+        return category.name_en
+    return category.name

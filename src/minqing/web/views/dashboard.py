@@ -1,25 +1,22 @@
 """驾驶舱 (the leader dashboard) and the public board (公示)."""
 
 import datetime as dt
-import hashlib
 import io
-import time
 
-from django.conf import settings
-from django.core.cache import cache
-from django.db.models import Max
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from minqing.cases.models import Case, Channel, Event, State
+from minqing.cases.models import Case, Channel, State
 from minqing.insights import figures
 from minqing.people.models import Role
 from minqing.people.scoping import mask_name
 from minqing.regions.models import Region
 
-from .common import Page, get_actor, live_alert, mask_text, not_found, parse_date, role_required, today
+from .common import (
+    Page, get_actor, live_alert, mask_text, not_found, parse_date, role_required, state_in_newest_first, today,
+)
 from ..figcache import cached_figures
 from .work import ByDeadline, alert_q
 
@@ -249,10 +246,10 @@ def board(request, code=None):
         roots = list(Region.objects.filter(parent__isnull=True).order_by("code")[:2])
         region = roots[0] if len(roots) == 1 else None
     f = board_figures(region)
-    qs = Case.objects.filter(state__in=BOARD_STATES).select_related("region", "category", "lead_department")
+    qs = Case.objects.select_related("region", "category", "lead_department")
     if region:
         qs = qs.filter(region_path__startswith=region.path)
-    page = Page(request, qs.order_by("-registered_at", "-id"), per_page=15)
+    page = Page(request, state_in_newest_first(qs, BOARD_STATES), per_page=15)
     for c in page.object_list:
         c.public_text = mask_text(c.text)
         c.public_result = mask_text(c.result)

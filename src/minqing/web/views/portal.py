@@ -55,7 +55,6 @@ PUBLIC_ACTIONS = {
 def region_chain(region):
     """[(level regions, selected)] for the cascading picker down from the roots."""
     levels = []
-    parent_ids = [None]
     chain = region.ancestors() if region else []
     for depth in range(len(chain) + 1):
         parent = chain[depth - 1] if depth else None
@@ -64,7 +63,6 @@ def region_chain(region):
             break
         selected = chain[depth].code if depth < len(chain) else ""
         levels.append({"parent": parent.code if parent else "", "options": options, "selected": selected})
-    del parent_ids
     return levels
 
 

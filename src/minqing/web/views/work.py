@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.db import connection
 from django.db.models import Case as DbCase
 from django.db.models import CharField, Count, F, Q, Value, When
-from django.db.models.functions import Concat
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -36,7 +35,7 @@ from minqing.supervision.alerts import cutoffs
 from ..figcache import cached_figures
 from ..forms import BulkAssignForm, CloseByRuleForm, SuperviseForm, VisitBackForm
 from ..suggest import Suggester, duplicate_counts
-from .common import Page, get_actor, live_alert, reporter_view, role_required, today
+from .common import Page, get_actor, live_alert, reporter_view, role_required, state_in_newest_first, today
 
 CASE_RELATED = ("category", "region", "lead_department", "owner_region")
 
@@ -91,8 +90,9 @@ def alert_counts(qs):
     )
 
 
-def apply_filters(request, qs):
-    """The filters every list shares; returns (qs, the filter values for the form)."""
+def apply_filters(request, qs, newest_first=False):
+    """The filters every list shares; returns (qs, the filter values for the form).
+    ``newest_first``: the list is ordered by registration time, newest first."""
     g = request.GET
     f = {k: (g.get(k) or "").strip() for k in ("q", "category", "channel", "kind", "region", "alert", "state")}
     if f["q"]:
@@ -111,7 +111,7 @@ def apply_filters(request, qs):
     if f["alert"] in ("red", "yellow", "green"):
         qs = qs.filter(alert_q(f["alert"]))
     if f["state"] in State.values:
-        qs = qs.filter(state=f["state"])
+        qs = state_in_newest_first(qs, [f["state"]]) if newest_first else qs.filter(state=f["state"])
     return qs, f
 
 
@@ -180,11 +180,7 @@ def newest_registered(qs):
     cannot use the (state, deadline) index: walking the registration-time index
     backwards finds a page of new cases at once, where the state index would sort
     every registered case first."""
-    if connection.vendor == "sqlite":
-        qs = qs.alias(state_text=Concat("state", Value(""))).filter(state_text=State.REGISTERED)
-    else:
-        qs = qs.filter(state=State.REGISTERED)
-    return qs.order_by("-registered_at", "-id")
+    return state_in_newest_first(qs, [State.REGISTERED])
 
 
 @role_required(Role.DISPATCHER)
@@ -290,7 +286,7 @@ def dept(request):
         qs = Case.objects.select_related(*CASE_RELATED).filter(
             co_departments__id__in=depts, state__in=OPEN_STATES).distinct().order_by("deadline", "-id")
     elif tab == "done":
-        qs = mine.filter(state__in=(State.HANDLED, State.CLOSED)).order_by("-handled_at", "-id")
+        qs = state_in_newest_first(mine, (State.HANDLED, State.CLOSED))
     else:
         tab = "todo"
         qs = mine
@@ -403,7 +399,7 @@ def supervise(request):
 @role_required()
 def cases(request):
     actor = get_actor(request)
-    qs, filters = apply_filters(request, base_cases(request).order_by("-registered_at", "-id"))
+    qs, filters = apply_filters(request, base_cases(request).order_by("-registered_at", "-id"), newest_first=True)
     page = Page(request, qs)
     ctx = {"page": page, "cases": decorate(page.object_list, actor), "filters": filters,
            "list_url": request.path, **filter_context()}
