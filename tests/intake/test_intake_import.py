@@ -206,6 +206,10 @@ def test_bad_mapping_and_bad_file(world, tmp_path):
         import_cases(tmp_path / "x.csv", mapping=bad)
     with pytest.raises(ImportFailed, match="file not found"):
         import_cases(tmp_path / "missing.csv")
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(b"PK\x03\x04 not really a workbook")
+    with pytest.raises(ImportFailed, match="cannot read"):
+        import_cases(broken)
     other = tmp_path / "other.csv"
     other.write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(ImportFailed, match="header"):
