@@ -137,7 +137,7 @@ def row(bench, db, what, value, unit, baseline=None, baseline_label="", target=N
 
 
 def save(name, rows):
-    info = {"python": platform.python_version(), "cpus": os.cpu_count(), "at": time.strftime("%Y-%m-%d %H:%M:%S"),
+    info = {"python": platform.python_version(), "cpus": os.cpu_count(), "at": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
             "load": os.getloadavg()}
     path = OUT / f"{name}.json"
     path.write_text(json.dumps({"info": info, "rows": rows}, ensure_ascii=False, indent=1))

@@ -84,13 +84,18 @@ def _case_columns():
 
 
 def generate(n, mix, seed=1, now=None, window_days=365):
-    """Yield (case dict by attname, [return visit dicts]) for n cases, ids 1..n."""
+    """Build the region tree now; return an iterator of (case dict by attname, [return visit dicts])
+    for n cases, ids 1..n (it reads nothing from the database, so it can feed a COPY)."""
     rng = random.Random(seed)
     now = now or timezone.now()
     today = timezone.localdate()
     townships, leaves, depts = build_tree()
     cats = list(Category.objects.values_list("id", flat=True))
     states = rng.choices(list(mix), weights=list(mix.values()), k=n)
+    return _rows(n, rng, now, today, leaves, depts, cats, states, window_days)
+
+
+def _rows(n, rng, now, today, leaves, depts, cats, states, window_days):
     hour = dt.timedelta(hours=1)
     for i in range(1, n + 1):
         state = states[i - 1]

@@ -52,18 +52,21 @@ def main():
 
     threads = [threading.Thread(target=worker) for _ in range(conc)]
     start = time.perf_counter()
+    cpu = time.process_time()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     seconds = time.perf_counter() - start
+    cpu = time.process_time() - cpu
     lat.sort()
 
     def pct(p):
         return lat[min(len(lat) - 1, int(p * len(lat)))] if lat else None
 
     print(json.dumps({"ok": len(lat), "errors": errors, "seconds": seconds, "rate": len(lat) / seconds,
-                      "p50": pct(0.5), "p99": pct(0.99), "concurrency": conc}))
+                      "p50": pct(0.5), "p99": pct(0.99), "concurrency": conc,
+                      "cpu_seconds": cpu}))
 
 
 if __name__ == "__main__":
