@@ -197,8 +197,6 @@ def find(items, *, exclude=(), limit=5, threshold=None, visible=None, item_vecto
 
     One query for the keys of all items, one for the candidates' readings.
     ``visible`` is an optional Case queryset the candidates must belong to."""
-    from minqing.cases.models import Case
-
     from .models import CaseInsight, DupKey
 
     all_keys = {}
@@ -208,26 +206,25 @@ def find(items, *, exclude=(), limit=5, threshold=None, visible=None, item_vecto
     out = [[] for _ in items]
     if not all_keys:
         return out
-    cand_for = {}
+    cand_for, readings, open_ids = {}, {}, {}
     keys = list(all_keys)
     for i in range(0, len(keys), 500):
         chunk = keys[i : i + 500]
-        for key, case_id in DupKey.objects.filter(key__in=chunk).values_list("key", "case_id"):
+        hits = DupKey.objects.filter(key__in=chunk).values_list("key", "case_id")
+        for key, case_id in hits:
             for n in all_keys[key]:
                 cand_for.setdefault(n, set()).add(case_id)
-    ids = set().union(*cand_for.values()) - set(exclude) if cand_for else set()
-    if not ids:
+        # the candidates' readings in one query, open cases only
+        qs = CaseInsight.objects.filter(case_id__in=DupKey.objects.filter(key__in=chunk).values("case_id")).exclude(
+            case__state__in=CLOSED_STATES)
+        if visible is not None:
+            qs = qs.filter(case_id__in=visible.values("pk"))
+        for r in qs.values("case_id", "tokens", "place_code", "categories", "category_scores", "content",
+                           "case__tracking_code"):
+            readings[r["case_id"]] = r
+            open_ids[r["case_id"]] = r["case__tracking_code"]
+    if not readings:
         return out
-    qs = Case.objects.filter(pk__in=ids).exclude(state__in=CLOSED_STATES)
-    if visible is not None:
-        qs = qs.filter(pk__in=visible.values("pk"))
-    open_ids = dict(qs.values_list("pk", "tracking_code"))
-    readings = {
-        r["case_id"]: r
-        for r in CaseInsight.objects.filter(case_id__in=list(open_ids)).values(
-            "case_id", "tokens", "place_code", "categories", "category_scores", "content"
-        )
-    } if open_ids else {}
     idx = places.index()
     pairs = []
     for n, it in enumerate(items):

@@ -256,12 +256,14 @@ def breakdown(scope, field):
 
 def from_events(case_ids):
     """The case counts recomputed by replaying each case's event log (for checking
-    that the stored state and the history agree)."""
+    that the stored state and the history agree). Events replay in the order
+    they were appended (id), not by ``at``: a sweep stamps its overdue events
+    with the time it ran, an import may stamp history in the past."""
     from minqing.cases.models import Event
 
     state, acc_on_time, assigned, handled_on_time, ever, reopened, resolved = {}, {}, set(), {}, set(), set(), {}
     deadline, resp_deadline, disposition = {}, {}, {}
-    for e in Event.objects.filter(case_id__in=case_ids).order_by("case_id", "at", "id"):
+    for e in Event.objects.filter(case_id__in=case_ids).order_by("case_id", "id"):
         cid = e.case_id
         if e.action == "assign":
             assigned.add(cid)
