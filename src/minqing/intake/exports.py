@@ -41,7 +41,7 @@ def _t(value):
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S")
+        return str(value.astimezone(timezone.get_current_timezone()).replace(tzinfo=None))[:19]
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, bool):
@@ -49,11 +49,22 @@ def _t(value):
     return value
 
 
+_LABELS = {}
+
+
 def _label(choices, value):
-    try:
-        return str(choices(value).label) if value else ""
-    except ValueError:
-        return value
+    """The display label of a choice (translated once per export, not once per cell)."""
+    if not value:
+        return ""
+    table = _LABELS.get(choices)
+    if table is None:
+        table = _LABELS[choices] = {}
+    if value not in table:
+        try:
+            table[value] = str(choices(value).label)
+        except ValueError:
+            table[value] = value
+    return table[value]
 
 
 # ---- the case list -------------------------------------------------------------------------------
@@ -116,9 +127,16 @@ def case_rows(actor, qs):
 
     qs = qs.select_related("category", "region", "lead_department").prefetch_related("co_departments")
     qs = qs.order_by("-registered_at", "-id")
+    _LABELS.clear()  # labels follow the exporter's language
+    alerts = {}
     for c in qs.iterator(chunk_size=CHUNK):
         full = actor.can_see_contact(c)
-        live = alert_level(c.deadline) if c.is_open else c.alert_level
+        if c.is_open:
+            if c.deadline not in alerts:
+                alerts[c.deadline] = alert_level(c.deadline)
+            live = alerts[c.deadline]
+        else:
+            live = c.alert_level
         yield [
             c.tracking_code, c.external_id, _label(State, c.state), _label(Channel, c.channel), _label(Kind, c.kind),
             c.category.name if c.category_id else "", c.region.name if c.region_id else "", c.address, c.text,
