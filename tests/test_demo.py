@@ -2,6 +2,7 @@
 
 import datetime as dt
 from collections import defaultdict
+
 import pytest
 from django.db import transaction
 from django.utils import timezone
