@@ -21,11 +21,24 @@ log = logging.getLogger("minqing.insights")
 BATCH = 2000
 
 
+_PENDING_SQL = None
+
+
 def on_event_recorded(sender, event, case, **kwargs):
-    if event.action == "register":
+    """One small INSERT in the registration's transaction (raw SQL: no model machinery)."""
+    global _PENDING_SQL
+    if event.action != "register":
+        return
+    from django.db import connection
+
+    if _PENDING_SQL is None:
         from .models import PendingIndex
 
-        PendingIndex.objects.create(case_id=case.pk)
+        table = connection.ops.quote_name(PendingIndex._meta.db_table)
+        column = connection.ops.quote_name(PendingIndex._meta.get_field("case").column)
+        _PENDING_SQL = f"INSERT INTO {table} ({column}) VALUES (%s)"
+    with connection.cursor() as cur:
+        cur.execute(_PENDING_SQL, [case.pk])
 
 
 def connect_signals():
