@@ -315,3 +315,13 @@ def test_open_lists_are_ordered_by_deadline_across_states(world):
 
     qs = Case.objects.filter(pk__in=[c.pk for c in made])
     assert [c.tracking_code for c in ByDeadline(qs)[1:4]] == expected[1:4]
+
+
+def test_search_by_text_or_tracking_code(world):
+    a = new_case(world)
+    b = new_case(world, text="村口道路塌陷，车辆无法通行", category="roads_transport")
+    c = login(world, "disp_zt")
+    html = c.get("/work/cases/", {"q": a.tracking_code.lower()}).content.decode()
+    assert a.tracking_code in html and b.tracking_code not in html
+    html = c.get("/work/cases/", {"q": "塌陷"}).content.decode()
+    assert b.tracking_code in html and a.tracking_code not in html

@@ -3,6 +3,7 @@ supervisor view, and the plain case list."""
 
 from django.utils.translation import gettext_noop
 import datetime as dt
+import re
 
 from django.contrib import messages
 from django.db import connection
@@ -38,6 +39,7 @@ from ..suggest import Suggester, duplicate_counts
 from .common import Page, get_actor, live_alert, reporter_view, role_required, state_in_newest_first, today
 
 CASE_RELATED = ("category", "region", "lead_department", "owner_region")
+TRACKING_CODE = re.compile(r"MQ[23456789A-HJ-NP-Z]{10}")
 
 
 def base_cases(request):
@@ -97,7 +99,10 @@ def apply_filters(request, qs, newest_first=False):
     f = {k: (g.get(k) or "").strip() for k in ("q", "category", "channel", "kind", "region", "alert", "state")}
     if f["q"]:
         q = f["q"]
-        qs = qs.filter(Q(text__contains=q) | Q(tracking_code=q.upper()) | Q(address__contains=q))
+        if TRACKING_CODE.fullmatch(q.upper()):  # a tracking code: the unique index, no text scan
+            qs = qs.filter(tracking_code=q.upper())
+        else:
+            qs = qs.filter(Q(text__contains=q) | Q(address__contains=q))
     if f["category"]:
         qs = qs.filter(category__code=f["category"])
     if f["channel"] in Channel.values:
