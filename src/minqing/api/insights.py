@@ -51,12 +51,14 @@ def case_duplicates(request, case_id: int):
     place = place_for(rd, case.region.code if case.region_id else None, idx)
     ins = getattr(case, "insight", None)
     cats = ([case.category.code] if case.category_id else []) + (list(ins.categories) if ins else [])
+    scores = dict(zip(ins.categories, ins.category_scores)) if ins else {}
     item = {
         "place_key": duplicates.place_key(place),
         "place_ident": duplicates.place_ident(place),
         "content": rd.content,
         "tokens": rd.tokens,
         "categories": list(dict.fromkeys(cats)),
+        "scores": scores or {c: 1.0 for c in cats[:1]},
     }
     found = duplicates.find([item], exclude={case.pk}, visible=visible_cases(a, Case.objects.all()))[0]
     return {"case_id": case.pk, "duplicates": found, "merge": f"/api/v1/cases/{case.pk}/merge"}
