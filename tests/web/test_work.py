@@ -325,3 +325,13 @@ def test_search_by_text_or_tracking_code(world):
     assert a.tracking_code in html and b.tracking_code not in html
     html = c.get("/work/cases/", {"q": "塌陷"}).content.decode()
     assert b.tracking_code in html and a.tracking_code not in html
+
+
+def test_admin_sees_every_page(world):
+    case = through(world, new_case(world), "assign")
+    c = login(world, "admin")
+    assert c.get("/home/")["Location"] == "/work/inbox/"
+    for url in ("/work/inbox/", "/work/inbox/?tab=open", "/work/dept/", "/work/visits/", "/work/supervise/",
+                "/dashboard/", "/work/cases/", f"/case/{case.pk}/"):
+        assert c.get(url).status_code == 200, url
+    assert "13812345678" in c.get(f"/case/{case.pk}/").content.decode()
