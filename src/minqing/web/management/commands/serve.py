@@ -11,7 +11,7 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=min(2, multiprocessing.cpu_count()) or 1)
-        parser.add_argument("--threads", type=int, default=1)
+        parser.add_argument("--threads", type=int, default=2)
         parser.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
 
     def handle(self, *args, **opts):
@@ -26,7 +26,9 @@ class Command(BaseCommand):
             "bind": f"{opts['host']}:{opts['port']}",
             "workers": opts["workers"],
             "threads": opts["threads"],
-            "worker_class": "gthread" if opts["threads"] > 1 else "sync",
+            # gthread: the worker's main thread keeps beating while a request streams, so a
+            # long export is never killed by the timeout (a sync worker would be after 120 s).
+            "worker_class": "gthread",
             "accesslog": None,
             "timeout": 120,
             "graceful_timeout": 10,
