@@ -119,6 +119,21 @@ def test_malformed_requests_are_never_500(api):
         client.get("/cases", params={"from": "2025-02-30"}),
         client.get("/cases", params={"region": "nowhere"}),
         client.get("/stats", params={"from": "yesterday"}),
+        # NUL characters: PostgreSQL refuses them in text; they are bad input, never a 500
+        client.post("/cases", json={"text": "停水\u0000", "channel": "web", "kind": "complaint"}),
+        client.post("/cases", json={"text": "停水", "channel": "web", "kind": "complaint", "category": "water\u0000"}),
+        client.post("/cases", json={"text": "停水", "channel": "web", "kind": "complaint", "region": "43\u0000"}),
+        client.post("/cases", json={"text": "停水", "channel": "web\u0000", "kind": "complaint"}),
+        client.post("/cases", json={"text": "停水", "channel": "web", "kind": "complaint", "address": "路\u0000"}),
+        client.post(f"/cases/{c['id']}/assign", json={"department": "lk-water\u0000"}),
+        client.post(f"/cases/{c['id']}/escalate", json={"note": "上报\u0000"}),
+        client.get("/cases", params={"q": "水\x00"}),
+        client.get("/cases", params={"region": "43\x00"}),
+        client.get("/stats", params={"region": "43\x00"}),
+        client.get("/regions", params={"q": "朱\x00"}),
+        client.get("/regions/43%00"),
+        client.get("/departments", params={"category": "w\x00"}),
+        client.get("/tasks", params={"department": "w\x00"}),
     ]
     for r in responses:
         assert r.status_code < 500, (r.request.url, r.status_code, r.text)

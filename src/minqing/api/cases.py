@@ -77,6 +77,8 @@ def list_cases(request, filters: Query[CaseFilters]):
         raise InvalidInput("page must be >= 1", field="page")
     if not 1 <= f.page_size <= MAX_PAGE_SIZE:
         raise InvalidInput(f"page_size must be 1..{MAX_PAGE_SIZE}", field="page_size")
+    for name, value in f.dict().items():
+        actions.no_nul(value, name)
     qs = visible_cases(actor(request), case_queryset())
     if f.state:
         qs = qs.filter(state__in=f.state.split(","))

@@ -2,6 +2,7 @@
 
 from ninja import Router
 
+from minqing.cases.actions import no_nul
 from minqing.cases.errors import InvalidInput, NotFound
 from minqing.regions.models import Department, Level, Region
 
@@ -21,6 +22,8 @@ def region_dict(r):
 @router.get("/regions", response=dict)
 def list_regions(request, parent: str | None = None, level: str | None = None, q: str | None = None,
                  page: int = 1, page_size: int = 500):
+    for name, value in (("parent", parent), ("q", q)):
+        no_nul(value, name)
     if level and level not in Level.values:
         raise InvalidInput(f"level must be one of {', '.join(Level.values)}", field="level")
     if page < 1 or not 1 <= page_size <= 5000:
@@ -42,6 +45,7 @@ def list_regions(request, parent: str | None = None, level: str | None = None, q
 
 @router.get("/regions/{code}", response=dict)
 def get_region(request, code: str):
+    no_nul(code, "code")
     r = Region.objects.select_related("parent").filter(code=code).first()
     if r is None:
         raise NotFound("区划不存在 / region not found")
@@ -64,6 +68,8 @@ def department_dict(d):
 
 @router.get("/departments", response=dict)
 def list_departments(request, region: str | None = None, category: str | None = None):
+    no_nul(region, "region")
+    no_nul(category, "category")
     qs = Department.objects.select_related("region").prefetch_related("categories").filter(active=True)
     if region:
         r = Region.objects.filter(code=region).first()
@@ -78,6 +84,7 @@ def list_departments(request, region: str | None = None, category: str | None = 
 
 @router.get("/departments/{code}", response=dict)
 def get_department(request, code: str):
+    no_nul(code, "code")
     d = Department.objects.select_related("region").prefetch_related("categories").filter(code=code).first()
     if d is None:
         raise NotFound("部门不存在 / department not found")

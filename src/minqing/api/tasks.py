@@ -40,6 +40,8 @@ def _visible_tasks(request):
 def list_tasks(request, status: str | None = None, department: str | None = None, page: int = 1, page_size: int = 50):
     if page < 1 or not 1 <= page_size <= 200:
         raise InvalidInput("page >= 1 and page_size 1..200", field="page_size")
+    actions.no_nul(status, "status")
+    actions.no_nul(department, "department")
     qs = _visible_tasks(request)
     if status:
         if status not in (Task.OPEN, Task.DONE):

@@ -69,6 +69,13 @@ def new_tracking_code():
 # ---- lookups and validation ------------------------------------------------
 
 
+def no_nul(value, field):
+    """PostgreSQL cannot store or compare text with NUL bytes: refuse them as bad input."""
+    if isinstance(value, str) and "\x00" in value:
+        raise InvalidInput(f"{field} 含有非法字符 / {field} contains a NUL character", field=field)
+    return value
+
+
 def load_case(case, *, lock=False):
     if isinstance(case, Case):
         return case
@@ -84,6 +91,7 @@ def _department(value, field="department"):
         return value
     if value in (None, ""):
         raise InvalidInput("必须指定承办部门 / a department is required", field=field)
+    no_nul(value, field)
     dept = Department.objects.select_related("region").filter(code=str(value)).first()
     if dept is None and str(value).isdigit():
         dept = Department.objects.select_related("region").filter(pk=int(value)).first()
@@ -111,6 +119,7 @@ def _category(value):
         return None
     if isinstance(value, Category):
         return value
+    no_nul(value, "category")
     try:  # get(), not first(): a unique code needs no ORDER BY (cheaper to build on every registration)
         return Category.objects.get(code=str(value), active=True)
     except Category.DoesNotExist:
@@ -122,6 +131,7 @@ def _region(value, field="region"):
         return None
     if isinstance(value, Region):
         return value
+    no_nul(value, field)
     # parents joined: the owner township of a village or grid is found without more queries
     try:
         return Region.objects.select_related("parent__parent").get(code=str(value))
@@ -141,7 +151,7 @@ def _choice(value, choices, field, default=None):
 
 
 def _required_text(value, field, max_len=MAX_TEXT):
-    value = (value or "").strip()
+    value = no_nul((value or "").strip(), field)
     if not value:
         raise InvalidInput(f"{field} 必填 / {field} is required", field=field)
     if len(value) > max_len:
@@ -219,6 +229,7 @@ def _require_state(case, action, allowed):
 def _transition(case, actor, action, to_state, *, at=None, note="", data=None, public=True, **fields):
     """Compare-and-set the case from (its state, its version) to ``to_state`` and
     append the event. Loses cleanly (Conflict) if someone changed it first."""
+    no_nul(note, "note")
     at = _now(at)
     from_state = case.state
     fields["state"] = to_state
@@ -281,10 +292,11 @@ def register(
     kind = _choice(kind, Kind, "kind")
     category = _category(category)
     region = _region(region)
-    address = (address or "").strip()
+    address = no_nul((address or "").strip(), "address")
+    no_nul(external_id, "external_id")
     if len(address) > 300:
         raise InvalidInput("地址过长 / address is too long", field="address")
-    reporter_name = (reporter_name or "").strip()
+    reporter_name = no_nul((reporter_name or "").strip(), "reporter_name")
     if len(reporter_name) > 100:
         raise InvalidInput("姓名过长 / reporter_name is too long", field="reporter_name")
     reporter_phone = (reporter_phone or "").strip()

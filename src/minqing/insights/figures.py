@@ -128,6 +128,10 @@ def make_scope(region=None, department=None, channel=None, category=None, date_f
     from minqing.cases.models import Channel
 
     s = Scope()
+    for field, value in (("region", region), ("department", department), ("channel", channel),
+                         ("category", category), ("from", date_from), ("to", date_to)):
+        if isinstance(value, str) and "\x00" in value:
+            raise FigureError(f"{field} contains a NUL character", field)
     if region:
         s.region = region if isinstance(region, Region) else Region.objects.filter(code=region).first()
         if s.region is None:
