@@ -108,6 +108,16 @@ def _fast_password_hashing():
     hashers.get_hashers_by_algorithm.cache_clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_lookup_cache():
+    """Each test starts with no cached region/category (rows of a rolled-back test are gone)."""
+    from minqing.cases import lookups
+
+    lookups.clear()
+    yield
+    lookups.clear()
+
+
 @pytest.fixture
 def world(db):
     return build_world()

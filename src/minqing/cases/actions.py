@@ -26,6 +26,7 @@ from minqing.supervision import deadlines
 from minqing.supervision.alerts import alert_level, as_date
 
 from .errors import Conflict, Forbidden, IllegalTransition, InvalidInput, NotFound
+from . import lookups
 from .signals import event_recorded
 from .models import (
     SATISFIED_RATINGS,
@@ -120,8 +121,9 @@ def _category(value):
     if isinstance(value, Category):
         return value
     no_nul(value, "category")
+    code = str(value)
     try:  # get(), not first(): a unique code needs no ORDER BY (cheaper to build on every registration)
-        return Category.objects.get(code=str(value), active=True)
+        return lookups.cached(("category", code), lambda: Category.objects.get(code=code, active=True))
     except Category.DoesNotExist:
         raise InvalidInput(f"问题分类不存在 / unknown category: {value}", field="category") from None
 
@@ -133,8 +135,9 @@ def _region(value, field="region"):
         return value
     no_nul(value, field)
     # parents joined: the owner township of a village or grid is found without more queries
+    code = str(value)
     try:
-        return Region.objects.select_related("parent__parent").get(code=str(value))
+        return lookups.cached(("region", code), lambda: Region.objects.select_related("parent__parent").get(code=code))
     except Region.DoesNotExist:
         raise InvalidInput(f"区划不存在 / unknown region: {value}", field=field) from None
 

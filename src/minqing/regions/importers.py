@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from minqing.cases import lookups
 from minqing.cases.models import Category
 from minqing.tabular import RowErrors, TableError, _clean, read_rows, require_columns
 
@@ -83,6 +84,7 @@ def import_regions(path, **_):
             path, depth = region.compute_path()
             if (path, depth) != (region.path, region.depth):
                 Region.objects.filter(pk=region.pk).update(path=path, depth=depth)
+        transaction.on_commit(lookups.clear)
     return {"created": created, "updated": updated}
 
 
