@@ -33,7 +33,9 @@ class CaseIn(Schema):
     external_id: str = ""
 
 
-class CaseFilters(Schema):
+class CaseListFilters(Schema):
+    """The case-list filters, shared by the list and its exports."""
+
     state: str | None = None
     channel: str | None = None
     kind: str | None = None
@@ -45,6 +47,9 @@ class CaseFilters(Schema):
     tracking_code: str | None = None
     date_from: dt.date | None = Field(None, alias="from")
     date_to: dt.date | None = Field(None, alias="to")
+
+
+class CaseFilters(CaseListFilters):
     page: int = 1
     page_size: int = 50
 

@@ -1,13 +1,12 @@
 """/api/v1/exports/…: the case list, the three lists and the figures as CSV or XLSX,
 streamed, with personal data masked by the exporter's role (``minqing.intake.exports``)."""
 
-import datetime as dt
-
-from ninja import Field, Query, Router, Schema
+from ninja import Query, Router
 
 from minqing.intake import exports
 
 from .auth import actor
+from .cases import CaseListFilters
 from .stats import StatsQuery, scope_for
 
 router = Router(tags=["exports"])
@@ -15,18 +14,7 @@ router = Router(tags=["exports"])
 FMT_DOC = "csv or xlsx"
 
 
-class CaseExportFilters(Schema):
-    state: str | None = None
-    channel: str | None = None
-    kind: str | None = None
-    category: str | None = None
-    region: str | None = None
-    department: str | None = None
-    alert_level: str | None = None
-    q: str | None = None
-    tracking_code: str | None = None
-    date_from: dt.date | None = Field(None, alias="from")
-    date_to: dt.date | None = Field(None, alias="to")
+CaseExportFilters = CaseListFilters
 
 
 def _fmt(fmt):
