@@ -21,7 +21,7 @@ def _endpoint(methods):
                 resp["Allow"] = ", ".join(methods)
                 return resp
             params = request.POST if request.method == "POST" else request.GET
-            if any("\x00" in v for vs in params.lists() for v in vs) or "\x00" in str(kwargs):
+            if any("\x00" in v for _key, vs in params.lists() for v in vs) or any("\x00" in str(v) for v in kwargs.values()):
                 return error_response(fmt, 400, "参数中含有空字符 / a parameter contains a NUL character")
             try:
                 return fn(request, fmt, **kwargs)
