@@ -48,6 +48,11 @@ def test_form_records_visit_and_problems(pw):
     assert case.tracking_code in page and "聊了用水" in page
     # case → back to the visit that found it
     assert c.get(f"/visits/case/{case.pk}/")["Location"] == f"/visits/{visit.pk}/"
+    # and the case page itself links there
+    from django.urls import reverse
+
+    page = c.get(reverse("web:case", args=[case.pk])).content.decode()
+    assert f'href="/visits/case/{case.pk}/"' in page
 
 
 def test_form_error_keeps_input_and_names_field(pw):
