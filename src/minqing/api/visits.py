@@ -9,7 +9,7 @@ from minqing.cases.errors import Forbidden, InvalidInput, NotFound
 from minqing.cases.models import Case
 from minqing.insights import figures
 from minqing.people.models import Role
-from minqing.people.scoping import REGION_ROLES
+from minqing.people.scoping import region_scope
 from minqing.visits import actions
 from minqing.visits.models import Pairing, Subject, Visit
 
@@ -104,12 +104,9 @@ def _page(qs, page, page_size):
 def visible_visits(a, qs):
     if a.is_admin:
         return qs
-    cond = Q(pk__in=[])
-    for m in a.memberships:
-        if m.role in REGION_ROLES:
-            if m.region_id is None:
-                return qs
-            cond |= Q(region_path__startswith=m.region.path)
+    cond = region_scope(a)
+    if cond is None:
+        return qs
     if a.user is not None:
         cond |= Q(cadre=a.user) | Q(recorded_by=a.user)
     return qs.filter(cond)

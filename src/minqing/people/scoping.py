@@ -84,6 +84,18 @@ class Actor:
         return self.covers_region(case.region or case.owner_region, Role.DISPATCHER, Role.RETURN_VISITOR)
 
 
+def region_scope(actor, field="region_path"):
+    """A filter on ``field`` (a region path) for the actor's region-scoped roles, or
+    None when one of those roles has no region and so covers everything."""
+    cond = Q(pk__in=[])
+    for m in actor.memberships:
+        if m.role in REGION_ROLES:
+            if m.region_id is None:
+                return None
+            cond |= Q(**{f"{field}__startswith": m.region.path})
+    return cond
+
+
 def visible_cases(actor, qs):
     """Filter a Case queryset down to what the actor may see."""
     if actor.is_admin:

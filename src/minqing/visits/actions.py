@@ -20,7 +20,7 @@ from minqing.cases import actions as case_actions
 from minqing.cases.errors import Forbidden, InvalidInput, NotFound
 from minqing.cases.models import Kind
 from minqing.people.models import Membership, Profile, Role
-from minqing.people.scoping import REGION_ROLES, mask_name, mask_phone
+from minqing.people.scoping import mask_name, mask_phone, region_scope
 from minqing.regions.models import Level, Region
 
 from . import creditcode
@@ -58,12 +58,9 @@ def visible_subjects(actor, qs):
     """Subjects an actor may look up: region roles in their region, and a cadre's own pairings."""
     if actor.is_admin:
         return qs
-    cond = Q(pk__in=[])
-    for m in actor.memberships:
-        if m.role in REGION_ROLES:
-            if m.region_id is None:
-                return qs
-            cond |= Q(region_path__startswith=m.region.path)
+    cond = region_scope(actor)
+    if cond is None:
+        return qs
     if actor.user is not None:
         cond |= Q(pairings__cadre=actor.user, pairings__until__isnull=True)
         return qs.filter(cond).distinct()
