@@ -36,3 +36,30 @@ def test_the_compiled_catalogue_is_not_older_than_its_source():
     assert mo.exists() and mo.stat().st_size > 1000
     with translation.override("en"):
         assert translation.gettext("我要反映问题或建议") == "Report a problem or a suggestion"
+
+
+def test_an_english_browser_sees_chinese_until_the_person_chooses_english(db):
+    from django.test import Client
+
+    c = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    resp = c.get("/report/")
+    html = resp.content.decode()
+    assert "我要反映问题或建议" in html and "Report a problem or a suggestion" not in html
+    assert 'lang="zh-hans"' in html and resp["Content-Language"] == "zh-hans"
+    assert "Cookie" in resp["Vary"]
+    # the switch stores the choice; from then on the pages are in English …
+    assert c.post("/i18n/setlang/", {"language": "en", "next": "/report/"}).status_code == 302
+    html = c.get("/report/").content.decode()
+    assert "Report a problem or a suggestion" in html and 'lang="en"' in html
+    # … and switching back is Chinese again, whatever the browser says
+    c.post("/i18n/setlang/", {"language": "zh-hans", "next": "/report/"})
+    assert "我要反映问题或建议" in c.get("/report/").content.decode()
+
+
+def test_an_unknown_language_cookie_is_chinese(db):
+    from django.conf import settings
+    from django.test import Client
+
+    c = Client(HTTP_ACCEPT_LANGUAGE="en")
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "xx-klingon"
+    assert "我要反映问题或建议" in c.get("/report/").content.decode()

@@ -131,6 +131,10 @@ def main(argv=None):
                     if key not in contexts:
                         ctx = browser.new_context(viewport={"width": width, "height": 900},
                                                   locale="en-US" if lang == "en" else "zh-CN")
+                        if lang == "en":  # the pages follow the person's choice, not the browser's language
+                            from django.conf import settings
+
+                            ctx.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "en", "url": base}])
                         page = ctx.new_page()
                         page.set_default_timeout(20000)
                         if user:
