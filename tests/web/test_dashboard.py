@@ -120,3 +120,31 @@ def test_worker_job_computes_the_dashboards_ahead(world, settings):
     settings.MINQING_WEB = {**settings.MINQING_WEB, "FIGURES_MAX_STALE": 0}
     # … and with none, the new event makes it compute again
     assert c.get("/dashboard/").context["figures"]["intake"] == before + 1
+
+
+def test_english_dashboard_and_export_name_the_categories_in_english(world):
+    from django.conf import settings
+
+    from minqing.cases.models import Category
+
+    _some_cases(world)
+    new_case(world, text="朱亭村又停水了", phone="")  # a recurring problem: water at 朱亭村 twice
+    Category.objects.filter(code="roads_transport").update(name_en="")  # no English name: the Chinese one stays
+    c = login(world, "leader_city")
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    resp = c.get("/dashboard/")
+    html = resp.content.decode()
+    assert [n for _c, n in resp.context["table"]["categories"]] == ["Water supply", "Municipal facilities", "道路交通"]
+    assert "Water supply" in html and "Municipal facilities" in html and "供水" not in html and "市政设施" not in html
+    assert "Water supply" in resp.context["chart"]["categories"]["names"]
+    assert [p["category_name"] for p in resp.context["top"]] == ["Water supply"]
+    wb = load_workbook(io.BytesIO(c.get("/dashboard/export.xlsx").content))
+    table = [r[0] for r in wb.worksheets[2].iter_rows(min_row=2, values_only=True)]
+    shares = [r[0] for r in wb.worksheets[3].iter_rows(min_row=2, values_only=True)]
+    top = [r[0] for r in wb.worksheets[7].iter_rows(min_row=2, values_only=True)]
+    assert table == shares == ["Water supply", "Municipal facilities", "道路交通"]
+    assert top == ["Water supply"]
+    # the same figures (cached once) in Chinese for a Chinese viewer
+    zh = login(world, "leader_city").get("/dashboard/")
+    assert [n for _c, n in zh.context["table"]["categories"]] == ["供水", "市政设施", "道路交通"]
+    assert [p["category_name"] for p in zh.context["top"]] == ["供水"]

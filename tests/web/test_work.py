@@ -335,3 +335,20 @@ def test_admin_sees_every_page(world):
                 "/dashboard/", "/work/cases/", f"/case/{case.pk}/"):
         assert c.get(url).status_code == 200, url
     assert "13812345678" in c.get(f"/case/{case.pk}/").content.decode()
+
+
+def test_english_pages_name_categories_in_english(world):
+    from django.conf import settings
+
+    water = new_case(world)
+    nocat = new_case(world, text="路灯坏了一个月，晚上路很黑", category=None)
+    c = login(world, "disp_zt")
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    inbox = c.get("/work/inbox/").content.decode()
+    assert '<option value="water_supply">Water supply</option>' in inbox  # the category filter
+    assert "<span>Water supply</span>" in inbox and "<span>供水</span>" not in inbox  # the case row
+    sug = c.get(f"/work/suggest/{nocat.pk}/").content.decode()
+    assert "Municipal facilities" in sug and "市政设施" not in sug
+    page = c.get(f"/case/{nocat.pk}/").content.decode()
+    assert "<strong>Municipal facilities</strong>" in page
+    assert "Water supply" in c.get(f"/case/{water.pk}/").content.decode()

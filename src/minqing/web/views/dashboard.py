@@ -5,10 +5,11 @@ import io
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from minqing.cases.models import Case, Channel, State
+from minqing.cases.models import Case, Category, Channel, State
 from minqing.insights import figures
 from minqing.people.models import Role
 from minqing.people.scoping import mask_name
@@ -76,9 +77,22 @@ def dashboard_data(region, frm, to):
 
     data, at = cached_figures(f"dash2|{region.code if region else ''}|{frm}|{to}", compute)
     data = {**data, "scope": scope, "period": period, "computed_at": dt.datetime.fromtimestamp(at, dt.timezone.utc)}
+    # the cached figures carry the categories' Chinese names; the page and its export name them
+    # in the viewer's language
+    names = category_names()
+    t = data["table"]
+    data["table"] = {**t, "categories": [(code, names.get(code) or name) for code, name in t["categories"]]}
+    data["top"] = [{**p, "category_name": names.get(p["category"]) or p["category_name"]} for p in data["top"]]
     red = Case.objects.filter(pk__in=data["red_ids"]).select_related("lead_department", "region", "category")
     data["red"] = sorted(red, key=lambda c: (c.deadline, c.pk))
     return data
+
+
+def category_names():
+    """{code: the category's name in the current language} (its English name where it has one)."""
+    english = (get_language() or "").startswith("en")
+    return {code: (name_en if english and name_en else name)
+            for code, name, name_en in Category.objects.values_list("code", "name", "name_en")}
 
 
 def red_list_ids(region, limit=20):

@@ -122,7 +122,7 @@ def apply_filters(request, qs, newest_first=False):
 
 def filter_context():
     return {
-        "categories": Category.objects.filter(active=True).only("code", "name"),
+        "categories": Category.objects.filter(active=True).only("code", "name", "name_en"),
         "channels": Channel.choices,
         "kinds": Kind.choices,
         "states": State.choices,
