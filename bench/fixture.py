@@ -165,6 +165,11 @@ def _rows(n, rng, now, today, leaves, depts, cats, states, window_days):
             if state in ("assigned", "in_progress", "reopened"):
                 d = c["deadline"]
                 c["alert_level"] = "red" if d < today else "yellow" if d <= today + dt.timedelta(days=1) else "green"
+        reached = [v for v in visits if v["reached"]]
+        c.update(rated_visits=sum(1 for v in reached if v.get("rating")),
+                 satisfied_visits=sum(1 for v in reached if v.get("rating") in ("satisfied", "basically_satisfied")),
+                 scored_visits=sum(1 for v in reached if v.get("score") is not None),
+                 score_sum=sum(v.get("score") or 0 for v in reached))
         yield c, visits
 
 

@@ -743,12 +743,13 @@ def visit_back(actor, case, *, rating=None, score=None, note="", reached=True, s
     else:
         score = None
     data = {"reached": True, "rating": rating, "score": score, "via": via}
+    counters = visit_counters(case, rating, score)
     if rating in SATISFIED_RATINGS:
         _check_no_open_tasks(case)
         fields = _close_fields(case, at, CloseRule.SATISFIED)
         _transition(
             case, actor, "visit_back", State.CLOSED, at=at, note=note, data=data,
-            last_rating=rating, last_score=score, **fields,
+            last_rating=rating, last_score=score, **counters, **fields,
         )
         Effect.objects.update_or_create(
             case=case,
@@ -764,12 +765,22 @@ def visit_back(actor, case, *, rating=None, score=None, note="", reached=True, s
     else:
         _transition(
             case, actor, "visit_back", State.REOPENED, at=at, note=note, data=data,
-            last_rating=rating, last_score=score, reopen_count=case.reopen_count + 1, resolved=False,
+            last_rating=rating, last_score=score, reopen_count=case.reopen_count + 1, resolved=False, **counters,
         )
     ReturnVisit.objects.create(
         case=case, at=at, operator=actor.user, via=via, reached=True, solved=solved, rating=rating, score=score, note=note
     )
     return case
+
+
+def visit_counters(case, rating, score):
+    """The case's return-visit counters after one more reached visit (figures.py reads them)."""
+    return {
+        "rated_visits": case.rated_visits + (1 if rating else 0),
+        "satisfied_visits": case.satisfied_visits + (1 if rating in SATISFIED_RATINGS else 0),
+        "scored_visits": case.scored_visits + (1 if score is not None else 0),
+        "score_sum": case.score_sum + (score or 0),
+    }
 
 
 @_atomic

@@ -154,6 +154,14 @@ class Case(models.Model):
     reopen_count = models.PositiveIntegerField(default=0)
     ever_handled = models.BooleanField(default=False)
     resolved = models.BooleanField(default=False)
+    # Return-visit counters (reached visits only), kept by actions.visit_back in the
+    # same transaction as the ReturnVisit row, so figures.py counts satisfaction from
+    # the case rows alone (no join): rated = with a rating, satisfied = 满意/基本满意,
+    # scored = with a score, score_sum = the sum of those scores.
+    rated_visits = models.PositiveIntegerField(default=0, editable=False)
+    satisfied_visits = models.PositiveIntegerField(default=0, editable=False)
+    scored_visits = models.PositiveIntegerField(default=0, editable=False)
+    score_sum = models.PositiveIntegerField(default=0, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

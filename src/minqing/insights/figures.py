@@ -25,7 +25,7 @@ of its denominator.
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Avg, Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from minqing.cases.models import (
@@ -34,7 +34,6 @@ from minqing.cases.models import (
     SATISFIED_RATINGS,
     Case,
     Category,
-    ReturnVisit,
     State,
 )
 from minqing.regions.models import Department, Region
@@ -176,17 +175,21 @@ CASE_COUNTS = {
     "yellow": Count("id", filter=Q(state__in=OPEN_STATES, alert_level="yellow")),
 }
 
+# Return visits are counted from the per-case counters that actions.visit_back keeps
+# (cases.Case.rated_visits …, migration cases 0006), so every figure is one pass over
+# the case rows (answered from the covering index case_figures) with no join.
 VISIT_COUNTS = {
-    "rated_visits": Count("id", filter=~Q(rating="")),
-    "satisfied_visits": Count("id", filter=Q(rating__in=SATISFIED_RATINGS)),
-    "scored_visits": Count("id", filter=Q(score__isnull=False)),
-    "mean_score": Avg("score"),
+    "rated_visits": Sum("rated_visits", default=0),
+    "satisfied_visits": Sum("satisfied_visits", default=0),
+    "scored_visits": Sum("scored_visits", default=0),
+    "score_sum": Sum("score_sum", default=0),
 }
+ALL_COUNTS = {**CASE_COUNTS, **VISIT_COUNTS}
 
 
 def rates(c):
     """The rates from the counts (a dict with the keys of CASE_COUNTS and VISIT_COUNTS)."""
-    mean = c.get("mean_score")
+    mean = c["score_sum"] / c["scored_visits"] if c.get("scored_visits") else None
     return {
         "intake": c["intake"],
         "response_rate": _rate(c["accepted_on_time"], c["assigned"]),
@@ -200,40 +203,34 @@ def rates(c):
 
 
 def compute(scope=None):
-    """All figures for a scope, in two queries."""
+    """All figures for a scope, in one query."""
     scope = scope or Scope()
-    counts = Case.objects.filter(scope.case_filter()).aggregate(**CASE_COUNTS)
-    visits = ReturnVisit.objects.filter(scope.case_filter("case__"), reached=True).aggregate(**VISIT_COUNTS)
-    counts.update(visits)
+    counts = Case.objects.filter(scope.case_filter()).aggregate(**ALL_COUNTS)
     out = rates(counts)
-    counts.pop("mean_score", None)
     out["counts"] = counts
     out["scope"] = scope.as_dict()
     return out
 
 
 def department_ranking(scope=None, order_by="completion_rate"):
-    """The same figures per lead department, best first, in two queries."""
+    """The same figures per lead department, best first, in one query (and one for the names)."""
     scope = scope or Scope()
-    rows = (
+    rows = list(
         Case.objects.filter(scope.case_filter(), lead_department__isnull=False)
         .values("lead_department")
-        .annotate(**CASE_COUNTS)
+        .annotate(**ALL_COUNTS)
+        .order_by()
     )
-    visits = (
-        ReturnVisit.objects.filter(scope.case_filter("case__"), reached=True, case__lead_department__isnull=False)
-        .values("case__lead_department")
-        .annotate(**VISIT_COUNTS)
-    )
-    vby = {v.pop("case__lead_department"): v for v in visits}
+    return rank_departments(rows, order_by)
+
+
+def rank_departments(rows, order_by="completion_rate"):
+    """Rank rows of counts keyed by ``lead_department`` (a department id)."""
     depts = Department.objects.in_bulk([r["lead_department"] for r in rows])
-    empty = {"rated_visits": 0, "satisfied_visits": 0, "scored_visits": 0, "mean_score": None}
     out = []
     for r in rows:
         dept = depts[r.pop("lead_department")]
-        r.update(vby.get(dept.pk, empty))
         item = rates(r)
-        r.pop("mean_score", None)
         item.update({"department": dept.code, "name": dept.name, "counts": r})
         out.append(item)
     out.sort(key=lambda i: (-(i[order_by] if i[order_by] is not None else -1), i["department"]))
@@ -244,16 +241,13 @@ def department_ranking(scope=None, order_by="completion_rate"):
 
 def breakdown(scope, field):
     """Intake and the main rates grouped by a case field (channel, category, …), one query."""
-    rows = Case.objects.filter(scope.case_filter()).values(field).annotate(**CASE_COUNTS).order_by(field)
+    rows = Case.objects.filter(scope.case_filter()).values(field).annotate(**ALL_COUNTS).order_by(field)
     out = []
     for r in rows:
         key = r.pop(field)
-        r.update({"rated_visits": 0, "satisfied_visits": 0, "scored_visits": 0, "mean_score": None})
         item = rates(r)
-        item.pop("satisfaction_rate")
-        item.pop("mean_score")
         item["key"] = key
-        item["counts"] = {k: v for k, v in r.items() if k in CASE_COUNTS}
+        item["counts"] = r
         out.append(item)
     return out
 
@@ -267,6 +261,7 @@ def from_events(case_ids):
 
     state, acc_on_time, assigned, handled_on_time, ever, reopened, resolved = {}, {}, set(), {}, set(), set(), {}
     deadline, resp_deadline, disposition = {}, {}, {}
+    visits = {}  # case -> [rated, satisfied, scored, score_sum]
     for e in Event.objects.filter(case_id__in=case_ids).order_by("case_id", "id"):
         cid = e.case_id
         if e.action == "assign":
@@ -283,6 +278,13 @@ def from_events(case_ids):
             day = timezone.localtime(e.at).date().isoformat()
             handled_on_time[cid] = deadline.get(cid) is None or day <= deadline[cid]
             disposition[cid] = e.data.get("disposition")
+        elif e.action == "visit_back" and e.data.get("reached"):
+            v = visits.setdefault(cid, [0, 0, 0, 0])
+            rating, score = e.data.get("rating") or "", e.data.get("score")
+            v[0] += 1 if rating else 0
+            v[1] += 1 if rating in SATISFIED_RATINGS else 0
+            v[2] += 0 if score is None else 1
+            v[3] += score or 0
         if e.to_state == State.REOPENED and e.from_state != State.REOPENED:
             reopened.add(cid)
         if e.to_state == State.CLOSED and e.from_state != State.CLOSED:
@@ -301,6 +303,7 @@ def from_events(case_ids):
         "ever_handled": sum(1 for c in live if c in ever),
         "reopened": sum(1 for c in live if c in reopened),
         "open": sum(1 for c in live if state[c] in OPEN_STATES),
+        **{name: sum(visits.get(c, (0, 0, 0, 0))[i] for c in live) for i, name in enumerate(VISIT_COUNTS)},
     }
 
 
@@ -319,23 +322,13 @@ def trend(scope, period="week"):
         Case.objects.filter(scope.case_filter())
         .annotate(period=trunc("registered_at"))
         .values("period")
-        .annotate(**CASE_COUNTS)
+        .annotate(**ALL_COUNTS)
         .order_by("period")
     )
-    visits = (
-        ReturnVisit.objects.filter(scope.case_filter("case__"), reached=True)
-        .annotate(period=trunc("case__registered_at"))
-        .values("period")
-        .annotate(**VISIT_COUNTS)
-    )
-    vby = {v.pop("period"): v for v in visits}
-    empty = {"rated_visits": 0, "satisfied_visits": 0, "scored_visits": 0, "mean_score": None}
     out = []
     for r in rows:
         key = r.pop("period")
-        r.update(vby.get(key, empty))
         item = rates(r)
-        r.pop("mean_score", None)
         item["period"] = key.date() if isinstance(key, dt.datetime) else key
         item["counts"] = r
         out.append(item)
@@ -373,38 +366,31 @@ def channel_category(scope):
 
 
 def region_breakdown(scope, parent):
-    """The figures for each child region of ``parent`` (scope's other filters kept), two queries."""
-    from django.db.models import Case as When_, CharField, Value, When
+    """The figures for each child region of ``parent`` (scope's other filters kept), one query.
 
+    The counts are grouped by the cases' region path (the covering index's first column,
+    so the scan streams in order) and summed per child in Python: no per-row CASE."""
     children = list(Region.objects.filter(parent=parent).order_by("code"))
     if not children:
         return []
-    bucket = When_(
-        *[When(region_path__startswith=c.path, then=Value(c.code)) for c in children],
-        default=Value(""), output_field=CharField(),
-    )
-    vbucket = When_(
-        *[When(case__region_path__startswith=c.path, then=Value(c.code)) for c in children],
-        default=Value(""), output_field=CharField(),
-    )
     sub = Scope(**{**scope.__dict__, "region": parent})
-    rows = {
-        r.pop("bucket"): r
-        for r in Case.objects.filter(sub.case_filter()).annotate(bucket=bucket).values("bucket").annotate(**CASE_COUNTS)
-    }
-    visits = {
-        v.pop("bucket"): v
-        for v in ReturnVisit.objects.filter(sub.case_filter("case__"), reached=True)
-        .annotate(bucket=vbucket).values("bucket").annotate(**VISIT_COUNTS)
-    }
-    zero = {k: 0 for k in CASE_COUNTS}
-    empty = {"rated_visits": 0, "satisfied_visits": 0, "scored_visits": 0, "mean_score": None}
+    rows = Case.objects.filter(sub.case_filter()).values("region_path").annotate(**ALL_COUNTS).order_by()
+    by_child = {c.path: dict.fromkeys(ALL_COUNTS, 0) for c in children}
+    depth = len(parent.path.strip("/").split("/")) if parent.path.strip("/") else 0
+    for r in rows:
+        parts = r.pop("region_path").strip("/").split("/")
+        if len(parts) <= depth:
+            continue  # a case placed on the parent itself belongs to no child
+        key = "/" + "/".join(parts[: depth + 1]) + "/"
+        acc = by_child.get(key)
+        if acc is None:
+            continue
+        for k, v in r.items():
+            acc[k] += v or 0
     out = []
     for c in children:
-        counts = dict(rows.get(c.code, zero))
-        counts.update(visits.get(c.code, empty))
+        counts = by_child[c.path]
         item = rates(counts)
-        counts.pop("mean_score", None)
         item.update({"region": c.code, "name": c.name, "level": c.level, "counts": counts})
         out.append(item)
     return out

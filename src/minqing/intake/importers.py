@@ -834,7 +834,9 @@ class BulkReplay:
             elif action == "visit_back":
                 rating, score = kw["rating"], kw["score"]
                 data = {"reached": True, "rating": rating, "score": score, "via": "operator"}
-                case.update(last_rating=rating, last_score=score)
+                case.update(last_rating=rating, last_score=score, rated_visits=1 if rating else 0,
+                            satisfied_visits=1 if rating in SATISFIED_RATINGS else 0,
+                            scored_visits=0 if score is None else 1, score_sum=score or 0)
                 if rating in SATISFIED_RATINGS:
                     case.update(closed_at=at, close_rule=CloseRule.SATISFIED,
                                 resolved=case["disposition"] == Disposition.SOLVED)
