@@ -25,6 +25,7 @@ def _arguments(world, action, case):
         "report": {"text": "报到"},
         "extend": {"deadline": later, "reason": "延期"},
         "handle": {"result": "已办", "disposition": "solved"},
+        "progress": {"note": "进展"},
         "visit_back": {"rating": "satisfied", "score": 9},
         "close_by_rule": {"rule": "anonymous"},
         "reopen": {"reason": "复发"},
@@ -63,3 +64,15 @@ def test_offered_actions_are_allowed_and_allowed_actions_offered(world, state):
                 assert outcome is None, f"{who} is offered {action} on a {state} case but gets {outcome}"
             else:
                 assert outcome is not None, f"{who} may {action} a {state} case but is not offered it"
+
+
+def test_progress_is_offered_to_a_co_department_exactly_when_allowed(world):
+    """The co-department (协办) of an in-progress case records progress; the others do not."""
+    case = to_state(world, "assigned")
+    Case.objects.get(pk=case.pk).co_departments.set([world.departments["lk-roads"]])
+    actions.accept(world.actor("water"), Case.objects.get(pk=case.pk))
+    case = Case.objects.get(pk=case.pk)
+    offered = {who for who in PEOPLE if "progress" in actions.available_actions(world.actor(who), case)}
+    assert offered == {"water", "roads", "admin"}
+    for who in PEOPLE:
+        assert (_try(world, who, "progress", case.pk) is None) == (who in offered), who

@@ -55,7 +55,7 @@ FITTING = {
     "assigned": ["accept"] * 5 + ["return", "whistle", "report", "extend", "approve_extension", "approve_extension",
                                   "merge", "escalate", "supervise"],
     "in_progress": ["handle"] * 4 + ["meet", "whistle", "report", "extend", "approve_extension",
-                                     "approve_extension", "supervise", "escalate"],
+                                     "approve_extension", "supervise", "escalate", "progress"],
     "handled": ["visit_back"] * 4 + ["close_by_rule"] * 2 + ["reopen"],
     "closed": ["reopen"],
     "reopened": ["accept", "accept", "supervise"],
@@ -64,7 +64,7 @@ FITTING = {
 }
 SUCCEEDED = set()
 COUNT_KEYS = ["intake", "assigned", "accepted_on_time", "handled", "handled_on_time", "resolved", "closed",
-              "ever_handled", "reopened", "open"]
+              "ever_handled", "reopened", "open", "rated_visits", "satisfied_visits", "scored_visits", "score_sum"]
 
 
 class CaseMachine(RuleBasedStateMachine):
@@ -193,6 +193,9 @@ class CaseMachine(RuleBasedStateMachine):
             return lead or "water"
         if action == "escalate":
             return ["disp_zt", "disp_lk", "admin", lead or "water"][pick % 4]
+        if action == "progress":  # the lead, or a co-department when there is one
+            co = [HANDLER_OF[c] for c in case.co_departments.values_list("code", flat=True)]
+            return ([lead or "water"] + co)[pick % (1 + len(co))]
         if action == "report":
             from minqing.cases.models import Summons
 
@@ -232,6 +235,8 @@ class CaseMachine(RuleBasedStateMachine):
             return {"approved": pick % 3 != 0}
         if action == "handle":
             return {"result": "已处理", "disposition": ["solved", "coordinated", "explained"][pick % 3]}
+        if action == "progress":
+            return {"note": "" if pick % 13 == 0 else "已到现场勘查", "public": pick % 2 == 0}
         if action == "visit_back":
             rating = ["satisfied", "basically_satisfied", "unsatisfied", None][pick % 4]
             return {"rating": rating, "score": 1 + pick % 10, "reached": pick % 3 != 1}
@@ -302,6 +307,6 @@ def test_random_action_sequences_keep_the_invariants(world):
     # the walk really went through the lifecycle, not only refusals (the run is
     # derandomized, so this is the same every time for this test's code)
     core = {"assign", "accept", "handle", "visit_back", "reopen", "merge", "invalidate", "escalate", "extend",
-            "sweep turned a case red"}
+            "progress", "sweep turned a case red"}
     assert core <= SUCCEEDED, sorted(core - SUCCEEDED)
     assert len(SUCCEEDED & set(actions.ACTIONS)) >= 13, sorted(set(actions.ACTIONS) - SUCCEEDED)

@@ -679,6 +679,61 @@ def handle(actor, case, *, result, disposition, at=None):
     return case
 
 
+# ---- progress notes (办理进展) ------------------------------------------------------
+
+# Only while the department works on the case: an assigned case is not accepted
+# yet, and a reopened one waits for the lead to take it back (accept) first.
+PROGRESS_STATES = (State.IN_PROGRESS,)
+MAX_PROGRESS_NOTE = 2000
+
+
+def _progress_department(actor, case):
+    """The department a handler records progress for: the lead department, else one of
+    the case's co-departments (协办) the handler belongs to; None for anyone else."""
+    if actor.is_lead_handler(case):
+        return case.lead_department
+    mine = actor.department_ids()
+    if mine:
+        return case.co_departments.filter(pk__in=mine).order_by("pk").first()
+    return None
+
+
+def may_record_progress(actor, case):
+    """Whether the actor is one who records progress on the case (its state aside)."""
+    return actor.is_admin or _progress_department(actor, case) is not None
+
+
+@_atomic
+def progress(actor, case, *, note, public=False, at=None):
+    """办理进展: the lead or a co-department records how the work goes; the state stays.
+    A note is internal unless ``public`` (公开): then the reporter's tracking page shows it."""
+    case = load_case(case)
+    _require_state(case, "progress", PROGRESS_STATES)
+    dept = _progress_department(actor, case)
+    _require(
+        dept is not None or actor.is_admin,
+        "只有主办或协办部门可以记录办理进展 / only the lead or a co-department may record progress",
+    )
+    note = _required_text(note, "note", MAX_PROGRESS_NOTE)
+    if public in (None, ""):
+        public = False
+    if public not in (True, False):
+        raise InvalidInput("public 应为是或否 / public must be true or false", field="public")
+    public = bool(public)
+    dept = dept or case.lead_department
+    _transition(
+        case,
+        actor,
+        "progress",
+        case.state,
+        at=at,
+        note=note,
+        data={"department": dept.code if dept else None, "public": public},
+        public=public,
+    )
+    return case
+
+
 # ---- supervision -----------------------------------------------------------------
 
 
@@ -888,6 +943,7 @@ ACTIONS = {
     "extend": extend,
     "approve_extension": approve_extension,
     "handle": handle,
+    "progress": progress,
     "visit_back": visit_back,
     "close_by_rule": close_by_rule,
     "reopen": reopen,
@@ -917,6 +973,8 @@ def available_actions(actor, case):
             out += ["handle", "meet", "escalate"]
         if dispatcher:
             out += ["whistle", "escalate"]
+    if s in PROGRESS_STATES and may_record_progress(actor, case):
+        out.append("progress")
     if in_hand and lead and not pending:
         out.append("extend")
     if s == State.REOPENED and lead:
