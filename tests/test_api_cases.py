@@ -284,3 +284,44 @@ def test_openapi_document_is_valid(api, live_server):
               "/api/v1/cases/{case_id}/visit_back", "/api/v1/stats", "/api/v1/stats/departments",
               "/api/v1/tasks", "/api/v1/effects", "/api/v1/regions", "/api/v1/departments"):
         assert p in paths, p
+
+
+def test_progress_endpoint(api, live_server):
+    """POST /cases/{id}/progress: the lead or a co-department records a note; the state stays."""
+    c = new_case(api)
+    cid = c["id"]
+    act(api, "disp_zt", cid, "assign", {"department": "lk-water", "co_departments": ["lk-housing"]})
+    # not accepted yet: refused with 409, nothing recorded
+    r = api("water").post(f"/cases/{cid}/progress", json={"note": "已到现场"})
+    assert r.status_code == 409 and r.json()["code"] == "illegal_transition", r.text
+    d = act(api, "water", cid, "accept")
+    assert "progress" in d["available_actions"]
+    version = d["version"]
+    d = act(api, "water", cid, "progress", {"note": "  已到现场勘查  "})
+    assert d["state"] == "in_progress" and d["version"] == version + 1
+    last = d["events"][-1]
+    assert (last["action"], last["note"], last["public"], last["data"]["department"]) == \
+        ("progress", "已到现场勘查", False, "lk-water")
+    d = act(api, "housing", cid, "progress", {"note": "协调物业停水检修", "public": True})
+    last = d["events"][-1]
+    assert (last["public"], last["data"]["department"], last["actor"]) == (True, "lk-housing", "housing")
+    # bad input: 422 naming the field, nothing recorded
+    events = Event.objects.filter(case_id=cid).count()
+    for body, field in (({}, "note"), ({"note": "  "}, "note"), ({"note": "x" * 2001}, "note"),
+                        ({"note": "进展", "public": "perhaps"}, "public"), ({"note": "停水\u0000"}, "note")):
+        r = api("water").post(f"/cases/{cid}/progress", json=body)
+        assert r.status_code == 422 and r.json()["field"] == field and r.json()["code"] == "invalid", (body, r.text)
+    # scope: another department cannot see the case (404); visible but not theirs (403)
+    r = api("roads").post(f"/cases/{cid}/progress", json={"note": "进展"})
+    assert r.status_code == 404 and r.json()["code"] == "not_found"
+    for who in ("disp_zt", "sup_lk", "rv_lk"):
+        r = api(who).post(f"/cases/{cid}/progress", json={"note": "进展"})
+        assert r.status_code == 403 and r.json()["code"] == "forbidden", (who, r.text)
+    assert Event.objects.filter(case_id=cid).count() == events
+    doc = httpx.get(live_server.url + "/api/v1/openapi.json").json()
+    op = doc["paths"]["/api/v1/cases/{case_id}/progress"]["post"]
+    assert op["operationId"] == "case_progress"
+    schema = op["requestBody"]["content"]["application/json"]["schema"]
+    ref = schema["$ref"].rsplit("/", 1)[-1]
+    assert doc["components"]["schemas"][ref]["required"] == ["note"]
+    assert set(doc["components"]["schemas"][ref]["properties"]) == {"note", "public"}

@@ -181,6 +181,11 @@ class HandleIn(Schema):
     disposition: str
 
 
+class ProgressIn(Schema):
+    note: str
+    public: bool = False
+
+
 class VisitBackIn(Schema):
     rating: str | None = None
     score: int | None = None
@@ -210,6 +215,7 @@ TRANSITIONS = {
     "extend": ExtendIn,
     "approve_extension": ApproveIn,
     "handle": HandleIn,
+    "progress": ProgressIn,
     "visit_back": VisitBackIn,
     "close_by_rule": CloseByRuleIn,
     "reopen": ReasonIn,

@@ -67,6 +67,7 @@ def event_dict(e):
         "at": _iso(e.at),
         "note": e.note,
         "data": e.data,
+        "public": e.public,
     }
 
 
