@@ -88,13 +88,18 @@ def test_one_case_through_its_whole_life(tworld, live_server, browser):
     disp.click("#action-assign button[type=submit]")
     disp.wait_for_selector("#case-state:has-text('已交办')")
 
-    # 3. the water bureau accepts and handles it
+    # 3. the water bureau accepts it, records progress and handles it
     water = as_user(browser, live_server, "water")
     assert water.url.endswith("/work/dept/")
     water.click(f"text={code}")
     water.click("#action-accept summary")
     water.click("#action-accept button[type=submit]")
     water.wait_for_selector("#case-state:has-text('办理中')")
+    water.click("#action-progress summary")  # a progress note for the reporter (公开)
+    water.fill("#id_progress-note", "已到现场，正在更换三组供水管道")
+    water.check("#id_progress-public")
+    water.click("#action-progress button[type=submit]")
+    water.wait_for_selector("#timeline:has-text('正在更换三组供水管道')")
     water.click("#action-handle summary")
     water.fill("#id_handle-result", "已抢修三组供水管道，当天恢复供水")
     water.check("input[name=handle-disposition][value=solved]")
@@ -109,6 +114,7 @@ def test_one_case_through_its_whole_life(tworld, live_server, browser):
     # 5. the resident rates it on the tracking page
     resident.click("#track-link")
     resident.wait_for_selector("#answer:has-text('恢复供水')")
+    assert "正在更换三组供水管道" in resident.content()
     resident.check("input[name=solved][value=yes]")
     resident.check("input[name=rating][value=satisfied]")
     resident.fill("#id_score", "9")

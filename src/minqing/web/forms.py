@@ -240,6 +240,14 @@ class HandleForm(forms.Form):
         return {"result": self.cleaned_data["result"], "disposition": self.cleaned_data["disposition"]}
 
 
+class ProgressForm(forms.Form):
+    note = forms.CharField(label=_("办理进展"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    public = forms.BooleanField(label=_("公开（反映人可在查询页看到）"), required=False)
+
+    def action_kwargs(self):
+        return {"note": self.cleaned_data["note"], "public": self.cleaned_data["public"]}
+
+
 class ReportBackForm(forms.Form):
     text = forms.CharField(label=_("报到情况"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -315,6 +323,7 @@ ACTION_FORMS = {
     "extend": (ExtendForm, _("申请延期")),
     "approve_extension": (ApproveExtensionForm, _("审批延期")),
     "handle": (HandleForm, _("办结答复")),
+    "progress": (ProgressForm, _("记录进展")),
     "report": (ReportBackForm, _("报到")),
     "supervise": (SuperviseForm, _("督办")),
     "visit_back": (VisitBackForm, _("回访")),

@@ -21,7 +21,7 @@ from .portal import PUBLIC_ACTIONS
 ACTION_LABELS = {
     "register": gettext_noop("登记"), "assign": gettext_noop("交办"), "accept": gettext_noop("签收"), "return": gettext_noop("退回"), "escalate": gettext_noop("上报"),
     "meet": gettext_noop("会办"), "whistle": gettext_noop("吹哨"), "report": gettext_noop("报到"), "supervise": gettext_noop("督办"), "extend": gettext_noop("申请延期"),
-    "approve_extension": gettext_noop("审批延期"), "handle": gettext_noop("办结答复"), "visit_back": gettext_noop("回访"), "close_by_rule": gettext_noop("按规则销号"),
+    "approve_extension": gettext_noop("审批延期"), "handle": gettext_noop("办结答复"), "progress": gettext_noop("办理进展"), "visit_back": gettext_noop("回访"), "close_by_rule": gettext_noop("按规则销号"),
     "reopen": gettext_noop("重办"), "merge": gettext_noop("合并"), "merge_in": gettext_noop("并入相同问题"), "invalidate": gettext_noop("作废"), "task_created": gettext_noop("新建任务"),
     "task_done": gettext_noop("完成任务"), "overdue": gettext_noop("超期预警"), "alert": gettext_noop("预警"),
 }
@@ -48,13 +48,14 @@ def case_context(request, case, bound=None):
     actor = get_actor(request)
     available = actions.available_actions(actor, case)
     forms = []
+    wanted = None if bound else request.GET.get("do")  # a workbench link opens that form
     for name in available:
         form_cls, label = ACTION_FORMS[name]
         if bound and bound[0] == name:
             form = bound[1]
         else:
             form = form_cls(prefix=name)
-        forms.append({"name": name, "label": label, "form": form, "open": bool(bound and bound[0] == name)})
+        forms.append({"name": name, "label": label, "form": form, "open": bool(bound and bound[0] == name) or name == wanted})
     if case.state == State.REGISTERED and "assign" in available:
         suggestion = Suggester().for_case(case)
         dups = list(duplicates_of(case))

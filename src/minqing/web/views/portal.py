@@ -44,6 +44,7 @@ PUBLIC_ACTIONS = {
     "supervise": gettext_noop("上级已督办"),
     "approve_extension": gettext_noop("办理时限已调整"),
     "handle": gettext_noop("承办部门已答复"),
+    "progress": gettext_noop("办理进展"),
     "visit_back": gettext_noop("已回访"),
     "close_by_rule": gettext_noop("已办结销号"),
     "reopen": gettext_noop("重新办理"),
@@ -221,9 +222,11 @@ def track(request, code):
             form = PublicVisitForm()
     elif request.method == "POST":
         return redirect("web:track", code=code)
+    # a progress note is shown only when the department ticked 公开 (its event is public), masked
     events = [
-        {"at": e.at, "label": PUBLIC_ACTIONS.get(e.action), "action": e.action}
-        for e in case.events.filter(public=True).only("at", "action")
+        {"at": e.at, "label": PUBLIC_ACTIONS.get(e.action), "action": e.action,
+         "note": mask_text(e.note) if e.action == "progress" else ""}
+        for e in case.events.filter(public=True).only("at", "action", "note")
         if e.action in PUBLIC_ACTIONS
     ]
     step = STEP_OF_STATE.get(case.state, 0)

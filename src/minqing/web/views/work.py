@@ -301,7 +301,7 @@ def dept(request):
     ctx = {
         "page": page, "cases": decorate(page.object_list, actor), "tab": tab, "tabs": DEPT_TABS,
         "filters": filters, "counts": alert_counts(mine), "departments": actor.departments(),
-        "list_url": request.path, **filter_context(),
+        "progress_link": tab in ("doing", "co"), "list_url": request.path, **filter_context(),
     }
     return render_list(request, "web/work/dept.html", ctx)
 
