@@ -204,6 +204,11 @@ MINQING_WORKER_JOBS += [
 MINQING_WORKER_JOBS.append(
     ("warm_pages", int(os.environ.get("MINQING_WARM_PAGES_INTERVAL", "60")), "minqing.web.jobs.warm_pages")
 )
+# Pages: the public form's photos kept over a form error expire after a day.
+MINQING_WORKER_JOBS.append(
+    ("pending_uploads", int(os.environ.get("MINQING_PENDING_UPLOADS_INTERVAL", "3600")),
+     "minqing.web.jobs.drop_stale_uploads")
+)
 # Webhooks: first retry after this many seconds, doubling per attempt; pause a subscriber after N failures in a row.
 MINQING_WEBHOOK_BACKOFF = float(os.environ.get("MINQING_WEBHOOK_BACKOFF", "30"))
 MINQING_WEBHOOK_PAUSE_AFTER = int(os.environ.get("MINQING_WEBHOOK_PAUSE_AFTER", "10"))

@@ -197,3 +197,112 @@ def test_tracking_lookup(world, client):
     resp = client.get("/t/", {"code": "MQNOPE"})
     assert resp.status_code == 404 and "没有找到" in resp.content.decode()
     assert client.get("/t/MQNOPE/").status_code == 404
+
+
+# ---- a photo survives an error in another field -------------------------------------------------
+
+def _pending_token(html):
+    import re
+
+    m = re.search(r'name="pending_photo" value="([^"]+)"', html)
+    return m.group(1) if m else None
+
+
+def test_photo_is_kept_across_a_form_error_and_attached_on_submit(world, client, django_capture_on_commit_callbacks):
+    from minqing.web.models import PendingUpload
+
+    token = token_of(client.get("/report/").content.decode())
+    photo = SimpleUploadedFile("门口积水.png", PNG, content_type="image/png")
+    resp = client.post("/report/", report_data(token, text="", photo=photo))
+    assert resp.status_code == 422
+    html = resp.content.decode()
+    assert "已选照片：" in html and "门口积水.png" in html and "更换" in html
+    pending = _pending_token(html)
+    assert pending and len(pending) >= 40  # unguessable
+    row = PendingUpload.objects.get()
+    assert row.token == pending and row.form_token == token and row.content_type == "image/png"
+    assert row.size == len(PNG) and "门口积水" not in row.file.name  # the path is the token, not the name
+    # another error: still carried
+    resp = client.post("/report/", report_data(token, reporter_phone="bad", pending_photo=pending))
+    assert resp.status_code == 422 and _pending_token(resp.content.decode()) == pending
+    # corrected: the case has the photo, and the pending file is gone
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = client.post("/report/", report_data(token, pending_photo=pending))
+    assert resp.status_code == 302
+    att = Attachment.objects.get()
+    assert att.case == Case.objects.get() and att.content_type == "image/png" and att.size == len(PNG)
+    assert att.file.read() == PNG and att.file.name.endswith(".png")
+    assert not PendingUpload.objects.exists() and not row.file.storage.exists(row.file.name)
+
+
+def test_a_rejected_photo_is_not_kept(world, client):
+    from minqing.web.models import PendingUpload
+
+    token = token_of(client.get("/report/").content.decode())
+    fake = SimpleUploadedFile("x.jpg", b"MZ not an image", content_type="image/jpeg")
+    html = client.post("/report/", report_data(token, text="", photo=fake)).content.decode()
+    assert "只能上传" in html and "已选照片" not in html and _pending_token(html) is None
+    assert not PendingUpload.objects.exists()
+
+
+def test_a_new_photo_replaces_the_kept_one_and_it_can_be_dropped(world, client, django_capture_on_commit_callbacks):
+    from minqing.web.models import PendingUpload
+
+    token = token_of(client.get("/report/").content.decode())
+    first = _pending_token(client.post("/report/", report_data(
+        token, text="", photo=SimpleUploadedFile("a.png", PNG))).content.decode())
+    html = client.post("/report/", report_data(
+        token, text="", pending_photo=first, photo=SimpleUploadedFile("b.png", PNG + b"b"))).content.decode()
+    second = _pending_token(html)
+    assert second and second != first and "b.png" in html and "a.png" not in html
+    assert list(PendingUpload.objects.values_list("token", flat=True)) == [second]
+    # "不用这张照片": the case is registered without a photo
+    with django_capture_on_commit_callbacks(execute=True):
+        resp = client.post("/report/", report_data(token, pending_photo=second, photo_clear="on"))
+    assert resp.status_code == 302 and Case.objects.count() == 1 and not Attachment.objects.exists()
+    assert not PendingUpload.objects.exists()
+
+
+def test_a_foreign_forged_or_stale_photo_token_is_ignored(world, client, settings):
+    from minqing.web.models import PendingUpload
+
+    mine = token_of(client.get("/report/").content.decode())
+    theirs = token_of(Client().get("/report/").content.decode())
+    other = _pending_token(Client().post("/report/", report_data(
+        theirs, text="", photo=SimpleUploadedFile("secret.png", PNG))).content.decode())
+    assert other
+    # another form's photo: not shown, not attached, no error about it
+    resp = client.post("/report/", report_data(mine, text="", pending_photo=other))
+    html = resp.content.decode()
+    assert "secret.png" not in html and _pending_token(html) is None
+    resp = client.post("/report/", report_data(mine, pending_photo=other))
+    assert resp.status_code == 302 and not Attachment.objects.exists()
+    # forged tokens: ignored, the report goes through
+    for forged in ("x" * 43, "../../secret_key", "' OR 1=1 --"):
+        token = token_of(client.get("/report/").content.decode())
+        assert client.post("/report/", report_data(token, pending_photo=forged)).status_code == 302
+    assert Case.objects.count() == 4 and not Attachment.objects.exists()
+    # a stale one (older than a day) is ignored too
+    settings.MINQING_WEB = {**settings.MINQING_WEB, "PENDING_UPLOAD_MAX_AGE": 0}
+    assert PendingUpload.find(other, theirs) is None
+    assert client.post("/report/", report_data(theirs, pending_photo=other)).status_code == 302
+    assert not Attachment.objects.exists()
+
+
+def test_worker_drops_stale_pending_photos(world, client, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from minqing.web.jobs import drop_stale_uploads
+    from minqing.web.models import PendingUpload
+
+    for name in ("old.png", "new.png"):
+        token = token_of(client.get("/report/").content.decode())
+        client.post("/report/", report_data(token, text="", photo=SimpleUploadedFile(name, PNG)))
+    old = PendingUpload.objects.get(name="old.png")
+    PendingUpload.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(days=1, minutes=1))
+    assert drop_stale_uploads() == "1 stale uploads removed"
+    assert list(PendingUpload.objects.values_list("name", flat=True)) == ["new.png"]
+    assert not old.file.storage.exists(old.file.name)
+    assert any(path.endswith("drop_stale_uploads") for _n, _i, path in settings.MINQING_WORKER_JOBS)

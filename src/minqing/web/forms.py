@@ -64,6 +64,9 @@ class ReportForm(forms.Form):
         error_messages={"required": _("请写下您要反映的问题或建议。")},
     )
     photo = forms.FileField(label=_("照片（可选）"), required=False)
+    # a photo accepted while another field was wrong (web.models.PendingUpload), and "not that one"
+    pending_photo = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
+    photo_clear = forms.BooleanField(label=_("不用这张照片"), required=False)
     reporter_name = forms.CharField(label=_("姓名（可选）"), max_length=100, required=False)
     reporter_phone = forms.CharField(label=_("电话（可选）"), max_length=30, required=False)
     anonymous = forms.BooleanField(label=_("匿名反映（不留姓名和电话）"), required=False)
@@ -119,6 +122,13 @@ class ReportForm(forms.Form):
         data = super().clean()
         if data.get("anonymous"):
             data["reporter_name"], data["reporter_phone"] = "", ""
+        # a photo kept from an earlier try of this same form; a new photo replaces it, and a
+        # token that is unknown, stale or another form's is ignored without a word
+        data["pending"] = None
+        if not data.get("photo") and not data.get("photo_clear"):
+            from .models import PendingUpload
+
+            data["pending"] = PendingUpload.find(data.get("pending_photo"), data.get("token"))
         return data
 
 

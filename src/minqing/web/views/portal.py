@@ -4,6 +4,7 @@ import io
 
 import segno
 from django.utils.translation import gettext_noop
+from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import Http404, HttpResponse
@@ -20,7 +21,7 @@ from minqing.regions.models import Region
 
 from .. import ratelimit
 from ..forms import PublicVisitForm, ReportForm, TrackForm
-from ..models import Campaign, CampaignCase, FormSubmission
+from ..models import Campaign, CampaignCase, FormSubmission, PendingUpload
 from .common import client_ip, mask_text
 
 # plain-word progress of a case for its reporter
@@ -127,9 +128,11 @@ def report(request):
             else:
                 return redirect("web:report_done", code=case.tracking_code)
         region = Region.objects.filter(code=request.POST.get("region", "")).first()
+        pending = _keep_photo(form)
         status = 422
     else:
         form = ReportForm(initial=initial)
+        pending = None
         status = 200
     selected_cat = form["category"].value() or ""
     ctx = {
@@ -139,8 +142,21 @@ def report(request):
         "campaign": campaign,
         "categories": Category.objects.filter(active=True),
         "selected_category": selected_cat,
+        "pending": pending,
     }
     return render(request, "web/portal/report.html", ctx, status=status)
+
+
+def _keep_photo(form):
+    """The photo to carry over a form error: a newly accepted upload is stored as a pending
+    upload of this form (its token proves which form), else the one carried so far."""
+    data = getattr(form, "cleaned_data", {})
+    token = data.get("token")
+    if not token:  # an expired or forged form: nothing to bind the photo to
+        return None
+    if data.get("photo"):
+        return PendingUpload.keep(data["photo"], token)
+    return data.get("pending")
 
 
 def _register(request, form):
@@ -164,8 +180,17 @@ def _register(request, form):
         if campaign:
             CampaignCase.objects.create(campaign=campaign, case=case)
         photo = d.get("photo")
+        pending = d.get("pending")
         if photo:
             Attachment.objects.create(case=case, file=photo, content_type=photo.sniffed_type, size=photo.size)
+        elif pending:  # chosen on an earlier try of this form
+            with pending.file.open("rb") as fh:
+                Attachment.objects.create(case=case, file=File(fh, name=pending.name),
+                                          content_type=pending.content_type, size=pending.size)
+            transaction.on_commit(pending.discard)
+        if photo or d.get("photo_clear"):
+            for old in PendingUpload.objects.filter(form_token=d["token"]):
+                transaction.on_commit(old.discard)
     return case
 
 
