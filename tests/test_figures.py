@@ -189,3 +189,32 @@ def test_return_visit_counters_agree_with_the_visit_rows(small, world):
 def test_empty_world_has_no_rates(world):
     f = figures.compute()
     assert f["intake"] == 0 and f["completion_rate"] is None and f["mean_score"] is None
+
+
+@pytest.mark.parametrize("period", ["week", "month"])
+def test_the_trend_partitions_the_scope(small, period):
+    """Every case falls in one period: the periods' sums are compute()'s figures, and each
+    period starts on a Monday (week) or the 1st (month), in order."""
+    for scope in (figures.make_scope(), figures.make_scope(date_from="2025-10-01", date_to="2025-11-30"),
+                  figures.make_scope(region="430212", date_from="2025-11-10", date_to="2025-11-10")):
+        trend = figures.trend(scope, period)
+        assert figures.combine(trend, scope) == figures.compute(scope)
+        starts = [t["period"] for t in trend]
+        assert starts == sorted(set(starts))
+        assert all(d.weekday() == 0 if period == "week" else d.day == 1 for d in starts)
+    months = figures.trend(figures.make_scope(), "month")
+    assert [(t["period"].isoformat(), t["intake"]) for t in months] == [("2025-10-01", 1), ("2025-11-01", 5)]
+
+
+def test_region_breakdown_sums_to_its_parent(small, world):
+    from minqing.regions.models import Region
+
+    parent = Region.objects.get(code="430212")
+    scope = figures.make_scope()
+    rows = figures.region_breakdown(scope, parent)
+    assert {r["region"] for r in rows} == set(Region.objects.filter(parent=parent).values_list("code", flat=True))
+    whole = figures.compute(figures.make_scope(region=parent))["counts"]
+    # cases placed on the county itself belong to no child
+    on_parent = figures.compute(figures.make_scope(region=parent))["counts"]["intake"] - sum(r["intake"] for r in rows)
+    assert on_parent >= 0
+    assert sum(r["counts"]["satisfied_visits"] for r in rows) <= whole["satisfied_visits"]

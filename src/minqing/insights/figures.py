@@ -212,6 +212,19 @@ def compute(scope=None):
     return out
 
 
+def combine(items, scope=None):
+    """compute()'s answer from rows that partition the scope (a trend, say): every count
+    is additive, so the whole is the sum of its parts (the dashboard saves one scan)."""
+    counts = dict.fromkeys(ALL_COUNTS, 0)
+    for item in items:
+        for k in counts:
+            counts[k] += item["counts"].get(k) or 0
+    out = rates(counts)
+    out["counts"] = counts
+    out["scope"] = (scope or Scope()).as_dict()
+    return out
+
+
 def department_ranking(scope=None, order_by="completion_rate"):
     """The same figures per lead department, best first, in one query (and one for the names)."""
     scope = scope or Scope()
@@ -313,14 +326,44 @@ def from_events(case_ids):
 # or two grouped queries over the same Scope as compute().
 
 
-def trend(scope, period="week"):
-    """The figures per registration week (or month): [{"period": date, ...rates, "counts"}]."""
-    from django.db.models.functions import TruncMonth, TruncWeek
+def period_starts(first, last, period):
+    """The local dates starting each week (Monday) or month from ``first``'s to ``last``'s."""
+    if period == "month":
+        day = first.replace(day=1)
+    else:
+        day = first - dt.timedelta(days=first.weekday())
+    out = []
+    while day <= last:
+        out.append(day)
+        day = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1) if period == "month" else day + dt.timedelta(days=7)
+    return out
 
-    trunc = TruncMonth if period == "month" else TruncWeek
+
+def trend(scope, period="week"):
+    """The figures per registration week (or month): [{"period": date, ...rates, "counts"}].
+
+    The periods are numbered by a CASE over their local start times (a comparison per
+    period, in the database's C code) instead of a per-row date-truncation function (on
+    SQLite a Python callback per row: 13.7 s of 14 over a prefecture's million cases)."""
+    from django.db.models import Case as Case_, IntegerField, Max, Min, Value, When
+
+    tz = timezone.get_current_timezone()
+    first, last = scope.date_from, scope.date_to
+    if first is None or last is None:
+        bounds = Case.objects.aggregate(lo=Min("registered_at"), hi=Max("registered_at"))  # the time index: O(1)
+        if bounds["lo"] is None:
+            return []
+        first = first or timezone.localtime(bounds["lo"], tz).date()
+        last = last or timezone.localtime(bounds["hi"], tz).date()
+    starts = period_starts(first, last, period)
+    if not starts:
+        return []
+    edges = [dt.datetime.combine(d, dt.time.min, tzinfo=tz) for d in starts[1:]]
+    bucket = Case_(*[When(registered_at__lt=e, then=Value(i)) for i, e in enumerate(edges)],
+                   default=Value(len(edges)), output_field=IntegerField())
     rows = (
         Case.objects.filter(scope.case_filter())
-        .annotate(period=trunc("registered_at"))
+        .annotate(period=bucket)
         .values("period")
         .annotate(**ALL_COUNTS)
         .order_by("period")
@@ -329,7 +372,7 @@ def trend(scope, period="week"):
     for r in rows:
         key = r.pop("period")
         item = rates(r)
-        item["period"] = key.date() if isinstance(key, dt.datetime) else key
+        item["period"] = starts[key]
         item["counts"] = r
         out.append(item)
     return out
@@ -339,20 +382,17 @@ def channel_category(scope):
     """Intake by channel × category: {"channels", "categories", "cells": {(ch, cat): n}, totals, shares}.
 
     Each cell's share is of its channel's intake (the column sums to 100 %)."""
-    rows = (
-        Case.objects.filter(scope.case_filter())
-        .values("channel", "category__code", "category__name")
-        .annotate(n=Count("id"))
-    )
+    rows = Case.objects.filter(scope.case_filter()).values("channel", "category_id").annotate(n=Count("id")).order_by()
+    cats = {pk: (code, name) for pk, code, name in Category.objects.values_list("pk", "code", "name")}
     cells, by_channel, by_category, names = {}, {}, {}, {}
     for r in rows:
-        ch, cat = r["channel"], r["category__code"] or ""
-        names[cat] = r["category__name"] or ""
+        ch = r["channel"]
+        cat, names[cat] = cats.get(r["category_id"], ("", "")) if r["category_id"] else ("", "")
         cells[(ch, cat)] = cells.get((ch, cat), 0) + r["n"]
         by_channel[ch] = by_channel.get(ch, 0) + r["n"]
         by_category[cat] = by_category.get(cat, 0) + r["n"]
-    channels = sorted(by_channel, key=lambda c: -by_channel[c])
-    categories = sorted(by_category, key=lambda c: -by_category[c])
+    channels = sorted(by_channel, key=lambda c: (-by_channel[c], c))
+    categories = sorted(by_category, key=lambda c: (-by_category[c], c))
     shares = {k: round(v / by_channel[k[0]], 4) for k, v in cells.items() if by_channel[k[0]]}
     return {
         "channels": channels,
@@ -398,16 +438,19 @@ def region_breakdown(scope, parent):
 
 def top_problems(scope, limit=10):
     """The most frequent (category, place) pairs: recurring problems, with how many are still open."""
-    rows = (
+    rows = list(
         Case.objects.filter(scope.case_filter(), category__isnull=False, region__isnull=False)
-        .values("category__code", "category__name", "region__code", "region__name")
+        .values("category_id", "region_id")
         .annotate(n=Count("id"), open=Count("id", filter=Q(state__in=OPEN_STATES + (State.REGISTERED,))))
         .filter(n__gte=2)
-        .order_by("-n", "category__code", "region__code")[:limit]
-    )
+        .order_by("-n", "category_id", "region_id")[:limit]
+    )  # grouped by ids (answered from the covering index), named afterwards
+    cats = Category.objects.in_bulk({r["category_id"] for r in rows})
+    regions = Region.objects.in_bulk({r["region_id"] for r in rows})
     return [
-        {"category": r["category__code"], "category_name": r["category__name"], "region": r["region__code"],
-         "region_name": r["region__name"], "count": r["n"], "open": r["open"]}
+        {"category": cats[r["category_id"]].code, "category_name": cats[r["category_id"]].name,
+         "region": regions[r["region_id"]].code, "region_name": regions[r["region_id"]].name,
+         "count": r["n"], "open": r["open"]}
         for r in rows
     ]
 

@@ -7,14 +7,20 @@ import datetime as dt
 from minqing.people.models import Membership, Role
 from minqing.regions.models import Region
 
+from .figcache import refreshing
 from .views.common import today
 
 
 def warm_pages():
+    day = today()
+    with refreshing():
+        return _warm(day)
+
+
+def _warm(day):
     from .views.dashboard import board_figures, dashboard_data
     from .views.work import alert_summary
 
-    day = today()
     regions = {
         m.region for m in Membership.objects.filter(role__in=(Role.LEADER, Role.SUPERVISOR), region__isnull=False)
         .select_related("region")

@@ -8,7 +8,7 @@ transaction as the visit row, so the figures read the case rows alone.
 The columns are added with a constant default in one ``ALTER TABLE … ADD COLUMN``
 each (SQLite would otherwise copy the whole table once per field), filled from the
 existing return visits, and the covering index for the figures is rebuilt to hold
-them — and the registration time, department, channel and category, so windowed
+them — and the registration time, department, channel, category and region, so windowed
 and grouped figures (dashboards) are answered from the index too.
 """
 
@@ -19,7 +19,7 @@ SATISFIED = "rv.rating IN ('satisfied', 'basically_satisfied')"
 COUNTERS = ["rated_visits", "satisfied_visits", "scored_visits", "score_sum"]
 OLD_COUNTED = ["state", "assigned_at", "accepted_on_time", "handled_on_time", "resolved", "ever_handled",
                "reopen_count", "alert_level"]
-COUNTED = ["registered_at", "lead_department_id", "channel", "category_id", *OLD_COUNTED, *COUNTERS]
+COUNTED = ["registered_at", "lead_department_id", "channel", "category_id", "region_id", *OLD_COUNTED, *COUNTERS]
 
 
 def _field(name):

@@ -65,9 +65,10 @@ def dashboard_data(region, frm, to):
     period = "month" if (to - frm).days > 200 else "week"
 
     def compute():
+        trend = figures.trend(scope, period)  # its periods partition the scope: the totals are their sum
         return {
-            "figures": figures.compute(scope),
-            "trend": figures.trend(scope, period),
+            "figures": figures.combine(trend, scope),
+            "trend": trend,
             "table": figures.channel_category(scope),
             "regions": figures.region_breakdown(scope, region) if region else [],
             "ranking": figures.department_ranking(scope)[:15],
