@@ -413,6 +413,20 @@ def test_servicerequestupdates(client, world, fmt, open311_schema):
     assert "张三丰" not in body and "13900001111" not in body
 
 
+def test_progress_notes_reach_updates_only_when_public(client, world):
+    c = _loop(world, until="assigned")
+    water = world.actor("water")
+    actions.accept(water, c)
+    actions.progress(water, c, note="已联系施工队，明天上门，联系人13900001111")
+    actions.progress(water, c, note="内部：等材料", public=False)
+    actions.progress(water, c, note="施工队已到现场抢修", public=True)
+    ups = [u for u in client.get(f"{BASE}/servicerequestupdates.json").json() if u["service_request_id"] == str(c.pk)]
+    texts = [u["description"] for u in ups]
+    assert "施工队已到现场抢修" in texts
+    assert not any("等材料" in t or "明天上门" in t for t in texts)
+    assert [u["status"] for u in ups][-1] == "in_progress"
+
+
 def test_control_characters_do_not_break_xml(client, water_service, o311_key, open311_schema):
     """Found by hypothesis: a description with a control character made every XML list a 500."""
     resp = _post(client, "json", api_key=o311_key, service_code="water_supply", address_string="朱亭村",

@@ -436,6 +436,7 @@ UPDATE_STATUS = {
     "extend": None,
     "approve_extension": None,
     "handle": "fixed",
+    "progress": "in_progress",
     "visit_back": None,
     "close_by_rule": "closed",
     "reopen": "in_progress",
@@ -456,6 +457,7 @@ UPDATE_TEXT = {
     "supervise": "已督办 / supervision order issued",
     "extend": "申请延期 / deadline extension requested",
     "approve_extension": "延期审批 / deadline extension decided",
+    "progress": "办理进展 / progress",
     "visit_back": "回访 / return visit",
     "close_by_rule": "已按规定销号 / closed by rule",
     "reopen": "重新办理 / reopened",
@@ -480,7 +482,7 @@ def _status_after(event, disposition):
 
 
 def update_dict(event):
-    if event.action == "handle":
+    if event.action in ("handle", "progress"):  # a progress note reaches here only when marked public
         description = public_text(event.note)
     else:
         description = UPDATE_TEXT.get(event.action, event.action)
