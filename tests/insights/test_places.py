@@ -54,3 +54,27 @@ def test_name_shared_by_two_places_is_settled_by_the_county(world):
 
 def test_no_place(world):
     assert resolve("我家门口的路灯坏了") is None
+
+
+def test_a_short_name_written_twice_is_no_support(world):
+    # "楼道里" twice holds 道里 (哈尔滨市道里区) twice: still one weak name, never a place
+    assert resolve("楼道里堆满了杂物，还有人在楼道里充电") is None
+    p = resolve("城东社区楼道里堆满了杂物，还有人在楼道里给电瓶车充电")
+    assert p["code"] == "430223100001"
+    assert p["words"] == ["城东社区"]
+
+
+def test_two_character_township_names_far_away_need_support(world):
+    # the national table has a township named "社区" (山西): the word alone is no place
+    assert resolve("社区医院的疫苗经常缺货") is None
+    assert resolve("表扬一下社区的王书记") is None
+
+
+def test_a_township_short_form_that_is_an_ordinary_word_needs_support(world):
+    from minqing.regions.models import Region
+
+    Region.objects.create(code="430223101", name="建设街道", level="township", parent=world.regions["430223"])
+    assert resolve("高标准农田建设质量太差，刚修的渠道就垮了") is None
+    assert resolve("建设街道停水三天了")["code"] == "430223101"
+    assert resolve("攸县建设那边停水三天了")["code"] == "430223101"
+    assert resolve("朱亭那边停水三天了")["code"] == "430212101"  # a rare short form still counts alone

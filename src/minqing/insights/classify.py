@@ -3,7 +3,8 @@
 Three signals, combined by a weighted sum of per-category distributions:
 
 1. keywords — each active Category's ``keywords`` (editable in the admin; the
-   defaults ship in ``cases/default_categories.py``); a longer keyword weighs more;
+   defaults ship in ``cases/default_categories.py``, with later additions in the
+   keyword migrations of ``insights/migrations``); a longer keyword weighs more;
 2. similarity to the category's name, description and keywords (character
    bigram TF-IDF cosine);
 3. a model trained on the deployment's own decided cases — the category the

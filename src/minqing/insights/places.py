@@ -109,6 +109,15 @@ def _short_county(name):
     return None
 
 
+COMMON_WORD_FREQ = 1000  # a short form this frequent in jieba's dictionary is an ordinary word
+
+
+def _common_word(word):
+    from .text import _jieba
+
+    return _jieba().FREQ.get(word, 0) >= COMMON_WORD_FREQ
+
+
 def _short_township(name):
     for suf in ("街道办事处", "街道", "镇", "乡"):
         if name.endswith(suf) and len(name) - len(suf) >= 2:
@@ -154,7 +163,8 @@ def _national():
             continue
         ident = f"T:{county}:{name}"
         idx.nodes[ident] = Node(ident, name, "township", county, None, None)
-        idx.add_name(name, ident)
+        # a two-character township name far away ("社区", "东城", "苗圃") is an ordinary word: support needed
+        idx.add_name(name, ident, weak=len(name) <= 2)
     for old, level, new_code in renamed:
         if new_code in idx.nodes and old not in ("城区", "郊区", "矿区"):
             idx.add_name(old, new_code, alias=True)
@@ -200,7 +210,8 @@ def _build(regions):
         elif r["level"] == "township":
             short = _short_township(name)
             if short and short not in _SHORT_STOP:
-                idx.add_name(short, code, alias=True)
+                # "建设" of 建设街道 is mostly the word 建设 ("农田建设"): alone it needs support
+                idx.add_name(short, code, alias=True, weak=_common_word(short))
         for alias in r.get("aliases") or []:
             alias = normalize(str(alias))
             idx.add_name(alias, code, alias=True)
@@ -307,6 +318,8 @@ def resolve(text, idx=None, normalized=False):
         on_chain = set(chain)
         words, strong = [], 0
         for w, _s, refs in found:
+            if w in words:  # a name written twice is still one name: it supports a place once
+                continue
             hit = [r for r in refs if r[0] in on_chain]
             if hit:
                 words.append(w)
