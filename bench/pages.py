@@ -94,6 +94,8 @@ def main():
         ("case list, page 50", person("leader", "leader", city), "/work/cases/?page=50"),
         ("case list, search + category", person("leader", "leader", city),
          "/work/cases/?q=%E5%81%9C%E6%B0%B4&category=water_supply"),
+        # a word no case holds: the newest-first walk reads every case the viewer may see
+        ("case list, search, no match", person("leader", "leader", city), "/work/cases/?q=%E7%83%9F%E8%8A%B1%E7%88%86%E7%AB%B9"),
         ("dispatcher inbox, county", person("disp", "dispatcher", county), "/work/inbox/"),
         ("dispatcher open cases, county", person("disp", "dispatcher", county), "/work/inbox/?tab=open"),
         ("department desk, in progress", person("dept", "handler", None, dept), "/work/dept/?tab=doing"),
