@@ -80,8 +80,9 @@ def test_cases_are_varied_and_inside_the_window(demo):
     actions = set(Event.objects.values_list("action", flat=True))
     for action in ("register", "assign", "accept", "handle", "visit_back", "close_by_rule", "merge", "invalidate",
                    "escalate", "whistle", "report", "supervise", "extend", "approve_extension", "meet",
-                   "task_created", "task_done", "overdue"):
+                   "task_created", "task_done", "overdue", "progress"):
         assert action in actions, action
+    assert set(Event.objects.filter(action="progress").values_list("public", flat=True)) == {True, False}
     assert Case.objects.filter(reopen_count__gt=0).exists()
     assert set(Case.objects.filter(state=State.CLOSED).values_list("close_rule", flat=True)) >= {"satisfied", "anonymous"}
 

@@ -366,6 +366,8 @@ def make_plan(world, fate):
 def _working(world, plan, fate):
     """What happens while a department works on the case (whistle, meetings, tasks, extensions)."""
     rng, steps = world.rng, plan.steps
+    if rng.random() < 0.3:  # 办理进展: a note soon after accepting, half of them shown to the reporter
+        steps.append(Step("progress", _h(rng, 2, 30), {"public": rng.random() < 0.5}))
     if plan.mode != "coordinated" and rng.random() < 0.03:
         steps.append(Step("escalate_working", _h(rng, 4, 48)))
     if rng.random() < 0.09:
@@ -533,6 +535,13 @@ class Player:
 
     def do_accept(self, case, plan, at):
         actions.accept(self.world.handler[case.lead_department_id], case, at=at)
+
+    def do_progress(self, case, plan, at, public):
+        note = self.rng.choice([
+            "已到现场核实情况，正在制定处置方案。", "已联系相关单位，材料正在准备，预计本周内处理。",
+            "施工队已进场，正在抢修。", "已约反映人面谈，正在协调解决。", "已报请分管领导审定处置意见。",
+        ])
+        actions.progress(self.world.handler[case.lead_department_id], case, note=note, public=public, at=at)
 
     def do_whistle(self, case, plan, at, departments):
         actions.whistle(self.dispatcher(case), case, departments=departments,
