@@ -1,24 +1,86 @@
-"""API authentication: a bearer token (API clients) or the session (pages, with CSRF)."""
+"""API authentication: a bearer token (API clients) or the session (pages, with CSRF).
 
+A bearer token's user and roles are kept per process for ``token_cache_seconds()``
+(``MINQING_API_TOKEN_CACHE_SECONDS``, default 5; 0 turns the cache off): an API
+client's every request would otherwise cost two queries (the token with its user,
+the user's memberships with their regions and departments) before it does anything.
+
+What that means for revocation: revoking a token (``revoke()``, the admin, any
+``save()``/``delete()`` of a token), deactivating a user or changing a membership,
+region or department drops this process's whole cache at once. Another server
+process, or a change written behind the ORM's back (``QuerySet.update()``, raw SQL),
+is seen within ``token_cache_seconds()``: a revoked token keeps working at most that
+long on the other workers.
+"""
+
+import threading
+import time
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
 
-from minqing.people.models import ApiToken, hash_token
+from minqing.people.models import ApiToken, Membership, hash_token
 from minqing.people.scoping import Actor
+
+MAX_CACHED = 10_000
+_clock = time.monotonic  # tests move it
+_cache = {}  # key_hash -> (expires, user, memberships)
+_lock = threading.Lock()
+
+
+def token_cache_seconds():
+    return float(getattr(settings, "MINQING_API_TOKEN_CACHE_SECONDS", 5))
+
+
+def clear_token_cache(*args, **kwargs):
+    with _lock:
+        _cache.clear()
+
+
+def _load(key_hash):
+    """(user, memberships) for an active token of an active user, or None."""
+    try:  # key_hash is unique: get() needs no ORDER BY
+        row = ApiToken.objects.select_related("user").get(
+            key_hash=key_hash, revoked_at__isnull=True, user__is_active=True
+        )
+    except ApiToken.DoesNotExist:
+        return None
+    memberships = tuple(Membership.objects.filter(user=row.user).select_related("region", "department__region"))
+    return row.user, memberships
+
+
+def token_user(raw):
+    """(user, memberships) for a raw bearer token, from this process's cache when fresh."""
+    key_hash = hash_token(raw)
+    ttl = token_cache_seconds()
+    now = _clock()
+    hit = _cache.get(key_hash)
+    if hit is not None and hit[0] > now:
+        return hit[1], hit[2]
+    found = _load(key_hash)
+    if found is not None and ttl > 0:
+        with _lock:
+            if len(_cache) >= MAX_CACHED:
+                _cache.clear()
+            _cache[key_hash] = (now + ttl, *found)
+    return found
 
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request, token):
         if not token or len(token) > 200:
             return None
-        try:  # key_hash is unique: get() needs no ORDER BY
-            row = ApiToken.objects.select_related("user").get(
-                key_hash=hash_token(token), revoked_at__isnull=True, user__is_active=True
-            )
-        except ApiToken.DoesNotExist:
+        found = token_user(token)
+        if found is None:
             return None
-        request.user = row.user
-        return row.user
+        user, memberships = found
+        request.user = user
+        # the roles were read with the token: the Actor needs no second query
+        request._minqing_actor = Actor(user=user, label=user.get_username(), memberships=list(memberships))
+        return user
 
 
 class Session(SessionAuth):
@@ -47,3 +109,16 @@ def actor(request):
 def revoke(token):
     token.revoked_at = timezone.now()
     token.save(update_fields=["revoked_at"])
+
+
+def connect():
+    """Drop the token cache on any change to what it holds (called from ApiConfig.ready)."""
+    from minqing.regions.models import Department, Region
+
+    for model in (ApiToken, get_user_model(), Membership, Region, Department):
+        post_save.connect(clear_token_cache, sender=model, dispatch_uid=f"api-token-cache-save-{model.__name__}")
+        post_delete.connect(clear_token_cache, sender=model, dispatch_uid=f"api-token-cache-delete-{model.__name__}")
+    # a user's groups and permissions (is_superuser is a field: post_save covers it)
+    user = get_user_model()
+    for through in (user.groups.through, user.user_permissions.through):
+        m2m_changed.connect(clear_token_cache, sender=through, dispatch_uid=f"api-token-cache-m2m-{through.__name__}")

@@ -1,8 +1,10 @@
 """/api/v1/cases: list, detail, register, and every transition as POST …/{action}."""
 
 import datetime as dt
+import json
 
 from django.db.models import Q
+from django.http import HttpResponse
 from ninja import Field, Body, Query, Router, Schema
 
 from minqing.cases import actions
@@ -72,7 +74,11 @@ def register_case(request, payload: CaseIn):
     # register() hands back the case with its category, region and owner region loaded:
     # no second read of the row just written
     case = actions.register(actor(request), **payload.dict())
-    return 201, case_summary(case, actor(request))
+    # A case just registered has no co-handlers: the summary needs no query for them.
+    # The summary is plain JSON types already: written straight out, as the API's renderer
+    # would (UTF-8, not ASCII-escaped), without ninja re-validating it against `dict`.
+    body = json.dumps(case_summary(case, actor(request), co_departments=()), ensure_ascii=False)
+    return HttpResponse(body, status=201, content_type="application/json; charset=utf-8")
 
 
 @router.get("/cases", response=dict, summary="List cases visible to the caller")

@@ -16,7 +16,9 @@ def _iso(value):
     return value.isoformat()
 
 
-def case_summary(case, actor):
+def case_summary(case, actor, co_departments=None):
+    """``co_departments``: their codes when the caller knows them (a case just
+    registered has none), else read from the case."""
     full = actor.can_see_contact(case)
     live_alert = alert_level(case.deadline) if case.is_open else case.alert_level
     return {
@@ -38,7 +40,9 @@ def case_summary(case, actor):
         "mode": case.mode or None,
         "lead_department": case.lead_department.code if case.lead_department_id else None,
         "lead_department_name": case.lead_department.name if case.lead_department_id else None,
-        "co_departments": [d.code for d in case.co_departments.all()],
+        "co_departments": (
+            list(co_departments) if co_departments is not None else [d.code for d in case.co_departments.all()]
+        ),
         "deadline": _iso(case.deadline),
         "alert_level": live_alert,
         "disposition": case.disposition or None,
