@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install minqing and everything it needs into ./.venv (idempotent).
 #   scripts/install.sh          the app
-#   scripts/install.sh --test   the app and the test tools (pytest, Playwright's driver, Debian's chromium)
+#   scripts/install.sh --test   the app and the test tools (pytest, Playwright's driver, Debian's chromium;
+#                               Debian's wrk for the HTTP benchmark)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -43,4 +44,16 @@ if [ $want_test = 1 ] && [ "$(id -u)" = 0 ] && ! fc-list :lang=zh 2>/dev/null | 
   apt-get install -y -qq fonts-wqy-microhei >/dev/null 2>&1 \
     || { apt-get update -qq && apt-get install -y -qq fonts-wqy-microhei >/dev/null; } \
     || echo "warning: could not install a Chinese font; screenshots will show boxes" >&2
+fi
+
+if [ $want_test = 1 ] && ! command -v wrk >/dev/null; then
+  # The HTTP benchmark's load generator (bench/register_http.py; without it bench/loadgen.py,
+  # a Python client that takes a core of its own, stands in). Benchmarks only: never fatal.
+  export DEBIAN_FRONTEND=noninteractive
+  if [ "$(id -u)" = 0 ]; then
+    apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } \
+      || echo "warning: could not install wrk; bench/register_http.py will use bench/loadgen.py" >&2
+  elif command -v sudo >/dev/null; then
+    sudo apt-get install -y -qq wrk >/dev/null 2>&1 || echo "warning: could not install wrk" >&2
+  fi
 fi
