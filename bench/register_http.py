@@ -4,8 +4,8 @@ concurrent POST /api/v1/cases from a separate load-generator process:
 
 - `wrk` (Debian's package; scripts/install.sh --test installs it) with bench/register.lua,
   16 connections on 2 threads, for --seconds; it costs ~0.1 ms of CPU per request;
-- or, where wrk is missing (or with --loadgen python), bench/loadgen.py (httpx, 16
-  threads, --n requests), which costs ~0.9 ms of CPU per request on the same 2 cores.
+- or, where wrk is missing (or with --loadgen python), bench/loadgen.py (Python asyncio,
+  16 keep-alive connections, --n requests).
 
 Every registration is a real one (validation, tracking code, event, outbox and insights
 rows, its own transaction committed before the 201); the database is counted afterwards.
@@ -177,7 +177,7 @@ def main():
     else:
         assert created == result["ok"], f"{created} cases in the database, {result['ok']} 201 answers"
     others = max(0.0, machine[0] - server_cpu - client_cpu) / machine[1] if machine[1] else 0.0
-    gen = "wrk (C, 2 threads)" if WRK else "loadgen.py (httpx, Python threads)"
+    gen = "wrk (C, 2 threads)" if WRK else "loadgen.py (Python asyncio)"
     note = (f"{WORKERS} workers × {THREADS} threads, {CONC} clients from {gen}, p50 {result['p50'] * 1000:.1f} ms, "
             f"p99 {result['p99'] * 1000:.1f} ms, errors {result['errors'] or 0}; "
             f"other processes used {others:.0%} of the machine meanwhile")
