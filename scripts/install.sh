@@ -48,7 +48,7 @@ fi
 
 if [ $want_test = 1 ] && ! command -v wrk >/dev/null; then
   # The HTTP benchmark's load generator (bench/register_http.py; without it bench/loadgen.py,
-  # a Python client that takes a core of its own, stands in). Benchmarks only: never fatal.
+  # a Python asyncio client, stands in). Benchmarks only: never fatal.
   export DEBIAN_FRONTEND=noninteractive
   if [ "$(id -u)" = 0 ]; then
     apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } \
