@@ -218,3 +218,17 @@ def test_region_breakdown_sums_to_its_parent(small, world):
     on_parent = figures.compute(figures.make_scope(region=parent))["counts"]["intake"] - sum(r["intake"] for r in rows)
     assert on_parent >= 0
     assert sum(r["counts"]["satisfied_visits"] for r in rows) <= whole["satisfied_visits"]
+
+
+def test_red_and_yellow_are_live_from_the_deadline(small):
+    """The alert counts follow each open case's deadline and today's cut-offs, whatever
+    level the last sweep stored (the figures need not wait for a sweep)."""
+    from minqing.cases.models import OPEN_STATES, Case
+    from minqing.supervision.alerts import alert_level
+
+    Case.objects.update(alert_level="green")
+    open_cases = list(Case.objects.filter(state__in=OPEN_STATES))
+    assert open_cases  # c3 (in progress, handled again → handled) and c7 (assigned) in the small world
+    n = figures.compute()["counts"]
+    assert n["red"] == sum(alert_level(c.deadline) == "red" for c in open_cases) >= 1
+    assert n["yellow"] == sum(alert_level(c.deadline) == "yellow" for c in open_cases)

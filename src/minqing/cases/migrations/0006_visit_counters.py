@@ -8,8 +8,10 @@ transaction as the visit row, so the figures read the case rows alone.
 The columns are added with a constant default in one ``ALTER TABLE … ADD COLUMN``
 each (SQLite would otherwise copy the whole table once per field), filled from the
 existing return visits, and the covering index for the figures is rebuilt to hold
-them — and the registration time, department, channel, category and region, so windowed
-and grouped figures (dashboards) are answered from the index too.
+them — and the registration time, department, channel, category, region and deadline, so
+windowed and grouped figures (dashboards) are answered from the index too. The alert level
+leaves it: figures count red and yellow from the deadline, and the sweep, which rewrites
+the level of every case turning red, then has one index fewer to keep.
 """
 
 from django.db import migrations, models
@@ -19,7 +21,8 @@ SATISFIED = "rv.rating IN ('satisfied', 'basically_satisfied')"
 COUNTERS = ["rated_visits", "satisfied_visits", "scored_visits", "score_sum"]
 OLD_COUNTED = ["state", "assigned_at", "accepted_on_time", "handled_on_time", "resolved", "ever_handled",
                "reopen_count", "alert_level"]
-COUNTED = ["registered_at", "lead_department_id", "channel", "category_id", "region_id", *OLD_COUNTED, *COUNTERS]
+COUNTED = ["registered_at", "lead_department_id", "channel", "category_id", "region_id", "deadline",
+           *[c for c in OLD_COUNTED if c != "alert_level"], *COUNTERS]
 
 
 def _field(name):
