@@ -9,6 +9,10 @@ earlier original; reopened ⇒ an unsatisfied visit and reopen_count ≥ 1).
 Return visits go with them (one rated visit per rating, three unreached
 attempts before an "unreachable" close).
 
+Every case also carries what the insight layer's indexing writes for it
+(``CaseInsight`` with the normalised text, and the ``SearchGram`` full-text
+rows), as in a deployment whose worker has caught up: see ``load_index``.
+
 Region tree: a province, a prefecture, 2 counties × 10 townships × 10
 villages × 2 grids; 17 departments per county and an office per township.
 """
@@ -22,6 +26,7 @@ from django.db import connection
 from django.utils import timezone
 
 from minqing.cases.models import Case, Category, ReturnVisit
+from minqing.insights.models import CaseInsight
 from minqing.regions.models import Department, Region
 
 COUNTIES = 2
@@ -190,8 +195,9 @@ def _rv_row(case_id, v):
     return [case_id, v["at"], None, "operator", v["reached"], v.get("solved"), v.get("rating", ""), v.get("score"), ""]
 
 
-def load(n, mix, seed=1, log=print, window_days=365):
-    """Generate and write n cases with their return visits into the current (migrated, empty) database."""
+def load(n, mix, seed=1, log=print, window_days=365, index=True):
+    """Generate and write n cases with their return visits into the current (migrated, empty) database,
+    then (``index``) their insight rows and full-text index (``load_index``)."""
     cols = _case_columns()
     names = [c for c, _a, _d in cols]
     defaults = [(a, d) for _c, a, d in cols]
@@ -217,16 +223,20 @@ def load(n, mix, seed=1, log=print, window_days=365):
             raw.executemany(case_sql, batch)
             raw.executemany(rv_sql, rv_batch)
 
-        for c, visits in gen:
-            batch.append([_sqlite_value(c.get(a, d)) for a, d in defaults])
-            rv_batch.extend([_sqlite_value(x) for x in _rv_row(c["id"], v)] for v in visits)
-            if len(batch) >= 20000:
-                flush()
-                written += len(batch)
-                batch, rv_batch = [], []
-                if written % 200000 == 0:
-                    log(f"  {written} cases written ({time.monotonic() - started:.0f} s)")
-        flush()
+        try:
+            for c, visits in gen:
+                batch.append([_sqlite_value(c.get(a, d)) for a, d in defaults])
+                rv_batch.extend([_sqlite_value(x) for x in _rv_row(c["id"], v)] for v in visits)
+                if len(batch) >= 20000:
+                    flush()
+                    written += len(batch)
+                    batch, rv_batch = [], []
+                    if written % 200000 == 0:
+                        log(f"  {written} cases written ({time.monotonic() - started:.0f} s)")
+            flush()
+        except BaseException:
+            raw.execute("ROLLBACK")  # no transaction left open on the connection
+            raise
         raw.execute("COMMIT")
         log(f"  rows written in {time.monotonic() - started:.0f} s; building indexes")
         for sql in index_sql:
@@ -263,3 +273,91 @@ def load(n, mix, seed=1, log=print, window_days=365):
             cur.execute("ANALYZE cases_case")
             cur.execute("ANALYZE cases_returnvisit")
     log(f"  {n} cases and {ReturnVisit.objects.count()} return visits in {time.monotonic() - started:.0f} s")
+    if index:
+        load_index(log=log)
+
+
+INDEX_TABLES = ("insights_caseinsight", "insights_searchgram")
+
+
+def _drop_indexes(cur, vendor, tables):
+    """Drop the secondary indexes of ``tables``; returns the SQL that builds them again."""
+    names = ", ".join(f"'{t}'" for t in tables)
+    if vendor == "sqlite":
+        cur.execute(f"SELECT name, sql FROM sqlite_master WHERE type='index' AND tbl_name IN ({names}) "
+                    "AND sql IS NOT NULL")
+    else:
+        cur.execute(f"SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN ({names}) "
+                    "AND indexname NOT IN (SELECT conname FROM pg_constraint)")
+    found = cur.fetchall()
+    for name, _sql in found:
+        cur.execute(f'DROP INDEX "{name}"')
+    return [sql for _name, sql in found]
+
+
+def load_index(log=print, batch=2000):
+    """Write ``CaseInsight`` and ``SearchGram`` rows for every case that has none — the rows
+    ``minqing.insights.indexing.index_cases`` writes — in bulk.
+
+    Cases with the same text, address and region get the same rows (but their case id), so
+    ``index_cases`` itself indexes one case of each such group (the fixture has a few thousand
+    groups), and the database copies that case's rows to the rest of its group in two
+    INSERT … SELECT statements (no row goes through Python; the search indexes are built once
+    after the copy, as for the case rows). The duplicate keys ``index_cases`` writes for those
+    cases are removed again: the fixture keeps no ``DupKey`` rows, as before. Returns how many
+    cases were indexed."""
+    from django.db import transaction
+
+    from minqing.insights.indexing import index_cases
+    from minqing.insights.models import DupKey
+
+    started = time.monotonic()
+    vendor = connection.vendor
+    with transaction.atomic(), connection.cursor() as cur:
+        # every unindexed case → the first case (lowest id) with the same text, address and region
+        cur.execute("DROP TABLE IF EXISTS fx_map")
+        cur.execute(
+            "CREATE TEMP TABLE fx_map AS SELECT c.id AS case_id, "
+            "MIN(c.id) OVER (PARTITION BY c.text, c.address, c.region_id) AS rep FROM cases_case c "
+            "WHERE NOT EXISTS (SELECT 1 FROM insights_caseinsight i WHERE i.case_id = c.id)")
+        cur.execute("SELECT COUNT(*), COUNT(DISTINCT rep) FROM fx_map")
+        todo, groups = cur.fetchone()
+        if not todo:
+            cur.execute("DROP TABLE fx_map")
+            return 0
+        cur.execute("SELECT DISTINCT rep FROM fx_map ORDER BY rep")
+        reps = [r[0] for r in cur.fetchall()]
+        log(f"  index: {todo} cases in {groups} groups of the same text, address and region")
+        for i in range(0, len(reps), batch):
+            rows = list(Case.objects.filter(pk__in=reps[i : i + batch])
+                        .values("id", "text", "address", "region__code"))
+            index_cases(rows)
+        DupKey.objects.filter(case_id__in=reps).delete()
+        log(f"  index: {len(reps)} cases indexed by index_cases in {time.monotonic() - started:.0f} s; copying")
+        cols = [f.column for f in CaseInsight._meta.concrete_fields if f.column != "case_id"]
+        col_list = ", ".join(cols)
+        cur.execute("DROP TABLE IF EXISTS fx_insight")
+        cur.execute("DROP TABLE IF EXISTS fx_gram")
+        cur.execute(f"CREATE TEMP TABLE fx_insight AS SELECT case_id AS rep, {col_list} FROM insights_caseinsight "
+                    "WHERE case_id IN (SELECT DISTINCT rep FROM fx_map)")
+        cur.execute("CREATE TEMP TABLE fx_gram AS SELECT case_id AS rep, gram FROM insights_searchgram "
+                    "WHERE case_id IN (SELECT DISTINCT rep FROM fx_map)")
+        cur.execute("CREATE INDEX fx_gram_rep ON fx_gram (rep)")
+        cur.execute("CREATE INDEX fx_map_rep ON fx_map (rep)")
+        rebuild = _drop_indexes(cur, vendor, ["insights_searchgram"])
+        cur.execute(f"INSERT INTO insights_caseinsight (case_id, {col_list}) "
+                    f"SELECT m.case_id, {', '.join('x.' + c for c in cols)} FROM fx_map m "
+                    "JOIN fx_insight x ON x.rep = m.rep WHERE m.case_id <> m.rep ORDER BY m.case_id")
+        cur.execute("INSERT INTO insights_searchgram (gram, case_id) SELECT g.gram, m.case_id FROM fx_map m "
+                    "JOIN fx_gram g ON g.rep = m.rep WHERE m.case_id <> m.rep ORDER BY m.case_id")
+        for t in ("fx_map", "fx_insight", "fx_gram"):
+            cur.execute(f"DROP TABLE {t}")
+    # after the commit: PostgreSQL builds no index on a table with pending (deferred) FK checks
+    log(f"  index: rows copied in {time.monotonic() - started:.0f} s; building the search indexes")
+    with connection.cursor() as cur:
+        for sql in rebuild:
+            cur.execute(sql)
+        for t in INDEX_TABLES:
+            cur.execute(f"ANALYZE {t}")
+    log(f"  index: {todo} cases indexed in {time.monotonic() - started:.0f} s")
+    return todo
