@@ -160,6 +160,12 @@ def test_list_with_filters_and_pagination(api, tworld):
     assert client.get("/cases", params={"state": "assigned,registered"}).json()["count"] == 6
     assert client.get("/cases", params={"department": "lk-housing"}).json()["count"] == 1
     assert client.get("/cases", params={"q": "攸县"}).json()["count"] == 1
+    # the full-text index: traditional characters, every word, the tracking code as before
+    assert [c["id"] for c in client.get("/cases", params={"q": "路燈 城东"}).json()["results"]] == [other["id"]]
+    assert client.get("/cases", params={"q": "路灯 第1件"}).json()["count"] == 0
+    assert client.get("/cases", params={"q": other["tracking_code"].lower()}).json()["count"] == 1
+    bad = client.get("/cases", params={"q": "，，"})
+    assert bad.status_code == 422 and bad.json()["field"] == "q"
     tc = other["tracking_code"]
     assert client.get("/cases", params={"tracking_code": tc}).json()["results"][0]["id"] == other["id"]
     today = dt.date.today()

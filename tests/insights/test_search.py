@@ -45,3 +45,32 @@ def test_api_search_scope_and_errors(world):
     r = call(world, "disp_lk", "get", "/api/v1/insights/search?q=停水&page_size=1000")
     assert r.status_code == 422 and r.json()["field"] == "page_size"
     assert call(world, None, "get", "/api/v1/insights/search?q=停水").status_code == 401
+
+
+def test_rare_and_common_bigrams_find_the_same_cases(world, monkeypatch):
+    a = register(world, "朱亭村停水三天了", region="430212101201")
+    b = register(world, "龙船村也停水了", region="430212101201")
+    register(world, "水停了", region="430212101201")
+    qs = Case.objects.order_by("id")
+    listed = [list(search.filter_cases(qs, q)) for q in ("停水", "停水 三天", "村 停水", "停水 通道")]
+    assert listed == [[a, b], [a], [a, b], []]
+    monkeypatch.setattr(search, "FEW", 0)  # every bigram common: the list is walked
+    assert [list(search.filter_cases(qs, q)) for q in ("停水", "停水 三天", "村 停水", "停水 通道")] == listed
+
+
+def test_a_search_indexes_a_bounded_number_of_queued_cases(world, monkeypatch):
+    from minqing.insights.models import CaseInsight, PendingIndex
+
+    monkeypatch.setattr(search, "CATCH_UP_LIMIT", 2)
+    monkeypatch.setattr(search, "PENDING_SCAN", 2)
+    cases = [register(world, f"第{i}件：路灯不亮", region="430212101201") for i in range(6)]
+    assert PendingIndex.objects.count() == 6
+    found = set(search.filter_cases(Case.objects.all(), "路燈"))
+    # the two oldest queued are indexed; the two newest still queued are matched by their text;
+    # the two in between wait for the worker
+    assert set(CaseInsight.objects.values_list("case_id", flat=True)) == {cases[0].pk, cases[1].pk}
+    assert found == {cases[0], cases[1], cases[4], cases[5]}
+    assert PendingIndex.objects.count() == 4
+    assert set(search.filter_cases(Case.objects.all(), "停水")) == set()
+    monkeypatch.setattr(search, "CATCH_UP_LIMIT", 100)
+    assert set(search.filter_cases(Case.objects.all(), "路灯")) == set(cases)

@@ -327,6 +327,32 @@ def test_search_by_text_or_tracking_code(world):
     assert b.tracking_code in html and a.tracking_code not in html
 
 
+def test_search_uses_the_full_text_index(world):
+    a = new_case(world, text="村口路灯坏了，晚上一片漆黑", category="municipal_facilities", address="朱亭镇老街12号")
+    b = new_case(world)  # 停水
+    c = login(world, "disp_zt")
+    # traditional characters find the simplified text; the address is searched; every word must occur
+    for q in ("路燈", "老街", "路灯 晚上"):
+        html = c.get("/work/cases/", {"q": q}).content.decode()
+        assert a.tracking_code in html and b.tracking_code not in html, q
+    html = c.get("/work/cases/", {"q": "路灯 停水"}).content.decode()
+    assert a.tracking_code not in html and b.tracking_code not in html
+    # the inbox's filters search the same way (htmx partial)
+    part = c.get("/work/inbox/", {"q": "停水"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="case-list").content.decode()
+    assert b.tracking_code in part and a.tracking_code not in part
+
+
+def test_search_without_a_word_says_so(world):
+    a = new_case(world)
+    c = login(world, "disp_zt")
+    r = c.get("/work/cases/", {"q": "，，"})
+    html = r.content.decode()
+    assert r.status_code == 200 and "请输入要搜索的词" in html and a.tracking_code not in html
+    part = c.get("/work/inbox/", {"q": "，"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="case-list").content.decode()
+    assert part.lstrip().startswith('<div id="case-list">') and "请输入要搜索的词" in part
+    assert "请输入要搜索的词" not in c.get("/work/cases/", {"q": "停水"}).content.decode()
+
+
 def test_admin_sees_every_page(world):
     case = through(world, new_case(world), "assign")
     c = login(world, "admin")

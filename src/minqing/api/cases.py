@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+import re
 
 from django.db.models import Q
 from django.http import HttpResponse
@@ -10,10 +11,13 @@ from ninja import Field, Body, Query, Router, Schema
 from minqing.cases import actions
 from minqing.cases.errors import InvalidInput, NotFound
 from minqing.cases.models import Case
+from minqing.insights import search
 from minqing.people.scoping import visible_cases
 
 from .auth import actor
 from .serializers import case_detail, case_summary
+
+TRACKING_CODE = re.compile(rf"MQ[{actions.TRACKING_ALPHABET}]{{10}}")
 
 router = Router(tags=["cases"])
 
@@ -109,7 +113,14 @@ def list_cases(request, filters: Query[CaseFilters]):
             raise InvalidInput(f"unknown region: {f.region}", field="region")
         qs = qs.filter(region_path__startswith=region.path)
     if f.q:
-        qs = qs.filter(Q(text__icontains=f.q) | Q(address__icontains=f.q) | Q(tracking_code=f.q.strip().upper()))
+        code = f.q.strip().upper()
+        if TRACKING_CODE.fullmatch(code):  # a tracking code: the unique index, no text search
+            qs = qs.filter(tracking_code=code)
+        else:  # the full-text index: every word of q in the text or address (traditional or simplified)
+            try:
+                qs = search.filter_cases(qs, f.q)
+            except search.SearchError as e:
+                raise InvalidInput(str(e), field="q") from None
     if f.date_from:
         qs = qs.filter(registered_at__date__gte=f.date_from)
     if f.date_to:

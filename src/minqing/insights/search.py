@@ -8,14 +8,29 @@ is normalised the same way (traditional → simplified), split on spaces into
 terms that must all occur; for each term the cases holding all its bigrams are
 found through the index, then the term is checked as a substring of the
 normalised text, so "水停" does not match "停水".
+
+Freshness: registration only queues a case (``PendingIndex``); the worker's
+``insights_index`` job (every 30 s) indexes the queue. A search indexes at most
+``CATCH_UP_LIMIT`` queued cases itself (about 1 ms each), so a request never
+indexes thousands of cases when the worker is behind; the newest
+``PENDING_SCAN`` cases still queued after that are matched by their own text
+(normalised the same way, no index). A search therefore misses only cases
+queued beyond those two bounds — more than ``CATCH_UP_LIMIT + PENDING_SCAN``
+registrations behind, i.e. only when the worker has stopped — until the worker
+catches up.
 """
 
-from django.db.models import Count
+from django.db import connection
+from django.db.models import BigIntegerField, F, Func, Q
 
 from .indexing import catch_up, gram_code
 from .normalize import bigrams, normalize
 
 MAX_TERMS = 8
+CATCH_UP_LIMIT = 200  # queued cases a search indexes itself, at most (~1 ms each); the rest is the worker's
+PENDING_SCAN = 2000  # newest queued cases beyond those, matched by their text without the index
+FEW = 2000  # a bigram held by at most this many cases: its cases are listed, not walked
+WALK_GRAMS = 2  # common bigrams checked (besides the text) for each case of a walk
 
 
 class SearchError(ValueError):
@@ -32,25 +47,68 @@ def terms_of(query):
     return terms
 
 
+class _Unindexed(Func):
+    """``+id``: the same value, but SQLite no longer drives the query from an ``IN`` list on it."""
+
+    template = "+%(expressions)s"
+    output_field = BigIntegerField()
+
+
 def filter_cases(qs, query):
-    """Narrow a Case queryset to the cases whose text (or address) holds every term."""
+    """Narrow a Case queryset to the cases whose text (or address) holds every term.
+
+    Raises ``SearchError`` (field ``q``) for a query without a word or with too many.
+
+    The truth is the substring check on ``CaseInsight.norm_text``; the bigram index only
+    narrows which cases are checked. Each bigram's cases are read up to ``FEW``: when a
+    bigram is that rare, only the cases holding every rare bigram are checked (a short id
+    list, sorted after); when every bigram is common, the list is walked in its own order
+    (newest first) and a case is checked when it holds the commonest-looking bigrams —
+    a page then needs only the first few dozen cases of the walk."""
     from .models import SearchGram
 
-    catch_up()
-    for term in terms_of(query):
-        codes = {gram_code(g) for g in bigrams(term)}
-        if len(term) == 1 or not codes:
-            qs = qs.filter(insight__norm_text__contains=term)
+    terms = terms_of(query)
+    indexed = catch_up(limit=CATCH_UP_LIMIT)
+    unindexed = _pending_matches(terms) if indexed >= CATCH_UP_LIMIT else []
+    cond = Q()
+    for term in terms:
+        cond &= Q(insight__norm_text__contains=term)
+    candidates, common = None, []
+    for code in sorted({gram_code(g) for term in terms if len(term) > 1 for g in bigrams(term)}):
+        ids = list(SearchGram.objects.filter(gram=code).values_list("case_id", flat=True)[: FEW + 1])
+        if len(ids) > FEW:
+            common.append(code)
             continue
-        holders = (
-            SearchGram.objects.filter(gram__in=codes)
-            .values("case_id")
-            .annotate(n=Count("gram", distinct=True))
-            .filter(n=len(codes))
-            .values("case_id")
-        )
-        qs = qs.filter(pk__in=holders, insight__norm_text__contains=term)
-    return qs
+        candidates = set(ids) if candidates is None else candidates & set(ids)
+        if not candidates:
+            break
+    if candidates is not None:
+        cond &= Q(pk__in=sorted(candidates))
+    elif common:
+        walk = "pk"
+        if connection.vendor == "sqlite":
+            qs, walk = qs.alias(search_walk_id=_Unindexed(F("pk"))), "search_walk_id"
+        for code in common[:WALK_GRAMS]:
+            cond &= Q(**{f"{walk}__in": SearchGram.objects.filter(gram=code).values("case_id")})
+    if unindexed:
+        cond |= Q(pk__in=unindexed)
+    return qs.filter(cond)
+
+
+def _pending_matches(terms):
+    """Ids of the newest ``PENDING_SCAN`` queued (not yet indexed) cases whose text and address
+    hold every term — the index's own check, on the normalised text read from the case."""
+    from minqing.cases.models import Case
+
+    from .models import PendingIndex
+
+    ids = list(PendingIndex.objects.order_by("-case_id").values_list("case_id", flat=True)[:PENDING_SCAN])
+    found = []
+    for pk, text, address in Case.objects.filter(pk__in=ids).values_list("id", "text", "address"):
+        searchable = normalize(f"{text} {address or ''}").lower()
+        if all(term in searchable for term in terms):
+            found.append(pk)
+    return found
 
 
 def snippet(text, query, width=40):

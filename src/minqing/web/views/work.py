@@ -27,6 +27,7 @@ from minqing.cases.models import (
     SupervisionOrder,
     Summons,
 )
+from minqing.insights import search
 from minqing.insights.figures import region_prefix_q
 from minqing.people.models import Role
 from minqing.people.scoping import visible_cases
@@ -102,7 +103,12 @@ def apply_filters(request, qs, newest_first=False):
         if TRACKING_CODE.fullmatch(q.upper()):  # a tracking code: the unique index, no text scan
             qs = qs.filter(tracking_code=q.upper())
         else:
-            qs = qs.filter(Q(text__contains=q) | Q(address__contains=q))
+            # the full-text index: every word, in the text or the address, traditional or simplified
+            try:
+                qs = search.filter_cases(qs, q)
+            except search.SearchError as e:
+                f["q_error"] = str(e)
+                qs = qs.none()
     if f["category"]:
         qs = qs.filter(category__code=f["category"])
     if f["channel"] in Channel.values:
