@@ -5,19 +5,19 @@ normalised text and address (a run of one character is indexed as that
 character), so a two-character word such as 停水 or 占用 is one indexed lookup —
 which trigram indexes (FTS5's trigram tokenizer, pg_trgm) cannot do. A query
 is normalised the same way (traditional → simplified), split on spaces into
-terms that must all occur; for each term the cases holding all its bigrams are
-found through the index, then the term is checked as a substring of the
-normalised text, so "水停" does not match "停水".
+terms that must all occur. The truth is a substring check of every term on the
+normalised text (``CaseInsight.norm_text``), so "水停" does not match "停水";
+the bigram index only narrows which cases are checked (see ``filter_cases``).
 
 Freshness: registration only queues a case (``PendingIndex``); the worker's
 ``insights_index`` job (every 30 s) indexes the queue. A search indexes at most
-``CATCH_UP_LIMIT`` queued cases itself (about 1 ms each), so a request never
-indexes thousands of cases when the worker is behind; the newest
+``CATCH_UP_LIMIT`` queued cases itself (the oldest; about 1–1.5 ms each), so a
+request never indexes thousands of cases when the worker is behind; the newest
 ``PENDING_SCAN`` cases still queued after that are matched by their own text
-(normalised the same way, no index). A search therefore misses only cases
-queued beyond those two bounds — more than ``CATCH_UP_LIMIT + PENDING_SCAN``
-registrations behind, i.e. only when the worker has stopped — until the worker
-catches up.
+(normalised the same way, without the index). A search therefore misses a case
+only while the queue is longer than ``CATCH_UP_LIMIT + PENDING_SCAN`` (the
+worker stopped or far behind): the queued cases between those two ends, until
+the worker (or later searches, ``CATCH_UP_LIMIT`` at a time) indexes them.
 """
 
 from django.db import connection
@@ -27,7 +27,7 @@ from .indexing import catch_up, gram_code
 from .normalize import bigrams, normalize
 
 MAX_TERMS = 8
-CATCH_UP_LIMIT = 200  # queued cases a search indexes itself, at most (~1 ms each); the rest is the worker's
+CATCH_UP_LIMIT = 100  # queued cases a search indexes itself, at most (~1.5 ms each); the rest is the worker's
 PENDING_SCAN = 2000  # newest queued cases beyond those, matched by their text without the index
 FEW = 2000  # a bigram held by at most this many cases: its cases are listed, not walked
 WALK_GRAMS = 2  # common bigrams checked (besides the text) for each case of a walk
