@@ -196,7 +196,7 @@ def main():
                    target=500, note="cores ÷ (server + load generator CPU per registration): an estimate, not a run"),
     ]
     common.save("register-http-sqlite", rows)
-    print("  " + note + f"; server CPU {server_cpu * 1000:.2f} ms, client CPU {client_cpu * 1000:.2f} ms per request")
+    print(f"  {result['rate']:.0f} registrations/s; " + note + f"; server CPU {server_cpu * 1000:.2f} ms, client CPU {client_cpu * 1000:.2f} ms per request")
 
 
 if __name__ == "__main__":
