@@ -141,6 +141,24 @@ def test_malformed_requests_are_never_500(api):
         assert "code" in r.json() and "message" in r.json()
 
 
+def test_list_alert_filter_is_the_level_the_answer_shows(api, tworld):
+    """An open case's level is live from its deadline (no sweep needed); a case that left the
+    open states keeps the level it had; an unknown level is 422 naming the field."""
+    late, fresh, done = (new_case(api, text=f"第{i}件")["id"] for i in range(3))
+    for cid in (late, fresh, done):
+        act(api, "disp_zt", cid, "assign", {"department": "lk-water"})
+    Case.objects.filter(pk=late).update(deadline=dt.date.today() - dt.timedelta(days=3), alert_level="green")
+    Case.objects.filter(pk=done).update(state="closed", alert_level="red",
+                                        deadline=dt.date.today() + dt.timedelta(days=30))
+    client = api("admin")
+    red = client.get("/cases", params={"alert_level": "red"}).json()
+    assert sorted(c["id"] for c in red["results"]) == sorted([late, done])
+    assert all(c["alert_level"] == "red" for c in red["results"])
+    assert [c["id"] for c in client.get("/cases", params={"alert_level": "green"}).json()["results"]] == [fresh]
+    bad = client.get("/cases", params={"alert_level": "purple"})
+    assert bad.status_code == 422 and bad.json()["field"] == "alert_level"
+
+
 def test_list_with_filters_and_pagination(api, tworld):
     ids = [new_case(api, channel=ch, text=f"第{i}件 {ch}")["id"]
            for i, ch in enumerate(["hotline", "web", "web", "petition", "web"])]

@@ -41,7 +41,8 @@ def county(vworld):
     for i in range(6):
         c = case_actions.register(sys, text=f"问题{i}", channel="hotline", kind="complaint", region="430212101201")
         if i < 2:
-            type(c).objects.filter(pk=c.pk).update(state="assigned", alert_level="red")
+            type(c).objects.filter(pk=c.pk).update(state="assigned", alert_level="red",
+                                                   deadline=today - dt.timedelta(days=5))  # overdue: red
     w.dt_village = dt_village
     return w
 

@@ -10,9 +10,10 @@ from ninja import Field, Body, Query, Router, Schema
 
 from minqing.cases import actions
 from minqing.cases.errors import InvalidInput, NotFound
-from minqing.cases.models import Case
+from minqing.cases.models import AlertLevel, Case
 from minqing.insights import search
 from minqing.people.scoping import visible_cases
+from minqing.supervision.alerts import shown_level_q
 
 from .auth import actor
 from .serializers import case_detail, case_summary
@@ -97,10 +98,14 @@ def list_cases(request, filters: Query[CaseFilters]):
     qs = visible_cases(actor(request), case_queryset())
     if f.state:
         qs = qs.filter(state__in=f.state.split(","))
-    for field in ("channel", "kind", "alert_level", "tracking_code"):
+    for field in ("channel", "kind", "tracking_code"):
         value = getattr(f, field)
         if value:
             qs = qs.filter(**{field: value})
+    if f.alert_level:
+        if f.alert_level not in AlertLevel.values:
+            raise InvalidInput(f"alert_level must be one of {', '.join(AlertLevel.values)}", field="alert_level")
+        qs = qs.filter(shown_level_q(f.alert_level))  # the level the answer shows: live while open
     if f.category:
         qs = qs.filter(category__code=f.category)
     if f.department:

@@ -86,7 +86,12 @@ def filter_cases(actor, state=None, channel=None, kind=None, category=None, regi
         if value:
             if value not in choices.values:
                 raise InvalidInput(f"{name} 取值无效 / {name} must be one of {', '.join(choices.values)}", field=name)
-            qs = qs.filter(**{name: value})
+            if name == "alert_level":
+                from minqing.supervision.alerts import shown_level_q
+
+                qs = qs.filter(shown_level_q(value))  # the level the file shows: live while open
+            else:
+                qs = qs.filter(**{name: value})
     if tracking_code:
         qs = qs.filter(tracking_code=tracking_code.strip().upper())
     if category:

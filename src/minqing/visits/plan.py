@@ -35,6 +35,7 @@ from minqing.cases.models import OPEN_STATES, Case, State
 from minqing.insights import figures
 from minqing.people.models import Membership, Rank, Role
 from minqing.regions.models import Level, Region
+from minqing.supervision.alerts import alert_q
 
 from .models import Subject, VisitSubject
 
@@ -275,8 +276,7 @@ def gather(scope, load=3, cadres=None):
     for rid, n in links.values_list("subject_region_id").annotate(n=Count("subject_id", distinct=True)):
         add(rid, "visited", n)
     cases = Case.objects.filter(region_path__startswith=region.path, state__in=PLAN_OPEN_STATES)
-    for path, n, red in cases.values_list("region_path").annotate(n=Count("id"), red=Count("id", filter=Q(
-            alert_level="red"))):
+    for path, n, red in cases.values_list("region_path").annotate(n=Count("id"), red=Count("id", filter=alert_q("red"))):
         add(path, "open", n)
         add(path, "red", red)
     for rid, n in figures.rule_gaps_by_region(scope).items():

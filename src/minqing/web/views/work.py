@@ -32,7 +32,7 @@ from minqing.insights.figures import region_prefix_q
 from minqing.people.models import Role
 from minqing.people.scoping import visible_cases
 from minqing.regions.models import Region
-from minqing.supervision.alerts import cutoffs
+from minqing.supervision.alerts import alert_q, cutoffs
 
 from ..figcache import cached_figures
 from ..forms import BulkAssignForm, CloseByRuleForm, SuperviseForm, VisitBackForm
@@ -46,19 +46,6 @@ TRACKING_CODE = re.compile(r"MQ[23456789A-HJ-NP-Z]{10}")
 def base_cases(request):
     actor = get_actor(request)
     return visible_cases(actor, Case.objects.select_related(*CASE_RELATED))
-
-
-def alert_q(level):
-    """Open cases whose alert colour today is ``level`` (from the deadline, as the sweep computes it)."""
-    red_before, green_from = cutoffs()
-    open_q = Q(state__in=OPEN_STATES)
-    if level == "red":
-        return open_q & Q(deadline__lt=red_before)
-    if level == "yellow":
-        return open_q & Q(deadline__gte=red_before, deadline__lt=green_from)
-    if level == "green":
-        return open_q & (Q(deadline__gte=green_from) | Q(deadline__isnull=True))
-    return Q()
 
 
 class ByDeadline:
