@@ -30,7 +30,6 @@ bad, ``"skip"`` imports the good ones.
 import datetime as dt
 import json
 import re
-import secrets
 import tomllib
 import zipfile
 from dataclasses import dataclass, field
@@ -82,13 +81,6 @@ BATCH = 2000
 KINDS = frozenset(Kind.values)
 RATINGS = frozenset(Rating.values)
 DISPOSITIONS = frozenset(Disposition.values)
-TRACKING_ALPHABET = actions.TRACKING_ALPHABET
-
-
-def new_tracking_code():
-    """The format of ``actions.new_tracking_code`` (MQ + 10 of its 32 letters), from one
-    call to the system's random source (32 divides 256, so each letter is uniform)."""
-    return "MQ" + "".join(TRACKING_ALPHABET[b % 32] for b in secrets.token_bytes(10))
 
 
 # ---- mapping -------------------------------------------------------------------------------
@@ -785,7 +777,7 @@ class BulkReplay:
         owner = self.res.owner(region)
         scope = region or owner
         case = {
-            "tracking_code": new_tracking_code(), "external_id": row.external_id, "channel": row.channel,
+            "tracking_code": actions.new_tracking_code(), "external_id": row.external_id, "channel": row.channel,
             "kind": row.kind, "text": row.text, "category_id": row.category.pk if row.category else None,
             "region_id": region.pk if region else None, "region_path": scope.path if scope else "",
             "owner_region_id": owner.pk if owner else None, "address": row.address, "lat": None, "lng": None,
