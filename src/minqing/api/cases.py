@@ -2,7 +2,6 @@
 
 import datetime as dt
 import json
-import re
 
 from django.db.models import Q
 from django.http import HttpResponse
@@ -17,8 +16,6 @@ from minqing.supervision.alerts import shown_level_q
 
 from .auth import actor
 from .serializers import case_detail, case_summary
-
-TRACKING_CODE = re.compile(rf"MQ[{actions.TRACKING_ALPHABET}]{{10}}")
 
 router = Router(tags=["cases"])
 
@@ -118,14 +115,10 @@ def list_cases(request, filters: Query[CaseFilters]):
             raise InvalidInput(f"unknown region: {f.region}", field="region")
         qs = qs.filter(region_path__startswith=region.path)
     if f.q:
-        code = f.q.strip().upper()
-        if TRACKING_CODE.fullmatch(code):  # a tracking code: the unique index, no text search
-            qs = qs.filter(tracking_code=code)
-        else:  # the full-text index: every word of q in the text or address (traditional or simplified)
-            try:
-                qs = search.filter_cases(qs, f.q)
-            except search.SearchError as e:
-                raise InvalidInput(str(e), field="q") from None
+        try:  # a tracking code, or every word of q in the text or address (traditional or simplified)
+            qs = search.filter_cases_or_code(qs, f.q)
+        except search.SearchError as e:
+            raise InvalidInput(str(e), field="q") from None
     if f.date_from:
         qs = qs.filter(registered_at__date__gte=f.date_from)
     if f.date_to:

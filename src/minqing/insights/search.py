@@ -111,6 +111,17 @@ def _pending_matches(terms):
     return found
 
 
+def filter_cases_or_code(qs, query):
+    """The case lists' search box: a tracking code finds that case (the unique index, no
+    text search); anything else is a full-text search (``filter_cases``)."""
+    from minqing.cases.actions import TRACKING_CODE
+
+    code = (query or "").strip().upper()
+    if TRACKING_CODE.fullmatch(code):
+        return qs.filter(tracking_code=code)
+    return filter_cases(qs, query)
+
+
 def snippet(text, query, width=40):
     """A piece of the text around the first term, for result lists."""
     norm = normalize(text or "")

@@ -3,7 +3,6 @@ supervisor view, and the plain case list."""
 
 from django.utils.translation import gettext_noop
 import datetime as dt
-import re
 
 from django.contrib import messages
 from django.db import connection
@@ -40,7 +39,6 @@ from ..suggest import Suggester, duplicate_counts
 from .common import Page, get_actor, live_alert, reporter_view, role_required, state_in_newest_first, today
 
 CASE_RELATED = ("category", "region", "lead_department", "owner_region")
-TRACKING_CODE = re.compile(r"MQ[23456789A-HJ-NP-Z]{10}")
 
 
 def base_cases(request):
@@ -86,16 +84,12 @@ def apply_filters(request, qs, newest_first=False):
     g = request.GET
     f = {k: (g.get(k) or "").strip() for k in ("q", "category", "channel", "kind", "region", "alert", "state")}
     if f["q"]:
-        q = f["q"]
-        if TRACKING_CODE.fullmatch(q.upper()):  # a tracking code: the unique index, no text scan
-            qs = qs.filter(tracking_code=q.upper())
-        else:
-            # the full-text index: every word, in the text or the address, traditional or simplified
-            try:
-                qs = search.filter_cases(qs, q)
-            except search.SearchError as e:
-                f["q_error"] = str(e)
-                qs = qs.none()
+        # a tracking code, or every word in the text or the address (traditional or simplified)
+        try:
+            qs = search.filter_cases_or_code(qs, f["q"])
+        except search.SearchError as e:
+            f["q_error"] = str(e)
+            qs = qs.none()
     if f["category"]:
         qs = qs.filter(category__code=f["category"])
     if f["channel"] in Channel.values:
