@@ -194,13 +194,12 @@ def count_aggregates(day=None):
     cases' live alert levels from their deadline and today's cut-offs (what the sweep will
     store), so the figures need not wait for a sweep and the covering index need not hold
     the alert level (which the sweep rewrites: a cold sweep's UPDATE of 750k rows paid for it)."""
-    from minqing.supervision.alerts import cutoffs
+    from minqing.supervision.alerts import alert_q
 
-    red_before, green_from = cutoffs(day)
     return {
         **CASE_COUNTS,
-        "red": Count(ONE, filter=Q(state__in=OPEN_STATES, deadline__lt=red_before)),
-        "yellow": Count(ONE, filter=Q(state__in=OPEN_STATES, deadline__gte=red_before, deadline__lt=green_from)),
+        "red": Count(ONE, filter=alert_q("red", day)),
+        "yellow": Count(ONE, filter=alert_q("yellow", day)),
         **VISIT_COUNTS,
     }
 
@@ -255,11 +254,6 @@ def department_ranking(scope=None, order_by="completion_rate"):
         .annotate(**count_aggregates())
         .order_by()
     )
-    return rank_departments(rows, order_by)
-
-
-def rank_departments(rows, order_by="completion_rate"):
-    """Rank rows of counts keyed by ``lead_department`` (a department id)."""
     depts = Department.objects.in_bulk([r["lead_department"] for r in rows])
     out = []
     for r in rows:
@@ -436,21 +430,16 @@ def region_breakdown(scope, parent):
         return []
     sub = Scope(**{**scope.__dict__, "region": parent})
     rows = Case.objects.filter(sub.case_filter()).values("region_path").annotate(**count_aggregates()).order_by()
-    by_child = {c.path: dict.fromkeys(COUNT_NAMES, 0) for c in children}
-    depth = len(parent.path.strip("/").split("/")) if parent.path.strip("/") else 0
+    by_child = {c.code: dict.fromkeys(COUNT_NAMES, 0) for c in children}
     for r in rows:
-        parts = r.pop("region_path").strip("/").split("/")
-        if len(parts) <= depth:
-            continue  # a case placed on the parent itself belongs to no child
-        key = "/" + "/".join(parts[: depth + 1]) + "/"
-        acc = by_child.get(key)
+        acc = by_child.get(_child_code(parent, r.pop("region_path")))
         if acc is None:
-            continue
+            continue  # a case placed on the parent itself belongs to no child
         for k, v in r.items():
             acc[k] += v or 0
     out = []
     for c in children:
-        counts = by_child[c.path]
+        counts = by_child[c.code]
         item = rates(counts)
         item.update({"region": c.code, "name": c.name, "level": c.level, "counts": counts})
         out.append(item)
