@@ -94,6 +94,15 @@ class Category(models.Model):
         verbose_name = _("问题分类")
         verbose_name_plural = _("问题分类")
 
+    @property
+    def local_name(self):
+        """The name in the active language: the English name on English pages, where one is given."""
+        from django.utils.translation import get_language
+
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
+        return self.name
+
     def __str__(self):
         return self.name
 

@@ -101,10 +101,4 @@ def query(context, **kwargs):
 @register.filter
 def catname(category):
     """A category's name in the page's language (its English name where the deployment gave one)."""
-    if not category:
-        return ""
-    from django.utils.translation import get_language
-
-    if (get_language() or "").startswith("en") and getattr(category, "name_en", ""):
-        return category.name_en
-    return category.name
+    return category.local_name if category else ""

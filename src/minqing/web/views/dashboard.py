@@ -5,7 +5,6 @@ import io
 
 from django.http import HttpResponse
 from django.shortcuts import render
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -91,9 +90,7 @@ def dashboard_data(region, frm, to):
 
 def category_names():
     """{code: the category's name in the current language} (its English name where it has one)."""
-    english = (get_language() or "").startswith("en")
-    return {code: (name_en if english and name_en else name)
-            for code, name, name_en in Category.objects.values_list("code", "name", "name_en")}
+    return {c.code: c.local_name for c in Category.objects.only("code", "name", "name_en")}
 
 
 def red_list_ids(region, limit=20):
