@@ -6,17 +6,14 @@ import contextvars
 import hashlib
 import time
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Max
 
 from minqing.cases.models import Event
 
+from .conf import web_setting
+
 _refreshing = contextvars.ContextVar("minqing_figures_refreshing", default=False)
-
-
-def _conf(name, default):
-    return getattr(settings, "MINQING_WEB", {}).get(name, default)
 
 
 def _data_version():
@@ -48,7 +45,7 @@ def cached_figures(key, compute):
     with their time, for up to ``FIGURES_MAX_SERVE_STALE`` seconds (default 900) while
     the worker's ``warm_pages`` job (every minute) recomputes them. Only a window nobody
     opened before, or one older than that, is computed during the request."""
-    max_stale = _conf("FIGURES_MAX_STALE", 120)
+    max_stale = web_setting("FIGURES_MAX_STALE")
     version = _data_version()
     key = "mq-fig:" + hashlib.sha1(key.encode()).hexdigest()
     hit = cache.get(key)
@@ -57,8 +54,8 @@ def cached_figures(key, compute):
         age = now - hit["at"]
         if hit["version"] == version or age < max_stale:
             return hit["data"], hit["at"]
-        slow = hit.get("took", 0) >= _conf("FIGURES_SLOW", 1.0)
-        if not _refreshing.get() and slow and age < _conf("FIGURES_MAX_SERVE_STALE", 900):
+        slow = hit.get("took", 0) >= web_setting("FIGURES_SLOW")
+        if not _refreshing.get() and slow and age < web_setting("FIGURES_MAX_SERVE_STALE"):
             return hit["data"], hit["at"]
     started = time.perf_counter()
     data = compute()

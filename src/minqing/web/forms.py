@@ -5,12 +5,13 @@ import re
 import uuid
 
 from django import forms
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from minqing.cases.actions import PHONE_RE
 from minqing.cases.models import Category, CloseRule, Disposition, Kind, Mode, Rating
 from minqing.regions.models import Department, Region
+
+from .conf import web_setting
 
 PHOTO_TYPES = {  # magic bytes → content type
     b"\xff\xd8\xff": "image/jpeg",
@@ -21,7 +22,7 @@ PHOTO_TYPES = {  # magic bytes → content type
 
 
 def max_photo_bytes():
-    return getattr(settings, "MINQING_WEB", {}).get("MAX_PHOTO_BYTES", 5 * 1024 * 1024)
+    return web_setting("MAX_PHOTO_BYTES")
 
 
 def sniff_image(upload):

@@ -72,9 +72,9 @@ class PendingUpload(models.Model):
 
     @staticmethod
     def max_age():
-        from django.conf import settings
+        from .conf import web_setting
 
-        return dt.timedelta(seconds=getattr(settings, "MINQING_WEB", {}).get("PENDING_UPLOAD_MAX_AGE", 86400))
+        return dt.timedelta(seconds=web_setting("PENDING_UPLOAD_MAX_AGE"))
 
     @classmethod
     def find(cls, token, form_token):

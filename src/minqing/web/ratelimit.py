@@ -3,15 +3,13 @@ cache by default, so it holds across server processes)."""
 
 import time
 
-from django.conf import settings
 from django.core.cache import cache
 
-DEFAULTS = {"REPORT_RATE": (10, 600), "VISIT_RATE": (10, 600)}
+from .conf import web_setting
 
 
 def limits(name):
-    conf = getattr(settings, "MINQING_WEB", {})
-    return conf.get(name, DEFAULTS[name])
+    return web_setting(name)
 
 
 def hit(bucket, client, name):
