@@ -51,17 +51,19 @@ def read_rows(path, sheet=None):
         raise TableError(f"unsupported file type {suffix}: use .csv or .xlsx")
 
 
-def _csv_rows(path):
-    raw = path.read_bytes()
+def csv_text(raw):
+    """A CSV file's bytes as text: UTF-8 (with or without BOM), else GBK/GB18030 as Excel
+    writes it on Chinese Windows."""
     for enc in ("utf-8-sig", "gb18030"):
         try:
-            text = raw.decode(enc)
-            break
+            return raw.decode(enc)
         except UnicodeDecodeError:
             continue
-    else:
-        raise TableError("cannot decode the file: save it as UTF-8 or GBK")
-    reader = csv.reader(io.StringIO(text))
+    raise TableError("无法解码，请存为 UTF-8 或 GBK / cannot decode the file: save it as UTF-8 or GBK")
+
+
+def _csv_rows(path):
+    reader = csv.reader(io.StringIO(csv_text(path.read_bytes())))
     header = None
     for number, row in enumerate(reader, 1):
         if header is None:

@@ -61,7 +61,7 @@ from minqing.regions.importers import ImportFailed
 from minqing.regions.models import Department, Level, Region
 from minqing.supervision import deadlines
 from minqing.supervision.alerts import alert_level, as_date
-from minqing.tabular import RowErrors, TableError
+from minqing.tabular import RowErrors, TableError, csv_text
 from openpyxl.utils.cell import range_boundaries
 
 DEFAULT_MAPPING = Path(__file__).with_name("mappings") / "12345.toml"
@@ -246,16 +246,7 @@ def _csv_rows(path):
     import csv
     import io
 
-    raw = Path(path).read_bytes()
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(enc)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise TableError("无法解码，请存为 UTF-8 或 GBK / cannot decode the file: save it as UTF-8 or GBK")
-    for number, row in enumerate(csv.reader(io.StringIO(text)), 1):
+    for number, row in enumerate(csv.reader(io.StringIO(csv_text(Path(path).read_bytes()))), 1):
         yield number, [v.strip() for v in row]
 
 
