@@ -110,6 +110,24 @@ def reset_database(db, name):
     call_command("migrate", interactive=False, verbosity=0)
 
 
+def township_world(username):
+    """Province → 株洲市 → 渌口区 → 朱亭镇 → 朱亭村 and a dispatcher of the township (after
+    setup_django): (village, township, user)."""
+    from django.contrib.auth import get_user_model
+
+    from minqing.people.models import Membership
+    from minqing.regions.models import Region
+
+    p = Region.objects.create(code="430000000000", name="湖南省", level="province")
+    c = Region.objects.create(code="430200000000", name="株洲市", level="city", parent=p)
+    k = Region.objects.create(code="430212000000", name="渌口区", level="county", parent=c)
+    t = Region.objects.create(code="430212102000", name="朱亭镇", level="township", parent=k)
+    v = Region.objects.create(code="430212102201", name="朱亭村", level="village", parent=t)
+    user = get_user_model().objects.create_user(username)
+    Membership.objects.create(user=user, role="dispatcher", region=t)
+    return v, t, user
+
+
 def timed(fn, *args, repeat=1, **kwargs):
     """(best seconds, last result) over ``repeat`` runs."""
     best, result = None, None

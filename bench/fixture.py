@@ -75,9 +75,12 @@ def build_tree():
     return townships, leaves, depts
 
 
-def _case_columns():
+def case_columns(with_pk=True):
+    """(column, attname, default) of every concrete case column, the default as Django writes it."""
     cols = []
     for f in Case._meta.concrete_fields:
+        if f.primary_key and not with_pk:
+            continue
         if f.has_default():
             default = f.get_default()
         elif f.null:
@@ -198,7 +201,7 @@ def _rv_row(case_id, v):
 def load(n, mix, seed=1, log=print, window_days=365, index=True):
     """Generate and write n cases with their return visits into the current (migrated, empty) database,
     then (``index``) their insight rows and full-text index (``load_index``)."""
-    cols = _case_columns()
+    cols = case_columns()
     names = [c for c, _a, _d in cols]
     defaults = [(a, d) for _c, a, d in cols]
     started = time.monotonic()
@@ -361,3 +364,23 @@ def load_index(log=print, batch=2000):
             cur.execute(f"ANALYZE {t}")
     log(f"  index: {todo} cases indexed in {time.monotonic() - started:.0f} s")
     return todo
+
+
+def ensure_stats_database(db, n):
+    """The 1,000,000-case database of bench/stats_1m.py and bench/pages.py (name "1m"): reused
+    when it holds n cases (its insight index added if it predates it), else built."""
+    import common
+
+    if Case.objects.count() >= n and Region.objects.filter(code="430200000000").exists():
+        print(f"fixture: {Case.objects.count():,} cases in the {db} bench database")
+        if CaseInsight.objects.count() < Case.objects.count():
+            print("fixture: adding the insight index (CaseInsight, SearchGram) …", flush=True)
+            t = time.perf_counter()
+            load_index(log=lambda m: print(m, flush=True))
+            print(f"fixture: index added in {time.perf_counter() - t:.0f} s")
+        return
+    print(f"fixture: generating {n} cases into the {db} bench database …", flush=True)
+    common.reset_database(db, "1m")
+    t = time.perf_counter()
+    load(n, STATS_MIX, log=lambda m: print(m, flush=True))
+    print(f"fixture: done in {time.perf_counter() - t:.0f} s")

@@ -40,25 +40,12 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 import fixture  # noqa: E402
 from minqing.cases.models import Case  # noqa: E402
-from minqing.insights.models import CaseInsight  # noqa: E402
 from minqing.people.models import Membership  # noqa: E402
 from minqing.regions.models import Department, Region  # noqa: E402
 
 
 def ensure_fixture():
-    if Case.objects.count() >= N and Region.objects.filter(code="430200000000").exists():
-        print(f"fixture: {Case.objects.count():,} cases in the {DB} bench database")
-        if CaseInsight.objects.count() < Case.objects.count():
-            print("fixture: adding the insight index (CaseInsight, SearchGram) …", flush=True)
-            t = time.perf_counter()
-            fixture.load_index(log=lambda m: print(m, flush=True))
-            print(f"fixture: index added in {time.perf_counter() - t:.0f} s")
-        return
-    print(f"fixture: generating {N} cases into the {DB} bench database …", flush=True)
-    common.reset_database(DB, "1m")
-    t = time.perf_counter()
-    fixture.load(N, fixture.STATS_MIX, log=lambda m: print(m, flush=True))
-    print(f"fixture: done in {time.perf_counter() - t:.0f} s")
+    fixture.ensure_stats_database(DB, N)
 
 
 def person(name, role, region=None, department=None):

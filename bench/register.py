@@ -30,26 +30,17 @@ common.setup_django(DB, "reg", fresh=True)
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+import fixture  # noqa: E402
 from minqing.cases import actions  # noqa: E402
 from minqing.cases.models import Case, Category, Event  # noqa: E402
-from minqing.people.models import Membership  # noqa: E402
 from minqing.people.scoping import Actor  # noqa: E402
-from minqing.regions.models import Region  # noqa: E402
 
 TEXTS = ["朱亭村三组停水两天了，老人孩子喝水都成问题。", "渌湘大道路面坑洼，下雨积水，电动车摔倒好几次。",
          "小区物业不作为，垃圾几天不清运。", "路灯坏了一大半，晚上出行不安全。"]
 
 
 def world():
-    from django.contrib.auth import get_user_model
-
-    p = Region.objects.create(code="430000000000", name="湖南省", level="province")
-    c = Region.objects.create(code="430200000000", name="株洲市", level="city", parent=p)
-    k = Region.objects.create(code="430212000000", name="渌口区", level="county", parent=c)
-    t = Region.objects.create(code="430212102000", name="朱亭镇", level="township", parent=k)
-    v = Region.objects.create(code="430212102201", name="朱亭村", level="village", parent=t)
-    user = get_user_model().objects.create_user("bench_disp")
-    Membership.objects.create(user=user, role="dispatcher", region=t)
+    v, t, user = common.township_world("bench_disp")
     return v, t, Actor.for_user(user)
 
 
@@ -101,23 +92,7 @@ def via_orm(n):
                                  actor_id=ACTOR.user.pk, actor_label=ACTOR.label, at=now, data={"channel": "hotline"})
 
 
-def _case_columns():
-    """Every concrete column of the case table with the value Django would write by default."""
-    cols = []
-    for f in Case._meta.concrete_fields:
-        if f.primary_key:
-            continue
-        if f.has_default():
-            default = f.get_default()
-        elif f.null:
-            default = None
-        else:
-            default = ""
-        cols.append((f.column, f.attname, default))
-    return cols
-
-
-CASE_COLS = _case_columns()
+CASE_COLS = fixture.case_columns(with_pk=False)  # every column with the value Django writes by default
 EVENT_COLS = ["case_id", "action", "from_state", "to_state", "actor_id", "actor_label", "at", "note", "data", "public"]
 
 

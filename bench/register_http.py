@@ -56,19 +56,9 @@ from minqing.people.models import ApiToken  # noqa: E402
 
 
 def world():
-    from django.contrib.auth import get_user_model
-
-    from minqing.people.models import Membership
     from minqing.people.scoping import Actor
-    from minqing.regions.models import Region
 
-    p = Region.objects.create(code="430000000000", name="湖南省", level="province")
-    c = Region.objects.create(code="430200000000", name="株洲市", level="city", parent=p)
-    k = Region.objects.create(code="430212000000", name="渌口区", level="county", parent=c)
-    t = Region.objects.create(code="430212102000", name="朱亭镇", level="township", parent=k)
-    v = Region.objects.create(code="430212102201", name="朱亭村", level="village", parent=t)
-    user = get_user_model().objects.create_user("bench_http")
-    Membership.objects.create(user=user, role="dispatcher", region=t)
+    v, _t, user = common.township_world("bench_http")
     return v, Actor.for_user(user), ApiToken.issue(user, "bench")[1]
 
 

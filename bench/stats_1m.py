@@ -24,20 +24,12 @@ common.setup_django(DB, "1m", fresh=False)
 from django.db import connection  # noqa: E402
 
 import fixture  # noqa: E402
-from minqing.cases.models import Case  # noqa: E402
 from minqing.insights import figures  # noqa: E402
 from minqing.regions.models import Region  # noqa: E402
 
 
 def ensure_fixture():
-    if Case.objects.count() == N and Region.objects.filter(code="430200000000").exists():
-        print(f"fixture: {N} cases already in the {DB} bench database")
-        return
-    print(f"fixture: generating {N} cases into the {DB} bench database …", flush=True)
-    common.reset_database(DB, "1m")
-    t = time.perf_counter()
-    fixture.load(N, fixture.STATS_MIX, log=lambda m: print(m, flush=True))
-    print(f"fixture: done in {time.perf_counter() - t:.0f} s")
+    fixture.ensure_stats_database(DB, N)
 
 
 def count_sql(path):
