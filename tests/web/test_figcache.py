@@ -57,16 +57,12 @@ def test_a_slow_figure_is_served_stale_to_pages_and_refreshed_by_the_worker(db, 
     assert figcache.cached_figures("k", f)[0] == {"n": 2}
 
 
-def test_stale_figures_are_not_served_beyond_the_limit(db, conf):
-    conf(FIGURES_MAX_STALE=0, FIGURES_SLOW=0.0, FIGURES_MAX_SERVE_STALE=0)
-    f = Counter()
-    figcache.cached_figures("k", f)
-    _new_event()
-    assert figcache.cached_figures("k", f)[0] == {"n": 2}
-
-
-def test_a_fast_figure_is_recomputed_by_the_page(db, conf):
-    conf(FIGURES_MAX_STALE=0, FIGURES_SLOW=1000, FIGURES_MAX_SERVE_STALE=900)
+@pytest.mark.parametrize("settings_", [
+    {"FIGURES_SLOW": 0.0, "FIGURES_MAX_SERVE_STALE": 0},  # slow, but older than the serving limit
+    {"FIGURES_SLOW": 1000, "FIGURES_MAX_SERVE_STALE": 900},  # fast: the page recomputes it
+], ids=["stale-beyond-the-limit", "fast"])
+def test_the_page_recomputes_changed_figures(db, conf, settings_):
+    conf(FIGURES_MAX_STALE=0, **settings_)
     f = Counter()
     figcache.cached_figures("k", f)
     _new_event()
