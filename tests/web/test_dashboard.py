@@ -151,3 +151,79 @@ def test_english_dashboard_and_export_name_the_categories_in_english(world):
     assert dict(zh.context["table"]["categories"]) == {"water_supply": "供水", "municipal_facilities": "市政设施",
                                                        "roads_transport": "道路交通"}
     assert [p["category_name"] for p in zh.context["top"]] == ["供水"]
+
+
+# ---- honest leader figures: equal windows, tone by meaning, ranking threshold, XLSX parts -------
+
+
+def test_comparison_uses_the_previous_window_of_the_same_length(world):
+    """较上期 compares the window shown with the window of the same length just before it."""
+    from minqing.web.views.dashboard import previous_window
+
+    _some_cases(world)  # three cases today, one 30 days ago
+    new_case(world, text="朱亭村上个月停水", at=days_ago(50))
+    c = login(world, "leader_city")
+    to = days_ago(0).date()
+    frm = to - __import__("datetime").timedelta(days=39)  # 40 days: the previous window holds day -50 only
+    resp = c.get("/dashboard/", {"from": frm.isoformat(), "to": to.isoformat()})
+    pfrm, pto = previous_window(frm, to)
+    assert (pto - pfrm).days == (to - frm).days and pto == frm - __import__("datetime").timedelta(days=1)
+    cards = {card["key"]: card for card in resp.context["cards"]}
+    prev = figures.compute(figures.Scope(region=world.regions["430200"], date_from=pfrm, date_to=pto))
+    assert prev["intake"] == 1 and cards["intake"]["previous"] == 1
+    assert cards["intake"]["delta"] == resp.context["figures"]["intake"] - 1 == 3
+    assert cards["intake"]["tone"] == "flat"  # more intake is neither good nor bad
+
+
+def test_arrow_tone_follows_the_meaning():
+    from minqing.web.views.dashboard import _figure_cards
+
+    now = {"intake": 10, "completion_rate": 0.5, "reopen_rate": 0.1, "satisfaction_rate": 0.9,
+           "response_rate": None, "on_time_rate": 0.5, "resolution_rate": 0.5, "mean_score": 4.0}
+    before = {**now, "intake": 20, "completion_rate": 0.6, "reopen_rate": 0.2, "satisfaction_rate": 0.8,
+              "response_rate": 0.7}
+    cards = {c["key"]: c for c in _figure_cards({"figures": now, "previous": before, "trend": []})}
+    assert cards["reopen_rate"]["tone"] == "good"  # a falling 重办率 is good
+    assert cards["completion_rate"]["tone"] == "bad"
+    assert cards["satisfaction_rate"]["tone"] == "good"
+    assert cards["intake"]["tone"] == "flat"
+    assert cards["response_rate"]["delta"] is None  # nothing to compare with
+    assert cards["on_time_rate"]["tone"] == "flat" and cards["on_time_rate"]["delta"] == 0
+
+
+def test_ranking_lists_small_units_apart(world, settings):
+    _some_cases(world)
+    settings.MINQING_WEB = {**getattr(settings, "MINQING_WEB", {}), "RANK_MIN_CASES": 3}
+    for i in range(2):
+        new_case(world, text=f"朱亭村路面坑洼第{i}处", category="roads_transport")
+    roads = [c for c in __import__("minqing.cases.models", fromlist=["Case"]).Case.objects.filter(
+        category__code="roads_transport", lead_department__isnull=True)]
+    for case in roads:
+        actions.assign(world.actor("disp_lk"), case, department="lk-roads")
+    resp = login(world, "leader_city").get("/dashboard/")
+    ranked = {r["department"] for r in resp.context["ranking"]}
+    unranked = {r["department"] for r in resp.context["unranked"]}
+    assert "lk-roads" in ranked and "lk-water" in unranked and not ranked & unranked
+    assert [r["rank"] for r in resp.context["ranking"]] == list(range(1, len(ranked) + 1))
+    html = resp.content.decode()
+    assert 'id="unranked-note"' in html
+
+
+def test_xlsx_writes_rates_as_percentages_with_their_parts(world):
+    _some_cases(world)
+    resp = login(world, "leader_city").get("/dashboard/export.xlsx")
+    wb = load_workbook(io.BytesIO(resp.content))
+    ws = wb["指标"]
+    header = [c.value for c in ws[1]]
+    assert header[:4] == ["指标", "数值", "分子", "分母"]
+    rows = {r[0].value: r for r in ws.iter_rows(min_row=2) if r[0].value}
+    comp = rows["办结率"]
+    assert comp[1].number_format == "0.0%"
+    num, den = comp[2].value, comp[3].value
+    assert den == 4 and comp[1].value == round(num / den, 4)
+    assert rows["受理量"][1].number_format != "0.0%" and rows["受理量"][1].value == 4
+    sat = rows["满意率"]
+    assert sat[2].value is not None and sat[3].value is not None  # numerator and denominator filled
+    trend = wb["趋势"]
+    col = [c.value for c in trend[1]].index("办结率")
+    assert all(row[col].number_format == "0.0%" for row in trend.iter_rows(min_row=2))

@@ -10,6 +10,7 @@ DEFAULTS = {
     "FIGURES_MAX_STALE": 120,  # see figcache.cached_figures
     "FIGURES_SLOW": 1.0,
     "FIGURES_MAX_SERVE_STALE": 900,
+    "RANK_MIN_CASES": 10,  # departments with fewer cases in the window are listed, not ranked
 }
 
 

@@ -17,6 +17,7 @@ from minqing.regions.models import Region
 from .common import (
     Page, get_actor, live_alert, mask_text, not_found, parse_date, role_required, state_in_newest_first, today,
 )
+from ..conf import web_setting
 from ..figcache import cached_figures
 from .work import ByDeadline, alert_q
 
@@ -30,6 +31,18 @@ FIGURES = [
     ("mean_score", gettext_noop("平均评分"), "score"),
     ("reopen_rate", gettext_noop("重办率"), "rate"),
 ]
+# Which way is good: +1 a rise is good, -1 a fall is good, 0 neither (intake is demand, not merit).
+GOOD_DIRECTION = {"intake": 0, "reopen_rate": -1}
+# Each rate's numerator and denominator in figures.rates() (the XLSX writes both beside the rate).
+RATE_PARTS = {
+    "response_rate": ("accepted_on_time", "assigned"),
+    "completion_rate": ("handled", "intake"),
+    "on_time_rate": ("handled_on_time", "handled"),
+    "resolution_rate": ("resolved", "intake"),
+    "satisfaction_rate": ("satisfied_visits", "rated_visits"),
+    "mean_score": ("score_sum", "scored_visits"),
+    "reopen_rate": ("reopened", "ever_handled"),
+}
 DASHBOARD_ROLES = (Role.LEADER, Role.SUPERVISOR)
 
 
@@ -59,9 +72,17 @@ def _leader_region(request):
     return None, True
 
 
+def previous_window(frm, to):
+    """The window of the same length just before [frm, to]: what 较上期 compares with."""
+    days = (to - frm).days + 1
+    return frm - dt.timedelta(days=days), frm - dt.timedelta(days=1)
+
+
 def dashboard_data(region, frm, to):
     scope = figures.Scope(region=region, date_from=frm, date_to=to)
     period = "month" if (to - frm).days > 200 else "week"
+    pfrm, pto = previous_window(frm, to)
+    prev_scope = figures.Scope(region=region, date_from=pfrm, date_to=pto)
 
     def compute():
         trend = figures.trend(scope, period)  # its periods partition the scope: the totals are their sum
@@ -70,13 +91,16 @@ def dashboard_data(region, frm, to):
             "trend": trend,
             "table": figures.channel_category(scope),
             "regions": figures.region_breakdown(scope, region) if region else [],
-            "ranking": figures.department_ranking(scope)[:15],
+            "ranking": figures.department_ranking(scope),
+            "previous": figures.compute(prev_scope),
             "top": figures.top_problems(scope),
             "red_ids": red_list_ids(region),
         }
 
-    data, at = cached_figures(f"dash2|{region.code if region else ''}|{frm}|{to}", compute)
-    data = {**data, "scope": scope, "period": period, "computed_at": dt.datetime.fromtimestamp(at, dt.timezone.utc)}
+    data, at = cached_figures(f"dash3|{region.code if region else ''}|{frm}|{to}", compute)
+    data = {**data, "scope": scope, "period": period, "computed_at": dt.datetime.fromtimestamp(at, dt.timezone.utc),
+            "prev_from": pfrm, "prev_to": pto}
+    data["ranking"], data["unranked"] = split_ranking(data["ranking"])
     # the cached figures carry the categories' Chinese names; the page and its export name them
     # in the viewer's language
     names = category_names()
@@ -86,6 +110,17 @@ def dashboard_data(region, frm, to):
     red = Case.objects.filter(pk__in=data["red_ids"]).select_related("lead_department", "region", "category")
     data["red"] = sorted(red, key=lambda c: (c.deadline, c.pk))
     return data
+
+
+def split_ranking(ranking, limit=15):
+    """(ranked, unranked): departments with fewer than RANK_MIN_CASES cases in the window are
+    listed apart, unranked: a rate over three cases says little (one case is 33 points)."""
+    least = web_setting("RANK_MIN_CASES")
+    ranked = [dict(r) for r in ranking if r["intake"] >= least]
+    for pos, r in enumerate(ranked, 1):
+        r["rank"] = pos
+    unranked = [r for r in ranking if r["intake"] < least]
+    return ranked[:limit], unranked
 
 
 def category_names():
@@ -124,6 +159,7 @@ def _chart_payload(d):
         "ranking": {
             "names": [r["name"] for r in d["ranking"]],
             "completion": [_p(r["completion_rate"]) for r in d["ranking"]],
+            "intake": [r["intake"] for r in d["ranking"]],
         },
         "labels": {
             "intake": _("受理量"), "completion": _("办结率"), "satisfaction": _("满意率"), "on_time": _("按期办结率"),
@@ -135,23 +171,21 @@ def _p(v):
     return None if v is None else round(v * 100, 1)
 
 
-def _figure_cards(d, to):
-    """The figures with their trend; the change compares the last two complete periods
-    (a period still running would always look like a fall)."""
-    f = d["figures"]
-    complete = d["trend"]
-    if complete and to >= today():
-        complete = complete[:-1]
-    prev = complete[-2] if len(complete) >= 2 else None
-    last = complete[-1] if complete else None
+def _figure_cards(d):
+    """The figures of the window with their trend and 较上期: the change against the previous
+    window of the same length (not one week against the week before under 90-day totals).
+    ``tone`` follows the meaning: a rise of 重办率 is bad, a change of intake is neither."""
+    f, prev = d["figures"], d["previous"]
     cards = []
     for key, label, kind in FIGURES:
         series = [t.get(key) for t in d["trend"]]
         delta = None
-        if prev and last and prev.get(key) is not None and last.get(key) is not None:
-            delta = last[key] - prev[key]
-        cards.append({"key": key, "label": _(label), "value": f.get(key), "kind": kind,
-                      "series": series, "delta": delta})
+        if f.get(key) is not None and prev.get(key) is not None:
+            delta = f[key] - prev[key]
+        good = GOOD_DIRECTION.get(key, 1)
+        tone = "flat" if not delta or not good else ("good" if (delta > 0) == (good > 0) else "bad")
+        cards.append({"key": key, "label": _(label), "value": f.get(key), "kind": kind, "series": series,
+                      "delta": delta, "previous": prev.get(key), "tone": tone})
     return cards
 
 
@@ -173,9 +207,10 @@ def dashboard(request):
         for code, name in t["categories"]
     ]
     ctx = {
-        **d, "region": region, "frm": frm, "to": to, "cards": _figure_cards(d, to), "crumbs": crumbs,
+        **d, "region": region, "frm": frm, "to": to, "cards": _figure_cards(d), "crumbs": crumbs,
         "share_rows": share_rows, "channel_totals": [t["by_channel"][ch] for ch in t["channels"]],
         "chart": _chart_payload(d), "channel_labels": dict(Channel.choices),
+        "rank_min": web_setting("RANK_MIN_CASES"),
     }
     return render(request, "web/dashboard/dashboard.html", ctx)
 
@@ -193,7 +228,8 @@ def dashboard_xlsx(request):
     wb = Workbook()
     bold = Font(bold=True)
 
-    def sheet(title, header, rows, first=False):
+    def sheet(title, header, rows, first=False, pct=()):
+        """One sheet; the columns whose header is in ``pct`` hold rates, shown as percentages."""
         ws = wb.active if first else wb.create_sheet()
         ws.title = title
         ws.append(header)
@@ -203,26 +239,47 @@ def dashboard_xlsx(request):
             ws.append(list(r))
         for col in ws.columns:
             ws.column_dimensions[col[0].column_letter].width = max(10, min(40, max(len(str(c.value or "")) for c in col) + 2))
+            if col[0].value in pct:
+                for c in col[1:]:
+                    c.number_format = "0.0%"
         return ws
 
-    f = d["figures"]
-    sheet(_("指标"), [_("指标"), _("数值"), _("分子/分母")], [
-        (_(label), f.get(key), "") for key, label, _k in FIGURES
-    ] + [("", "", ""), (_("区域"), region.full_name() if region else _("全部"), ""), (_("时间"), f"{frm} – {to}", "")],
-        first=True)
+    f, prev, counts = d["figures"], d["previous"], d["figures"]["counts"]
+    head = [_("指标"), _("数值"), _("分子"), _("分母"), _("上期数值"), _("较上期")]
+    rows = []
+    for key, label, kind in FIGURES:
+        num, den = RATE_PARTS.get(key, (None, None))
+        value, before = f.get(key), prev.get(key)
+        change = None if value is None or before is None else round(value - before, 4)
+        rows.append((_(label), value, counts.get(num) if num else None, counts.get(den) if den else None,
+                     before, change))
+    ws = sheet(_("指标"), head, rows + [
+        ("", None, None, None, None, None),
+        (_("区域"), region.full_name() if region else _("全部")),
+        (_("时间"), f"{frm} – {to}"),
+        (_("上期"), f"{d['prev_from']} – {d['prev_to']}"),
+    ], first=True)
+    for i, (key, _label, kind) in enumerate(FIGURES, start=2):
+        if kind == "rate":  # the rate, the previous one and the change as percentages; counts stay integers
+            for col in ("B", "E", "F"):
+                ws[f"{col}{i}"].number_format = "0.0%"
     rate_keys = [k for k, _l, kind in FIGURES]
+    pct = {_(l) for _k, l, kind in FIGURES if kind == "rate"}
     sheet(_("趋势"), [_("周期")] + [_(l) for _k, l, _x in FIGURES],
-          [[t["period"].isoformat()] + [t.get(k) for k in rate_keys] for t in d["trend"]])
+          [[t["period"].isoformat()] + [t.get(k) for k in rate_keys] for t in d["trend"]], pct=pct)
     t = d["table"]
     sheet(_("渠道×分类"), [_("分类")] + [str(Channel(c).label) for c in t["channels"]] + [_("合计")],
           [[n or _("未分类")] + [t["cells"].get((ch, c), 0) for ch in t["channels"]] + [t["by_category"][c]]
            for c, n in t["categories"]])
     sheet(_("渠道×分类占比"), [_("分类")] + [str(Channel(c).label) for c in t["channels"]],
-          [[n or _("未分类")] + [t["shares"].get((ch, c), 0) for ch in t["channels"]] for c, n in t["categories"]])
+          [[n or _("未分类")] + [t["shares"].get((ch, c), 0) for ch in t["channels"]] for c, n in t["categories"]],
+          pct={str(Channel(c).label) for c in t["channels"]})
     sheet(_("区域"), [_("区域"), _("代码")] + [_(l) for _k, l, _x in FIGURES],
-          [[r["name"], r["region"]] + [r.get(k) for k in rate_keys] for r in d["regions"]])
+          [[r["name"], r["region"]] + [r.get(k) for k in rate_keys] for r in d["regions"]], pct=pct)
     sheet(_("部门排名"), [_("名次"), _("部门")] + [_(l) for _k, l, _x in FIGURES],
-          [[r["rank"], r["name"]] + [r.get(k) for k in rate_keys] for r in d["ranking"]])
+          [[r["rank"], r["name"]] + [r.get(k) for k in rate_keys] for r in d["ranking"]]
+          + [["", r["name"] + _("（件数不足，未排名）")] + [r.get(k) for k in rate_keys] for r in d["unranked"]],
+          pct=pct)
     sheet(_("红色预警"), [_("查询码"), _("内容"), _("承办部门"), _("办理时限")],
           [[c.tracking_code, c.text[:100], c.lead_department.name if c.lead_department else "", c.deadline]
            for c in d["red"]])
