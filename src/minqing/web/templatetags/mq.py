@@ -44,6 +44,14 @@ def pct(value):
 
 
 @register.filter
+def points(value):
+    """A change of a rate in percentage points (个百分点), without its sign: the arrow carries it."""
+    if value is None or value == "":
+        return "—"
+    return _("%(n).1f 个百分点") % {"n": abs(float(value)) * 100}
+
+
+@register.filter
 def state_label(value):
     try:
         return State(value).label

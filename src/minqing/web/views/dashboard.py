@@ -185,7 +185,8 @@ def _figure_cards(d):
         good = GOOD_DIRECTION.get(key, 1)
         tone = "flat" if not delta or not good else ("good" if (delta > 0) == (good > 0) else "bad")
         cards.append({"key": key, "label": _(label), "value": f.get(key), "kind": kind, "series": series,
-                      "delta": delta, "previous": prev.get(key), "tone": tone})
+                      "delta": delta, "delta_abs": None if delta is None else abs(delta),
+                      "previous": prev.get(key), "tone": tone})
     return cards
 
 
