@@ -9,7 +9,7 @@ from minqing.insights import duplicates, search, shares, topics
 from minqing.insights.indexing import catch_up, place_for
 from minqing.insights.text import read
 from minqing.people.models import Role
-from minqing.people.scoping import visible_cases
+from minqing.people.scoping import text_masker, visible_cases
 
 from .auth import actor
 from .cases import case_queryset
@@ -87,7 +87,7 @@ def search_cases(request, f: Query[SearchQuery]):
     results = []
     for c in qs.order_by("-registered_at", "-id")[start : start + f.page_size]:
         item = case_summary(c, a)
-        item["snippet"] = search.snippet(c.text, f.q)
+        item["snippet"] = search.snippet(text_masker(a, c)(c.text), f.q)  # masked first: a cut never splits a number
         results.append(item)
     return {"q": f.q, "total": total, "page": f.page, "page_size": f.page_size, "results": results}
 
