@@ -33,7 +33,7 @@ LONG_NUMBER = re.compile(
 )
 MOBILE = re.compile(
     _B + r"((?:\+|00)?86" + _SEP + r"?|\(\+?86\)" + _SEP + r"?|（\+?86）" + _SEP + r"?)?"
-    r"(1[3-9]\d(?:" + _SEP + r"?\d){8})" + r"(?!\d)"
+    r"(1" + _SEP + r"?[3-9](?:" + _SEP + r"?\d){9})" + r"(?!\d)"
 )
 # landline with its area code: 0731-22334455, (0731)2233 4455, 010 1234 5678, 0731-2233445 转 801
 LANDLINE = re.compile(
