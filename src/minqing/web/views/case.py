@@ -163,11 +163,21 @@ def reveal_contact(request, pk):
     case = visible_case(request, pk)
     if case is None:
         return not_found(request)
-    try:
-        contact.reveal(get_actor(request), case.pk, request.POST.get("reason", ""), via="web")
-    except ActionError as e:
-        return render(request, "web/case/case.html", case_context(request, case, reveal_error=e.message),
-                      status=STATUS_FOR.get(type(e).__name__, e.status))
+    reason = " ".join(request.POST.get("reason", "").split())
+    error = None
+    if not reason:
+        error = _("请填写查看事由。")
+    elif len(reason) > contact.REASON_MAX or "\x00" in reason:
+        error = _("查看事由不超过 %(n)d 字。") % {"n": contact.REASON_MAX}
+    else:
+        try:
+            contact.reveal(get_actor(request), case.pk, reason, via="web")
+        except ActionError as e:
+            if e.status == 404:
+                return not_found(request)
+            error = e.message
+    if error:
+        return render(request, "web/case/case.html", case_context(request, case, reveal_error=error), status=422)
     response = render(request, "web/case/case.html", case_context(request, case, revealed=True))
     response["Cache-Control"] = "no-store"
     return response
