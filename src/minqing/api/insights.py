@@ -9,7 +9,7 @@ from minqing.insights import duplicates, search, shares, topics
 from minqing.insights.indexing import catch_up, place_for
 from minqing.insights.text import read
 from minqing.people.models import Role
-from minqing.people.scoping import visible_cases
+from minqing.people.scoping import text_masker, visible_cases
 
 from .auth import actor
 from .cases import case_queryset
@@ -87,7 +87,7 @@ def search_cases(request, f: Query[SearchQuery]):
     results = []
     for c in qs.order_by("-registered_at", "-id")[start : start + f.page_size]:
         item = case_summary(c, a)
-        item["snippet"] = search.snippet(c.text, f.q)
+        item["snippet"] = search.snippet(text_masker(a, c)(c.text), f.q)  # masked first: a cut never splits a number
         results.append(item)
     return {"q": f.q, "total": total, "page": f.page, "page_size": f.page_size, "results": results}
 
@@ -147,18 +147,34 @@ class PolicyIn(Schema):
     case_ids: list[int] = []
 
 
+def _visible_topic(a, topic_id):
+    """The topic when the caller's scope covers its region and all its cases, else 404
+    (whether it exists is not told)."""
+    t = Topic.objects.select_related("region").filter(pk=topic_id).first()
+    if t is None or not topics.may_see(a, t):
+        raise NotFound("专题不存在 / topic not found")
+    return t
+
+
+@router.get("/insights/topics/{topic_id}", response=dict, summary="One adopted topic (only for whom it is in scope)")
+def get_topic(request, topic_id: int):
+    return topics.topic_dict(_visible_topic(actor(request), topic_id))
+
+
 @router.post("/insights/topics/{topic_id}/adopt", response=dict, summary="Adopt an existing topic with a policy")
 def adopt_existing(request, topic_id: int, payload: PolicyIn):
     a = actor(request)
-    t = Topic.objects.select_related("region").filter(pk=topic_id).first()
-    if t is None:
-        raise NotFound("专题不存在 / topic not found")
+    if not a.is_admin and not any(m.role in TOPIC_ROLES for m in a.memberships):
+        raise Forbidden("只有领导或调度员可以采纳专题 / only leaders and dispatchers may adopt a topic")
+    t = _visible_topic(a, topic_id)
     _require_topic_role(a, t.region.code if t.region_id else None)
     if not payload.policy.strip():
         raise InvalidInput("policy 必填 / policy is required", field="policy")
     try:
         t = topics.adopt(a, title="", case_ids=payload.case_ids, policy=payload.policy, topic=t)
     except topics.TopicError as e:
+        if e.field == "topic":
+            raise NotFound(str(e)) from None
         raise InvalidInput(str(e), field=e.field) from None
     return topics.topic_dict(t)
 

@@ -1,10 +1,13 @@
-"""Plain-dict views of cases for the API, with personal data masked by role."""
+"""Plain-dict views of cases for the API, with personal data masked by role: the
+reporter's name and phone, and every free text (case text, address, answer, notes,
+reports, minutes, task titles and outcomes) through ``people.masking.mask_text``
+unless ``Actor.can_see_contact`` allows the case's contact data."""
 
 import datetime as dt
 
 from django.utils import timezone
 
-from minqing.people.scoping import mask_name, mask_phone
+from minqing.people.scoping import mask_name, mask_phone, mask_text, text_masker
 from minqing.supervision.alerts import alert_level
 
 
@@ -20,6 +23,7 @@ def case_summary(case, actor, co_departments=None):
     """``co_departments``: their codes when the caller knows them (a case just
     registered has none), else read from the case."""
     full = actor.can_see_contact(case)
+    shown = text_masker(actor, case)
     live_alert = alert_level(case.deadline) if case.is_open else case.alert_level
     return {
         "id": case.pk,
@@ -27,13 +31,13 @@ def case_summary(case, actor, co_departments=None):
         "state": case.state,
         "channel": case.channel,
         "kind": case.kind,
-        "text": case.text,
+        "text": shown(case.text),
         "category": case.category.code if case.category_id else None,
         "category_name": case.category.name if case.category_id else None,
         "region": case.region.code if case.region_id else None,
         "region_name": case.region.name if case.region_id else None,
         "owner_region": case.owner_region.code if case.owner_region_id else None,
-        "address": case.address,
+        "address": shown(case.address),
         "reporter_name": case.reporter_name if full else mask_name(case.reporter_name),
         "reporter_phone": case.reporter_phone if full else mask_phone(case.reporter_phone),
         "anonymous": case.anonymous,
@@ -46,7 +50,7 @@ def case_summary(case, actor, co_departments=None):
         "deadline": _iso(case.deadline),
         "alert_level": live_alert,
         "disposition": case.disposition or None,
-        "result": case.result,
+        "result": shown(case.result),
         "registered_at": _iso(case.registered_at),
         "assigned_at": _iso(case.assigned_at),
         "accepted_at": _iso(case.accepted_at),
@@ -62,14 +66,14 @@ def case_summary(case, actor, co_departments=None):
     }
 
 
-def event_dict(e):
+def event_dict(e, shown=mask_text):
     return {
         "action": e.action,
         "from_state": e.from_state or None,
         "to_state": e.to_state,
         "actor": e.actor_label or None,
         "at": _iso(e.at),
-        "note": e.note,
+        "note": shown(e.note),
         "data": e.data,
         "public": e.public,
     }
@@ -79,7 +83,8 @@ def case_detail(case, actor):
     from minqing.cases.actions import available_actions
 
     out = case_summary(case, actor)
-    out["events"] = [event_dict(e) for e in case.events.all()]
+    shown = text_masker(actor, case)
+    out["events"] = [event_dict(e, shown) for e in case.events.all()]
     out["summons"] = [
         {
             "department": s.department.code,
@@ -87,54 +92,67 @@ def case_detail(case, actor):
             "deadline": _iso(s.deadline),
             "reported": s.reported_at is not None,
             "reported_at": _iso(s.reported_at),
-            "report": s.report,
+            "report": shown(s.report),
         }
         for s in case.summons.select_related("department").order_by("id")
     ]
     out["supervision_orders"] = [
         {"issued_by": o.issued_by.username if o.issued_by else None, "issued_at": _iso(o.issued_at),
-         "due": _iso(o.due), "note": o.note, "resolved_at": _iso(o.resolved_at)}
+         "due": _iso(o.due), "note": shown(o.note), "resolved_at": _iso(o.resolved_at)}
         for o in case.supervision_orders.select_related("issued_by").order_by("id")
     ]
     out["extension_requests"] = [
-        {"new_deadline": _iso(r.new_deadline), "reason": r.reason, "status": r.status,
+        {"new_deadline": _iso(r.new_deadline), "reason": shown(r.reason), "status": r.status,
          "requested_at": _iso(r.requested_at)}
         for r in case.extension_requests.order_by("id")
     ]
     out["meetings"] = [
-        {"held_at": _iso(m.held_at), "minutes": m.minutes, "departments": [d.code for d in m.departments.all()]}
+        {"held_at": _iso(m.held_at), "minutes": shown(m.minutes), "departments": [d.code for d in m.departments.all()]}
         for m in case.meetings.prefetch_related("departments").order_by("id")
     ]
-    out["tasks"] = [task_dict(t) for t in case.tasks.select_related("department").order_by("id")]
+    out["tasks"] = [task_dict(t, actor) for t in case.tasks.select_related("department").order_by("id")]
     effect = getattr(case, "effect", None) if case.state == "closed" else None
-    out["effect"] = effect_dict(effect) if effect else None
+    out["effect"] = effect_dict(effect, actor) if effect else None
     out["return_visits"] = [
         {"at": _iso(v.at), "via": v.via, "reached": v.reached, "rating": v.rating or None, "score": v.score,
-         "note": v.note}
+         "note": shown(v.note)}
         for v in case.return_visits.all()
     ]
     out["available_actions"] = available_actions(actor, case)
     return out
 
 
-def task_dict(t):
+def task_masker(t, actor):
+    """A task's title and outcome in full only for one who may see the contact data of
+    every case it serves (``actor=None``: the caller has already decided, e.g. the creator)."""
+    if actor is None:
+        return lambda text: text or ""
+    cases = list(t.cases.select_related("region", "owner_region"))
+    if all(actor.can_see_contact(c) for c in cases):
+        return lambda text: text or ""
+    return mask_text
+
+
+def task_dict(t, actor=None):
+    shown = task_masker(t, actor)
     return {
         "id": t.pk,
-        "title": t.title,
+        "title": shown(t.title),
         "department": t.department.code,
         "status": t.status,
         "due": _iso(t.due),
         "created_at": _iso(t.created_at),
         "done_at": _iso(t.done_at),
-        "outcome": t.outcome,
+        "outcome": shown(t.outcome),
         "cases": [c.pk for c in t.cases.all()],
     }
 
 
-def effect_dict(e):
+def effect_dict(e, actor=None):
+    shown = text_masker(actor, e.case) if actor is not None else (lambda text: text or "")
     return {
         "case": e.case_id,
-        "what_was_done": e.what_was_done,
+        "what_was_done": shown(e.what_was_done),
         "confirmed_by": e.confirmed_by,
         "confirmed_at": _iso(e.confirmed_at),
         "rule": e.rule,

@@ -51,7 +51,7 @@ def list_tasks(request, status: str | None = None, department: str | None = None
         qs = qs.filter(department__code=department)
     total = qs.count()
     rows = qs.order_by("-created_at", "-id")[(page - 1) * page_size : page * page_size]
-    return {"count": total, "page": page, "page_size": page_size, "results": [task_dict(t) for t in rows]}
+    return {"count": total, "page": page, "page_size": page_size, "results": [task_dict(t, actor(request)) for t in rows]}
 
 
 def _visible_case_ids(request, ids):
@@ -67,7 +67,7 @@ def create_task(request, payload: TaskIn):
     ids = _visible_case_ids(request, payload.cases)
     task = actions.create_task(actor(request), title=payload.title, department=payload.department, cases=ids,
                                due=payload.due)
-    return 201, task_dict(task)
+    return 201, task_dict(task, actor(request))
 
 
 @router.post("/tasks/{task_id}/complete", response=dict)
@@ -75,7 +75,7 @@ def complete_task(request, task_id: int, payload: TaskDoneIn):
     task = _visible_tasks(request).filter(pk=task_id).first()
     if task is None:
         raise NotFound("任务不存在 / task not found")
-    return task_dict(actions.complete_task(actor(request), task, outcome=payload.outcome))
+    return task_dict(actions.complete_task(actor(request), task, outcome=payload.outcome), actor(request))
 
 
 @router.get("/effects", response=dict)
@@ -83,7 +83,8 @@ def list_effects(request, page: int = 1, page_size: int = 50):
     if page < 1 or not 1 <= page_size <= 200:
         raise InvalidInput("page >= 1 and page_size 1..200", field="page_size")
     case_ids = visible_cases(actor(request), Case.objects.filter(state="closed")).values("pk")
-    qs = Effect.objects.filter(case__in=case_ids).order_by("-confirmed_at", "-id")
+    qs = Effect.objects.filter(case__in=case_ids).select_related("case__region", "case__owner_region").order_by(
+        "-confirmed_at", "-id")
     total = qs.count()
     rows = qs[(page - 1) * page_size : page * page_size]
-    return {"count": total, "page": page, "page_size": page_size, "results": [effect_dict(e) for e in rows]}
+    return {"count": total, "page": page, "page_size": page_size, "results": [effect_dict(e, actor(request)) for e in rows]}

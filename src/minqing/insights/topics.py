@@ -160,6 +160,59 @@ def find_topics(scope, *, limit=20, min_size=MIN_SIZE):
     return topics[:limit]
 
 
+# ---- who may see and adopt a topic -------------------------------------------------------------------
+
+def _topic_roles():
+    from minqing.people.models import Role
+
+    return (Role.LEADER, Role.DISPATCHER)
+
+
+def topic_scope(actor):
+    """The cases a leader's or dispatcher's scope covers, as a filter on the case's region
+    path; ``None`` when it covers everything (an admin, a role without a region); an empty
+    filter for someone with neither role."""
+    from django.db.models import Q
+
+    if actor.is_admin:
+        return None
+    roles = _topic_roles()
+    cond = Q(pk__in=[])
+    for m in actor.memberships:
+        if m.role in roles:
+            if m.region_id is None:
+                return None
+            cond |= Q(region_path__startswith=m.region.path)
+    return cond
+
+
+def outside_scope(actor, case_ids):
+    """The ids among ``case_ids`` that the actor's topic scope does not cover (unknown ids too)."""
+    ids = sorted({int(i) for i in case_ids})
+    scope = topic_scope(actor)
+    qs = Case.objects.filter(pk__in=ids)
+    if scope is not None:
+        qs = qs.filter(scope)
+    inside = set(qs.values_list("pk", flat=True))
+    return [i for i in ids if i not in inside]
+
+
+def may_see(actor, topic):
+    """A topic is visible and adoptable only by someone whose scope covers its region
+    and ALL its cases (a topic with neither region nor cases: only by an unscoped one)."""
+    scope = topic_scope(actor)
+    if scope is None:
+        return True
+    if not any(m.role in _topic_roles() for m in actor.memberships):
+        return False
+    if topic.region_id is not None and not actor.covers_region(topic.region, *_topic_roles()):
+        return False
+    cases = topic.cases.all()
+    if topic.region_id is None and not cases.exists():
+        return False
+    return not cases.exclude(scope).exists()
+
+
 @transaction.atomic
 def adopt(actor, *, title, case_ids, keywords=(), region=None, policy="", topic=None):
     """Adopt a topic: create (or update) a ``Topic`` linking its cases, with the policy response."""
@@ -175,6 +228,10 @@ def adopt(actor, *, title, case_ids, keywords=(), region=None, policy="", topic=
         raise TopicError("至少包含一个案件 / case_ids must name at least one case", "case_ids")
     visible = set(visible_cases(actor, Case.objects.filter(pk__in=ids)).values_list("pk", flat=True))
     unknown = [i for i in ids if i not in visible]
+    if not unknown:
+        unknown = outside_scope(actor, ids)  # a topic holds only cases the adopter's whole scope covers
+    if topic is not None and not may_see(actor, topic):
+        raise TopicError("专题不存在 / topic not found", "topic")
     if unknown:
         raise TopicError(f"案件不存在或无权查看 / unknown or not visible cases: {unknown[:10]}", "case_ids")
     if isinstance(region, str) and region:

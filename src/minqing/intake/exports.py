@@ -20,14 +20,14 @@ import re
 import zipfile
 from xml.sax.saxutils import escape
 
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 
 from minqing.cases.errors import InvalidInput
 from minqing.cases.models import AlertLevel, Case, Channel, Effect, Kind, State, Task
 from minqing.insights import figures
-from minqing.people.scoping import mask_name, mask_phone, visible_cases
+from minqing.people.scoping import mask_name, mask_phone, mask_text, text_masker, visible_cases
 from minqing.regions.models import Department, Region
 
 FORMATS = {
@@ -130,12 +130,13 @@ def case_rows(actor, qs):
     from minqing.cases.models import Disposition, Mode, Rating
     from minqing.supervision.alerts import alert_level
 
-    qs = qs.select_related("category", "region", "lead_department").prefetch_related("co_departments")
+    qs = qs.select_related("category", "region", "owner_region", "lead_department").prefetch_related("co_departments")
     qs = qs.order_by("-registered_at", "-id")
     _LABELS.clear()  # labels follow the exporter's language
     alerts = {}
     for c in qs.iterator(chunk_size=CHUNK):
         full = actor.can_see_contact(c)
+        shown = text_masker(actor, c)
         if c.is_open:
             if c.deadline not in alerts:
                 alerts[c.deadline] = alert_level(c.deadline)
@@ -144,13 +145,14 @@ def case_rows(actor, qs):
             live = c.alert_level
         yield [
             c.tracking_code, c.external_id, _label(State, c.state), _label(Channel, c.channel), _label(Kind, c.kind),
-            c.category.name if c.category_id else "", c.region.name if c.region_id else "", c.address, c.text,
+            c.category.name if c.category_id else "", c.region.name if c.region_id else "", shown(c.address),
+            shown(c.text),
             c.reporter_name if full else mask_name(c.reporter_name),
             c.reporter_phone if full else mask_phone(c.reporter_phone),
             _t(c.anonymous), _label(Mode, c.mode), c.lead_department.name if c.lead_department_id else "",
             "、".join(d.name for d in c.co_departments.all()), _t(c.deadline), _label(AlertLevel, live),
             _t(c.registered_at), _t(c.assigned_at), _t(c.accepted_at), _t(c.accepted_on_time), _t(c.handled_at),
-            _t(c.handled_on_time), _label(Disposition, c.disposition), c.result, _t(c.closed_at),
+            _t(c.handled_on_time), _label(Disposition, c.disposition), shown(c.result), _t(c.closed_at),
             _label(Rating, c.last_rating), _t(c.last_score), c.reopen_count,
         ]
 
@@ -180,10 +182,14 @@ def task_rows(actor, status=None, department=None):
         qs = qs.filter(status=status)
     if department:
         qs = qs.filter(department__code=department)
-    qs = qs.prefetch_related("cases").order_by("-created_at", "-id")
+    qs = qs.prefetch_related(Prefetch("cases", Case.objects.select_related("region", "owner_region")))
+    qs = qs.order_by("-created_at", "-id")
     for t in qs.iterator(chunk_size=CHUNK):
-        yield [t.pk, t.title, t.department.name, "已完成" if t.status == Task.DONE else "进行中", _t(t.due),
-               _t(t.created_at), _t(t.done_at), t.outcome, "、".join(c.tracking_code for c in t.cases.all())]
+        cases = t.cases.all()
+        # title and outcome as written only for one who may see every linked case's contact data
+        shown = (lambda text: text or "") if all(actor.can_see_contact(c) for c in cases) else mask_text
+        yield [t.pk, shown(t.title), t.department.name, "已完成" if t.status == Task.DONE else "进行中", _t(t.due),
+               _t(t.created_at), _t(t.done_at), shown(t.outcome), "、".join(c.tracking_code for c in cases)]
 
 
 def effect_rows(actor):
@@ -191,12 +197,13 @@ def effect_rows(actor):
 
     case_ids = visible_cases(actor, Case.objects.filter(state=State.CLOSED)).values("pk")
     qs = (Effect.objects.filter(case__in=case_ids)
-          .select_related("case__category", "case__region", "case__lead_department")
+          .select_related("case__category", "case__region", "case__owner_region", "case__lead_department")
           .order_by("-confirmed_at", "-id"))
     for e in qs.iterator(chunk_size=CHUNK):
         c = e.case
         yield [c.tracking_code, c.category.name if c.category_id else "", c.region.name if c.region_id else "",
-               c.lead_department.name if c.lead_department_id else "", e.what_was_done, e.confirmed_by,
+               c.lead_department.name if c.lead_department_id else "", text_masker(actor, c)(e.what_was_done),
+               e.confirmed_by,
                _t(e.confirmed_at), _label(CloseRule, e.rule), _label(Rating, e.rating), _t(e.score)]
 
 

@@ -15,7 +15,8 @@ Mapping to minqing:
 - POST registers through ``minqing.cases.actions.register`` (channel
   ``open311``) as ``Actor.system("open311:<client>")``.
 
-No reporter name, phone or e-mail is ever part of a response.
+No reporter name, phone or e-mail is ever part of a response, and every free text
+(description, status_notes, address, update descriptions) goes through ``mask_text``.
 """
 
 import datetime as dt
@@ -33,7 +34,7 @@ from lxml import etree
 from minqing.cases import actions
 from minqing.cases.errors import ActionError
 from minqing.cases.models import Case, Category, Event, State
-from minqing.people.scoping import Actor
+from minqing.people.scoping import Actor, mask_text
 from minqing.regions.models import Region
 
 from .models import Datatype, Jurisdiction, Open311Client, Open311Submission, ServiceAttribute
@@ -246,14 +247,9 @@ def service_definition(code):
 # ---- requests: the public view of a case --------------------------------------------------
 
 
-# as web.views.common.mask_text (the public board's rule): phone and ID-card numbers in free text
-PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-ID_IN_TEXT = re.compile(r"(?<![0-9])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9])")
-
-
-def public_text(text):
-    text = PHONE_IN_TEXT.sub(lambda m: m.group(1) + "****" + m.group(2), text or "")
-    return ID_IN_TEXT.sub(lambda m: m.group(1) + "********" + m.group(2), text)
+# the one masking rule (minqing.people.masking): phones, ID and card numbers, e-mails and
+# marked names inside every free text a request or an update carries, the address included
+public_text = mask_text
 
 
 def open_closed(state):
@@ -286,7 +282,7 @@ def request_dict(case, names, submission=None):
         "requested_datetime": iso(case.registered_at),
         "updated_datetime": iso(case.updated_at),
         "expected_datetime": iso(case.deadline),
-        "address": address,
+        "address": public_text(address),
         "address_id": (sub.address_id if sub and sub.address_id else (case.region.code if case.region_id else "")),
         "zipcode": "",
         "lat": case.lat,

@@ -99,3 +99,28 @@ class Notification(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["user", "read_at"])]
+
+
+class ContactAccess(models.Model):
+    """查看联系方式: one person revealed one case's contact data, with a reason.
+
+    Written only by ``people.contact.reveal`` (web button and API alike); leaders
+    and admins list them (``GET /api/v1/contact-access``, the admin)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                             related_name="contact_accesses", verbose_name=_("查看人"))
+    username = models.CharField(_("查看人"), max_length=150)
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="contact_accesses",
+                             verbose_name=_("案件"))
+    region_path = models.CharField(max_length=400, db_index=True)  # the case's, for scoping the log
+    reason = models.CharField(_("查看事由"), max_length=200)
+    via = models.CharField(_("途径"), max_length=10, default="web")
+    at = models.DateTimeField(_("时间"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("联系方式查看记录")
+        verbose_name_plural = _("联系方式查看记录")
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.username} → {self.case_id} @ {self.at:%Y-%m-%d %H:%M}"

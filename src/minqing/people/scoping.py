@@ -2,13 +2,15 @@
 
 An ``Actor`` is what the actions layer and the views need to know about the
 person acting: their roles with scopes. Visibility is one queryset filter per
-actor (``visible_cases``); masking of personal data is decided here too.
+actor (``visible_cases``); who sees personal data masked is decided here too
+(``Actor.can_see_contact``, ``text_masker``), the masking itself is ``masking.py``.
 """
 
 from dataclasses import dataclass, field
 
 from django.db.models import Q
 
+from .masking import mask_name, mask_phone, mask_text  # noqa: F401  (the one masking rule, re-exported)
 from .models import Membership, Role
 
 FULL_CONTACT_ROLES = {Role.DISPATCHER, Role.RETURN_VISITOR}
@@ -122,17 +124,13 @@ def visible_cases(actor, qs):
     return qs.distinct() if needs_distinct else qs
 
 
-def mask_name(name):
-    name = (name or "").strip()
-    if not name:
-        return ""
-    return name[0] + "*" * max(1, len(name) - 1)
+def text_masker(actor, case):
+    """The function that shows a case's free texts (text, address, answers, notes) to
+    this actor: as written for those who may see the contact data, else ``mask_text``."""
+    if actor is not None and actor.can_see_contact(case):
+        return _as_written
+    return mask_text
 
 
-def mask_phone(phone):
-    phone = (phone or "").strip()
-    if not phone:
-        return ""
-    if len(phone) >= 7:
-        return phone[:3] + "*" * (len(phone) - 7) + phone[-4:] if len(phone) > 7 else phone[:3] + "****"
-    return "*" * len(phone)
+def _as_written(text):
+    return text or ""

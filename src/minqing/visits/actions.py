@@ -20,7 +20,7 @@ from minqing.cases import actions as case_actions
 from minqing.cases.errors import Forbidden, InvalidInput, NotFound
 from minqing.cases.models import Kind
 from minqing.people.models import Membership, Profile, Role
-from minqing.people.scoping import mask_name, mask_phone, region_scope
+from minqing.people.scoping import mask_name, mask_phone, mask_text, region_scope, text_masker
 from minqing.regions.models import Level, Region
 
 from . import creditcode
@@ -483,15 +483,17 @@ def visit_dict(visit, actor):
         "method": visit.method,
         "region": visit.region.code,
         "region_name": visit.region.name,
-        "notes": visit.notes,
+        # free text through the one masking rule unless every subject's contact data is the caller's to see
+        "notes": visit.notes if all(can_see_subject_contact(actor, s, s.pk in paired) for s in subjects)
+        else mask_text(visit.notes),
         "subjects": [
             {"external_id": s.external_id, "kind": s.kind,
              "name": display_name(s, can_see_subject_contact(actor, s, s.pk in paired))}
             for s in subjects
         ],
         "cases": [
-            {"id": c.pk, "tracking_code": c.tracking_code, "state": c.state, "text": c.text,
+            {"id": c.pk, "tracking_code": c.tracking_code, "state": c.state, "text": text_masker(actor, c)(c.text),
              "category": c.category.code if c.category_id else None}
-            for c in visit.cases.select_related("category").order_by("id")
+            for c in visit.cases.select_related("category", "region", "owner_region").order_by("id")
         ],
     }

@@ -36,6 +36,7 @@ urlpatterns = [
     path("case/<int:pk>/", case.case_page, name="case"),
     path("case/<int:pk>/do/<str:action>/", case.case_action, name="case_action"),
     path("case/<int:pk>/task/", case.task_create, name="task_create"),
+    path("case/<int:pk>/contact/", case.reveal_contact, name="reveal_contact"),
     path("case/<int:pk>/task/done/", case.task_done, name="task_done"),
     path("case/<int:pk>/file/<int:att>/", case.attachment, name="attachment"),
 ]

@@ -110,3 +110,19 @@ def query(context, **kwargs):
 def catname(category):
     """A category's name in the page's language (its English name where the deployment gave one)."""
     return category.local_name if category else ""
+
+
+@register.simple_tag(takes_context=True)
+def case_text(context, case, length=0, field="text"):
+    """A case's free text as the viewer may see it (``people.masking`` unless they may
+    see the case's contact data), cut to ``length`` characters after masking."""
+    from django.utils.text import Truncator
+
+    from minqing.people.scoping import Actor, text_masker
+
+    from ..views.common import get_actor
+
+    request = context.get("request")
+    actor = get_actor(request) if request is not None else Actor.public()
+    text = text_masker(actor, case)(getattr(case, field, ""))
+    return Truncator(text).chars(int(length)) if length else text

@@ -15,7 +15,7 @@ from minqing.cases.models import Attachment, Case, State, Task
 from ..forms import ACTION_FORMS, TaskDoneForm, TaskForm
 from ..models import CampaignCase
 from ..suggest import Suggester, duplicates_of
-from .common import get_actor, live_alert, not_found, reporter_view, role_required
+from .common import get_actor, live_alert, mask_text, not_found, reporter_view, role_required
 from .portal import PUBLIC_ACTIONS
 
 ACTION_LABELS = {
@@ -43,9 +43,17 @@ def may_task(actor, case):
     )
 
 
-def case_context(request, case, bound=None):
-    """Everything the case page shows; ``bound`` = (action, form) re-shown with its errors."""
+def _as_written(text):
+    return text or ""
+
+
+def case_context(request, case, bound=None, revealed=False, reveal_error=None):
+    """Everything the case page shows; ``bound`` = (action, form) re-shown with its errors.
+    Free texts are masked for a viewer who may not see the contact data, unless they
+    have just revealed them with a reason (``revealed``, logged by ``people.contact``)."""
     actor = get_actor(request)
+    may_see = actor.can_see_contact(case)
+    shown = _as_written if (revealed or may_see) else mask_text
     available = actions.available_actions(actor, case)
     forms = []
     wanted = None if bound else request.GET.get("do")  # a workbench link opens that form
@@ -67,14 +75,46 @@ def case_context(request, case, bound=None):
     events = list(case.events.select_related("actor").order_by("at", "id"))
     for e in events:
         e.label = ACTION_LABELS.get(e.action, e.action)
-    name, phone = reporter_view(case, actor)
+    for e in events:
+        e.shown_note = shown(e.note)
+    for d in dups:
+        d.shown_text = mask_text(d.text) if not actor.can_see_contact(d) else d.text
+    if revealed and not case.anonymous:
+        name, phone = case.reporter_name, case.reporter_phone
+    else:
+        name, phone = reporter_view(case, actor)
     tasks = list(case.tasks.select_related("department").order_by("id"))
+    for t in tasks:
+        t.shown_title, t.shown_outcome = shown(t.title), shown(t.outcome)
     task_forms = may_task(actor, case)
     depts = actor.department_ids()
     for t in tasks:
         t.may_complete = t.status == Task.OPEN and (actor.is_admin or t.department_id in depts)
+    summons = list(case.summons.select_related("department").order_by("id"))
+    orders = list(case.supervision_orders.select_related("issued_by").order_by("id"))
+    extensions = list(case.extension_requests.order_by("id"))
+    meetings = list(case.meetings.prefetch_related("departments").order_by("id"))
+    return_visits = list(case.return_visits.all())
+    for s in summons:
+        s.shown_report = shown(s.report)
+    for o in orders:
+        o.shown_note = shown(o.note)
+    for r in extensions:
+        r.shown_reason = shown(r.reason)
+    for m in meetings:
+        m.shown_minutes = shown(m.minutes)
+    for v in return_visits:
+        v.shown_note = shown(v.note)
+    effect = getattr(case, "effect", None) if case.state == State.CLOSED else None
     return {
         "case": case,
+        "text": shown(case.text),
+        "address": shown(case.address),
+        "result": shown(case.result),
+        "masked": not may_see and not revealed,
+        "revealed": revealed,
+        "reveal_error": reveal_error,
+        "effect_text": shown(effect.what_was_done) if effect else "",
         "alert": live_alert(case),
         "reporter_name": name,
         "reporter_phone": phone,
@@ -83,15 +123,15 @@ def case_context(request, case, bound=None):
         "available_names": available,
         "suggestion": suggestion,
         "duplicates": dups,
-        "summons": case.summons.select_related("department").order_by("id"),
-        "orders": case.supervision_orders.select_related("issued_by").order_by("id"),
-        "extensions": case.extension_requests.order_by("id"),
-        "meetings": case.meetings.prefetch_related("departments").order_by("id"),
+        "summons": summons,
+        "orders": orders,
+        "extensions": extensions,
+        "meetings": meetings,
         "tasks": tasks,
         "task_form": (bound[1] if bound and bound[0] == "task" else TaskForm(prefix="task")) if task_forms else None,
         "task_done_error": bound[1] if bound and bound[0] == "task_done" else None,
-        "effect": getattr(case, "effect", None) if case.state == State.CLOSED else None,
-        "return_visits": case.return_visits.all(),
+        "effect": effect,
+        "return_visits": return_visits,
         "attachments": case.attachments.all(),
         "co_departments": case.co_departments.all(),
         "merged_cases": case.merged_cases.only("pk", "tracking_code"),
@@ -112,6 +152,35 @@ def case_page(request, pk):
     if case is None:
         return not_found(request)
     return render(request, "web/case/case.html", case_context(request, case))
+
+
+@role_required()
+@require_POST
+def reveal_contact(request, pk):
+    """查看联系方式: with a reason, logged; the page is shown once with the contact data and texts in full."""
+    from minqing.people import contact
+
+    case = visible_case(request, pk)
+    if case is None:
+        return not_found(request)
+    reason = " ".join(request.POST.get("reason", "").split())
+    error = None
+    if not reason:
+        error = _("请填写查看事由。")
+    elif len(reason) > contact.REASON_MAX or "\x00" in reason:
+        error = _("查看事由不超过 %(n)d 字。") % {"n": contact.REASON_MAX}
+    else:
+        try:
+            contact.reveal(get_actor(request), case.pk, reason, via="web")
+        except ActionError as e:
+            if e.status == 404:
+                return not_found(request)
+            error = e.message
+    if error:
+        return render(request, "web/case/case.html", case_context(request, case, reveal_error=error), status=422)
+    response = render(request, "web/case/case.html", case_context(request, case, revealed=True))
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _next_url(request, case):

@@ -1,7 +1,6 @@
 """Helpers every page uses: the acting person, their current role, pagination."""
 
 import datetime as dt
-import re
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
@@ -11,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from minqing.cases.models import OPEN_STATES
 from minqing.people.models import Role
-from minqing.people.scoping import Actor, mask_name, mask_phone
+from minqing.people.scoping import Actor, mask_name, mask_phone, mask_text  # noqa: F401  (mask_text: the pages' import)
 from minqing.supervision.alerts import alert_level
 
 # Each role's own page, and the order a user with several roles lands in.
@@ -122,16 +121,6 @@ def live_alert(case):
     if case.state in OPEN_STATES:
         return alert_level(case.deadline)
     return ""
-
-
-PHONE_IN_TEXT = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-ID_IN_TEXT = re.compile(r"(?<![0-9])(\d{6})\d{8}(\d{3}[0-9Xx])(?![0-9])")
-
-
-def mask_text(text):
-    """Phone and ID-card numbers inside free text, masked for public display."""
-    text = PHONE_IN_TEXT.sub(lambda m: m.group(1) + "****" + m.group(2), text or "")
-    return ID_IN_TEXT.sub(lambda m: m.group(1) + "********" + m.group(2), text)
 
 
 def reporter_view(case, actor):

@@ -262,6 +262,7 @@ def track(request, code):
         "step": step,
         "events": events,
         "text": mask_text(case.text),
+        "result": mask_text(case.result),
         "form": form,
         "invalid": case.state == State.INVALID,
     }
