@@ -72,6 +72,17 @@ def check_cell(errors, row, column, value, max_length=None):
     return True
 
 
+def check_row(errors, row, record, limits=None, columns=None):
+    """NUL characters in any cell of ``record`` (or of ``columns`` of it) and texts longer
+    than ``limits`` {column: max_length}; each problem is a row error. True when clean."""
+    ok = True
+    for column, value in record.items():
+        if columns is not None and column not in columns:
+            continue
+        ok &= check_cell(errors, row, column, value, (limits or {}).get(column))
+    return ok
+
+
 def nul_columns(record):
     """The columns of a raw row (dict) whose value holds a NUL character."""
     return [k for k, v in record.items() if isinstance(v, str) and "\x00" in v]
