@@ -173,9 +173,15 @@ def _xlsx_rows(path, sheet):
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds
         raise TableError(f"cannot read the workbook: {e}") from None
+    if sheet and sheet not in wb.sheetnames:
+        raise TableError(f"工作表不存在 / no sheet named {sheet}")
     ws = wb[sheet] if sheet else wb.worksheets[0]
+    try:
+        numbered = list(enumerate(ws.iter_rows(values_only=True), 1))
+    except Exception as e:  # noqa: BLE001 - a damaged sheet fails in zipfile, the XML parser or openpyxl
+        raise TableError(f"无法读取工作表 / cannot read the sheet: {type(e).__name__}: {e}") from None
     header = None
-    for number, row in enumerate(ws.iter_rows(values_only=True), 1):
+    for number, row in numbered:
         if header is None:
             header = [_clean(h) for h in row]
             if not any(header):
