@@ -1,5 +1,14 @@
-"""Reading CSV and XLSX files as rows of dicts, with the row numbers a person
-sees in a spreadsheet (the header is row 1), and a row-numbered error report."""
+"""CSV and XLSX in both directions.
+
+Reading: files as rows of dicts, with the row numbers a person sees in a
+spreadsheet (the header is row 1), a row-numbered error report, and the checks
+every importer applies to a cell before the database sees it (``cell_problem``:
+NUL characters, values longer than the model field).
+
+Writing: ``safe_cell``/``safe_row`` — the one place that keeps a text from
+becoming a live spreadsheet formula. Every CSV and XLSX writer of the project
+passes each cell written from data through it.
+"""
 
 import csv
 import io
@@ -9,6 +18,82 @@ from pathlib import Path
 
 class TableError(Exception):
     pass
+
+
+# ---- writing: inert cells ----------------------------------------------------------------------
+
+# A text starting with one of these is read as a formula (or a DDE payload) by Excel,
+# LibreOffice and Google Sheets: = + - @, and tab / carriage return before one of them.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """The cell as written to CSV or XLSX: a text that a spreadsheet would take for a
+    formula gets a leading apostrophe (shown as text, as Excel itself does); numbers,
+    dates, booleans and None stay what they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def safe_row(row):
+    return [safe_cell(v) for v in row]
+
+
+# ---- reading: what a cell may hold -------------------------------------------------------------
+
+NO_DATA_ROWS = "文件中没有数据行（只有表头或为空）/ the file has no data rows"
+
+
+def cell_problem(value, max_length=None):
+    """Why a cell cannot go into a text column, or None: NUL characters (PostgreSQL
+    refuses them, SQLite would cut the text there) and a text longer than the column."""
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else str(value)
+    if "\x00" in text:
+        return "含有空字符（NUL）/ contains a NUL character"
+    if max_length is not None and len(text) > max_length:
+        return f"超过{max_length}字（{len(text)}字）/ longer than {max_length} characters ({len(text)})"
+    return None
+
+
+def field_max_length(model, name):
+    """The max_length of a model's field (None for a text field without one)."""
+    return model._meta.get_field(name).max_length
+
+
+def check_cell(errors, row, column, value, max_length=None):
+    """Record ``cell_problem`` as a row error; True when the cell is fine."""
+    problem = cell_problem(value, max_length)
+    if problem:
+        errors.add(row, column, problem)
+        return False
+    return True
+
+
+def check_row(errors, row, record, limits=None, columns=None):
+    """NUL characters in any cell of ``record`` (or of ``columns`` of it) and texts longer
+    than ``limits`` {column: max_length}; each problem is a row error. True when clean."""
+    ok = True
+    for column, value in record.items():
+        if columns is not None and column not in columns:
+            continue
+        ok &= check_cell(errors, row, column, value, (limits or {}).get(column))
+    return ok
+
+
+def nul_columns(record):
+    """The columns of a raw row (dict) whose value holds a NUL character."""
+    return [k for k, v in record.items() if isinstance(v, str) and "\x00" in v]
+
+
+def _csv_limit():
+    """A CSV cell may be as large as the file: an over-long value is then a row error
+    (reported by the importer with its row and column), not a reader crash."""
+    limit = 64 * 1024 * 1024
+    if csv.field_size_limit() < limit:
+        csv.field_size_limit(limit)
 
 
 @dataclass
@@ -63,9 +148,14 @@ def csv_text(raw):
 
 
 def _csv_rows(path):
+    _csv_limit()
     reader = csv.reader(io.StringIO(csv_text(path.read_bytes())))
     header = None
-    for number, row in enumerate(reader, 1):
+    try:
+        numbered = list(enumerate(reader, 1))
+    except csv.Error as e:
+        raise TableError(f"CSV 格式错误 / malformed CSV (line {reader.line_num}): {e}") from None
+    for number, row in numbered:
         if header is None:
             header = [_clean(h) for h in row]
             if not any(header):
@@ -83,9 +173,15 @@ def _xlsx_rows(path, sheet):
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds
         raise TableError(f"cannot read the workbook: {e}") from None
+    if sheet and sheet not in wb.sheetnames:
+        raise TableError(f"工作表不存在 / no sheet named {sheet}")
     ws = wb[sheet] if sheet else wb.worksheets[0]
+    try:
+        numbered = list(enumerate(ws.iter_rows(values_only=True), 1))
+    except Exception as e:  # noqa: BLE001 - a damaged sheet fails in zipfile, the XML parser or openpyxl
+        raise TableError(f"无法读取工作表 / cannot read the sheet: {type(e).__name__}: {e}") from None
     header = None
-    for number, row in enumerate(ws.iter_rows(values_only=True), 1):
+    for number, row in numbered:
         if header is None:
             header = [_clean(h) for h in row]
             if not any(header):

@@ -11,7 +11,17 @@ from minqing.web.models import Campaign, CampaignCase
 
 from .helpers import VILLAGE, new_case, report_data, through, token_of
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+def _png():
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (4, 3), (200, 30, 30)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+PNG = _png()  # a real PNG, as Pillow writes it (what the form stores after re-encoding it)
 
 
 @pytest.fixture(autouse=True)

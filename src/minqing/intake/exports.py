@@ -11,7 +11,8 @@ with openpyxl).
 
 What a row shows is decided by the exporter: cases are the ones
 ``visible_cases`` lets them see, and the reporter's name and phone are masked
-unless ``Actor.can_see_contact`` allows them for that case.
+unless ``Actor.can_see_contact`` allows them for that case. Every cell goes through
+``minqing.tabular.safe_row`` on its way out, so no text becomes a formula.
 """
 
 import csv
@@ -29,6 +30,7 @@ from minqing.cases.models import AlertLevel, Case, Channel, Effect, Kind, State,
 from minqing.insights import figures
 from minqing.people.scoping import mask_name, mask_phone, mask_text, text_masker, visible_cases
 from minqing.regions.models import Department, Region
+from minqing.tabular import safe_row
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -247,15 +249,6 @@ def ranking_rows(scope, order_by="completion_rate"):
 # ---- writers ----------------------------------------------------------------------------------------------
 
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe(row):
-    """Text a reporter typed must not become a spreadsheet formula (CSV/formula injection):
-    a cell starting with = + - @ is written with a leading apostrophe, as Excel itself does."""
-    return [("'" + v) if isinstance(v, str) and v.startswith(FORMULA_START) else v for v in row]
-
-
 class _Echo:
     def write(self, value):
         return value
@@ -269,9 +262,9 @@ def _csv_stream(sheets):
     for i, (_, headers, rows) in enumerate(sheets):
         if i:
             buf.append("\r\n")
-        buf.append(writer.writerow(headers))
+        buf.append(writer.writerow(safe_row(headers)))
         for r in rows:
-            buf.append(writer.writerow(_safe(r)))
+            buf.append(writer.writerow(safe_row(r)))
             if len(buf) >= 500:
                 yield "".join(buf).encode()
                 buf = []
@@ -327,7 +320,7 @@ def _cell_xml(ref, value, style=""):
         value = "是" if value else "否"
     if isinstance(value, (int, float)) and value == value and value not in (float("inf"), float("-inf")):
         return f'<c r="{ref}"{style}><v>{value}</v></c>'
-    text = escape(XML_UNSAFE.sub("\ufffd", str(value)))
+    text = escape(XML_UNSAFE.sub("\ufffd", str(value)), {"\r": "&#13;"})  # a bare CR would be read as LF
     return f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
@@ -380,11 +373,11 @@ def _xlsx_stream(sheets):
             f.write(f'{XML_HEAD}<worksheet xmlns="{XLSX_NS}"><sheetViews><sheetView workbookViewId="0">'
                     '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/></sheetView>'
                     '</sheetViews><sheetData>'.encode())
-            cells = "".join(_cell_xml(f"{letters[c]}1", h, ' s="1"') for c, h in enumerate(headers))
+            cells = "".join(_cell_xml(f"{letters[c]}1", h, ' s="1"') for c, h in enumerate(safe_row(headers)))
             f.write(f'<row r="1">{cells}</row>'.encode())
             buf = []
             for r, row in enumerate(rows, 2):
-                row = _safe(row)
+                row = safe_row(row)
                 if len(row) > len(letters):
                     letters = _column_letters(len(row))
                 buf.append(f'<row r="{r}">' + "".join(_cell_xml(f"{letters[c]}{r}", v) for c, v in enumerate(row))

@@ -61,7 +61,15 @@ from minqing.regions.importers import ImportFailed
 from minqing.regions.models import Department, Level, Region
 from minqing.supervision import deadlines
 from minqing.supervision.alerts import alert_level, as_date
-from minqing.tabular import RowErrors, TableError, csv_text
+from minqing.tabular import (
+    NO_DATA_ROWS,
+    RowErrors,
+    TableError,
+    _csv_limit,
+    check_cell,
+    csv_text,
+    field_max_length,
+)
 from openpyxl.utils.cell import range_boundaries
 
 DEFAULT_MAPPING = Path(__file__).with_name("mappings") / "12345.toml"
@@ -78,6 +86,16 @@ DATE_RE = re.compile(
 )
 COMPACT_RE = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2})?)?\s*$")
 BATCH = 2000
+# the longest text each field may hold: its column's max_length, or the actions layer's limit
+CELL_LIMITS = {
+    "external_id": field_max_length(Case, "external_id"),
+    "text": actions.MAX_TEXT,
+    "address": field_max_length(Case, "address"),
+    "reporter_name": field_max_length(Case, "reporter_name"),
+    "reporter_phone": field_max_length(Case, "reporter_phone"),
+    "result": actions.MAX_TEXT,
+    "invalid_reason": actions.MAX_TEXT,
+}
 KINDS = frozenset(Kind.values)
 RATINGS = frozenset(Rating.values)
 DISPOSITIONS = frozenset(Disposition.values)
@@ -246,6 +264,7 @@ def _csv_rows(path):
     import csv
     import io
 
+    _csv_limit()
     for number, row in enumerate(csv.reader(io.StringIO(csv_text(Path(path).read_bytes()))), 1):
         yield number, [v.strip() for v in row]
 
@@ -271,6 +290,8 @@ def read_table(path, mapping):
         raise
     except Exception as e:  # noqa: BLE001 - a damaged workbook fails in zipfile, lxml or int()
         raise TableError(f"无法读取文件 / cannot read the file: {type(e).__name__}: {e}") from None
+    if not any(v != "" for _, values in yield_rows for v in values):
+        raise TableError(NO_DATA_ROWS)
     for number, values in yield_rows:
         if header is None:
             names = [str(v).strip() if v != "" else "" for v in values]
@@ -440,8 +461,8 @@ def parse_row(number, record, mapping, res, errors):
     def get(name):
         return _get(mapping, record, name)
 
-    def col(name):
-        return "/".join(mapping.columns.get(name, [name]))
+    def col(name):  # the file's own column, as the person sees it in their spreadsheet
+        return mapping.present.get(name) or "/".join(mapping.columns.get(name, [name]))
 
     def when(name, required=False):
         raw = get(name)
@@ -455,17 +476,21 @@ def parse_row(number, record, mapping, res, errors):
             err(col(name), str(e))
             return None
 
+    # every mapped cell before anything else: a NUL or a text longer than its column is the
+    # row's error here, on SQLite and PostgreSQL alike, and never reaches the database
+    for name in mapping.present:
+        raw = get(name)
+        if isinstance(raw, str):
+            check_cell(errors, number, col(name), raw, CELL_LIMITS.get(name))
+    if len(errors.errors) > n_before:
+        return None
     ext = str(get("external_id"))
     if not ext:
         err(col("external_id"), "必填 / required")
-    elif len(ext) > 100:
-        err(col("external_id"), "过长 / too long")
     registered_at = when("registered_at", required=True)
     text = str(get("text"))
     if not text:
         err(col("text"), "必填 / required")
-    elif len(text) > actions.MAX_TEXT:
-        err(col("text"), f"超过{actions.MAX_TEXT}字 / longer than {actions.MAX_TEXT} characters")
     kind_raw = str(get("kind"))
     kind = mapping.value("kind", kind_raw) if kind_raw else mapping.default_kind
     if kind not in KINDS:
@@ -483,11 +508,7 @@ def parse_row(number, record, mapping, res, errors):
         if region is None:
             err(col("region"), f"区划不存在或不唯一 / unknown or ambiguous region: {region_raw}")
     address = str(get("address"))
-    if len(address) > 300:
-        err(col("address"), "地址过长 / too long")
     name = str(get("reporter_name"))
-    if len(name) > 100:
-        err(col("reporter_name"), "过长 / too long")
     phone = str(get("reporter_phone"))
     if phone and not actions.PHONE_RE.match(phone):
         err(col("reporter_phone"), f"电话号码格式不正确 / not a phone number: {phone}")
@@ -895,6 +916,8 @@ def import_cases(path, mapping=None, on_error="refuse", engine="auto", actor=Non
         _, records = read_table(path, m)
     except TableError as e:
         raise ImportFailed(str(e)) from None
+    if not records:
+        raise ImportFailed(NO_DATA_ROWS)
     actor = actor or Actor.system(f"import:{Path(path).name}"[:150])
     res = Resolver()
     errors = RowErrors()

@@ -1,10 +1,22 @@
-"""Import of regions and departments from CSV/XLSX: all rows or none."""
+"""Import of regions and departments from CSV/XLSX: all rows or none (``on_error="refuse"``,
+the default), or the good rows with the bad ones listed (``"skip"``). Every cell is checked
+before the database sees it (NUL characters, values longer than the column), so SQLite and
+PostgreSQL refuse the same rows with the same report; an empty file is refused."""
 
 from django.db import transaction
 
 from minqing.cases import lookups
 from minqing.cases.models import Category
-from minqing.tabular import RowErrors, TableError, _clean, read_rows, require_columns
+from minqing.tabular import (
+    NO_DATA_ROWS,
+    RowErrors,
+    TableError,
+    _clean,
+    check_row,
+    field_max_length,
+    read_rows,
+    require_columns,
+)
 
 from .models import LEVEL_ORDER, Department, Region
 
@@ -19,55 +31,88 @@ class ImportFailed(Exception):
 
 
 def _rows(path, columns):
-    rows = [(n, {k: _clean(v) for k, v in r.items()}) for n, r in read_rows(path)]
-    if rows:
+    """The file's data rows as texts, with its columns checked; an empty file is refused."""
+    try:
+        rows = [(n, {k: _clean(v) for k, v in r.items()}) for n, r in read_rows(path)]
+        if not rows:
+            raise TableError(NO_DATA_ROWS)
         require_columns(rows[0][1].keys(), columns)
+    except TableError as e:
+        raise ImportFailed(str(e)) from None
     return rows
 
 
-def import_regions(path, **_):
-    try:
-        rows = _rows(path, REGION_COLUMNS)
-    except TableError as e:
-        raise ImportFailed(str(e)) from None
+def _on_error(on_error):
+    if on_error not in ("refuse", "skip"):
+        raise ImportFailed("on_error 只能是 refuse 或 skip / on_error must be refuse or skip")
+    return on_error
+
+
+def _result(created, updated, errors):
+    out = {"created": created, "updated": updated, "skipped": len({row for row, _, _ in errors.errors})}
+    if errors:
+        out["errors"] = errors.report()
+    return out
+
+
+def import_regions(path, on_error="refuse", **_):
+    """Regions of a CSV/XLSX file (any order: parents are created first). Bad rows refuse the
+    file (``on_error="refuse"``) or are left out with the rows that hang below them ("skip")."""
+    _on_error(on_error)
+    rows = _rows(path, REGION_COLUMNS)
+    limits = {"code": field_max_length(Region, "code"), "name": field_max_length(Region, "name")}
     errors = RowErrors()
+    bad = set()
     seen = {}
     for n, r in rows:
+        before = len(errors.errors)
+        check_row(errors, n, r, limits)
         code, name, level = r["code"], r["name"], r["level"]
         if not code:
             errors.add(n, "code", "必填 / required")
-        elif len(code) > 32:
-            errors.add(n, "code", "过长 / too long")
         elif code in seen:
             errors.add(n, "code", f"与第{seen[code]}行重复 / duplicate of row {seen[code]}")
-        else:
+        elif "\x00" not in code:
             seen[code] = n
         if not name:
             errors.add(n, "name", "必填 / required")
         if level not in LEVEL_ORDER:
             errors.add(n, "level", f"应为 {', '.join(LEVEL_ORDER)} / must be one of {', '.join(LEVEL_ORDER)}")
+        if len(errors.errors) > before:
+            bad.add(n)
     existing = {r.code: r for r in Region.objects.all()}
-    file_levels = {r["code"]: r["level"] for _, r in rows}
-    for n, r in rows:
-        parent = r["parent_code"]
-        if not parent:
-            continue
-        if parent == r["code"]:
-            errors.add(n, "parent_code", "不能是自身 / cannot be its own parent")
-            continue
-        parent_level = file_levels.get(parent) or (existing[parent].level if parent in existing else None)
-        if parent_level is None:
-            errors.add(n, "parent_code", f"上级区划不存在 / unknown parent {parent}")
-        elif r["level"] in LEVEL_ORDER and parent_level in LEVEL_ORDER:
-            if LEVEL_ORDER.index(parent_level) >= LEVEL_ORDER.index(r["level"]):
-                errors.add(n, "parent_code", f"上级层级({parent_level})须高于本级 / parent must be a higher level")
-    if errors:
+    # parents: a row whose parent's row is bad is bad too (repeated down the tree)
+    changed = True
+    while changed:
+        changed = False
+        file_levels = {r["code"]: r["level"] for n, r in rows if n not in bad}
+        for n, r in rows:
+            parent = r["parent_code"]
+            if n in bad or not parent:
+                continue
+            problem = None
+            if parent == r["code"]:
+                problem = "不能是自身 / cannot be its own parent"
+            elif parent not in file_levels and parent in seen and seen[parent] in bad:
+                problem = f"上级区划所在的第{seen[parent]}行有错误 / the parent's row {seen[parent]} is bad"
+            else:
+                parent_level = file_levels.get(parent) or (existing[parent].level if parent in existing else None)
+                if parent_level is None:
+                    problem = f"上级区划不存在 / unknown parent {parent}"
+                elif LEVEL_ORDER.index(parent_level) >= LEVEL_ORDER.index(r["level"]):
+                    problem = f"上级层级({parent_level})须高于本级 / parent must be a higher level"
+            if problem:
+                errors.add(n, "parent_code", problem)
+                bad.add(n)
+                changed = True
+    if errors and on_error == "refuse":
         raise ImportFailed(errors)
-    rows.sort(key=lambda nr: LEVEL_ORDER.index(nr[1]["level"]))
+    good = [r for n, r in rows if n not in bad]
+    good.sort(key=lambda r: LEVEL_ORDER.index(r["level"]))
     created = updated = 0
     with transaction.atomic():
         by_code = dict(existing)
-        for _, r in rows:
+        for r in good:
             region = by_code.get(r["code"]) or Region(code=r["code"])
             is_new = region.pk is None
             region.name = r["name"]
@@ -85,20 +130,22 @@ def import_regions(path, **_):
             if (path, depth) != (region.path, region.depth):
                 Region.objects.filter(pk=region.pk).update(path=path, depth=depth)
         transaction.on_commit(lookups.clear)
-    return {"created": created, "updated": updated}
+    return _result(created, updated, errors)
 
 
-def import_departments(path, **_):
-    try:
-        rows = _rows(path, DEPARTMENT_COLUMNS)
-    except TableError as e:
-        raise ImportFailed(str(e)) from None
+def import_departments(path, on_error="refuse", **_):
+    _on_error(on_error)
+    rows = _rows(path, DEPARTMENT_COLUMNS)
+    limits = {"code": field_max_length(Department, "code"), "name": field_max_length(Department, "name")}
     errors = RowErrors()
-    regions = {r.code: r for r in Region.objects.filter(code__in={r["region_code"] for _, r in rows})}
+    regions = {r.code: r for r in Region.objects.filter(code__in={r["region_code"] for _, r in rows
+                                                                   if "\x00" not in r["region_code"]})}
     categories = {c.code: c for c in Category.objects.all()}
     seen = {}
     parsed = []
     for n, r in rows:
+        before = len(errors.errors)
+        check_row(errors, n, r, limits)
         if not r["code"]:
             errors.add(n, "code", "必填 / required")
         elif r["code"] in seen:
@@ -113,8 +160,9 @@ def import_departments(path, **_):
         unknown = [c for c in codes if c not in categories]
         if unknown:
             errors.add(n, "categories", f"分类不存在 / unknown categories: {', '.join(unknown)}")
-        parsed.append((r, codes))
-    if errors:
+        if len(errors.errors) == before:
+            parsed.append((r, codes))
+    if errors and on_error == "refuse":
         raise ImportFailed(errors)
     created = updated = 0
     with transaction.atomic():
@@ -125,4 +173,4 @@ def import_departments(path, **_):
             dept.categories.set([categories[c] for c in codes])
             created += is_new
             updated += not is_new
-    return {"created": created, "updated": updated}
+    return _result(created, updated, errors)

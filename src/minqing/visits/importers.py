@@ -40,7 +40,7 @@ from django.utils import timezone
 from minqing.cases.errors import InvalidInput
 from minqing.regions.importers import ImportFailed
 from minqing.regions.models import Region
-from minqing.tabular import RowErrors, TableError, _clean, read_rows
+from minqing.tabular import NO_DATA_ROWS, RowErrors, TableError, _clean, check_row, field_max_length, read_rows
 
 from .actions import SUBJECT_KINDS, clean_tags, restamp_visits, validate_subject_fields
 from .models import Subject, SubjectTag, Tag
@@ -48,6 +48,7 @@ from .models import Subject, SubjectTag, Tag
 COLUMNS = ["external_id", "kind", "name", "region_code", "tags", "credit_code", "address", "phone"]
 OPTIONAL = ["household_no", "contact_name"]
 REQUIRED = ["external_id", "kind", "name", "region_code"]
+LIMITED = ["external_id", "name", "address", "phone", "household_no", "contact_name"]  # checked by max_length
 YES = {"是", "y", "yes", "1", "true", "√", "✓", "有"}
 KIND_WORDS = {"户": "household", "农户": "household", "居民户": "household", "家庭": "household",
               "企业": "enterprise", "公司": "enterprise"}
@@ -119,7 +120,7 @@ def import_subjects(path, mapping=None, on_error="refuse", **_):
     except TableError as e:
         raise ImportFailed(str(e)) from None
     if not raw_rows:
-        return {"created": 0, "updated": 0, "merged": 0, "skipped": 0}
+        raise ImportFailed(NO_DATA_ROWS)
     header = set()
     for _, r in raw_rows[:1]:
         header = set(r)
@@ -128,7 +129,15 @@ def import_subjects(path, mapping=None, on_error="refuse", **_):
     errors = RowErrors()
     region_codes = set()
     parsed = []
+    cols = mapping.get("columns", {})
+    used = {cols.get(c, c) for c in COLUMNS + OPTIONAL} | set(mapping.get("tag_columns", {})) | set(
+        mapping.get("extra", {}))
+    limits = {cols.get(c, c): field_max_length(Subject, c) for c in LIMITED}
     for n, raw in raw_rows:
+        # the file's cells as they are, before any translation: NUL characters and texts longer
+        # than their column are this row's errors (SQLite and PostgreSQL alike)
+        if not check_row(errors, n, {k: _clean(v) for k, v in raw.items()}, limits, columns=used):
+            continue
         row, extra, extra_tags = _translate(raw, mapping)
         parsed.append((n, row, extra, extra_tags))
         region_codes.add(row["region_code"])
@@ -178,7 +187,7 @@ def import_subjects(path, mapping=None, on_error="refuse", **_):
         good.append((n, ext, {
             "kind": row["kind"], "name": name, "region_id": region.pk, "region_path": region.path,
             "credit_code": credit, "address": address, "phone": phone, "household_no": house_no,
-            "contact_name": row["contact_name"][:100], "extra": extra,
+            "contact_name": row["contact_name"], "extra": extra,
         }, tags))
 
     # match against what is already registered: credit code, household number + address, external id

@@ -205,6 +205,8 @@ class PlanResult:
         import openpyxl
         from openpyxl.styles import Font
 
+        from minqing.tabular import safe_row
+
         wb = openpyxl.Workbook()
         ws = wb.active
         ws.title = "部署方案 plan"
@@ -213,14 +215,14 @@ class PlanResult:
                    "预计走访 visits", "加权收益 gain", "说明 explanation"])
         for a in self.assignments:
             d = a.as_dict()
-            ws.append([d["cadre"], d["cadre_name"], d["rank"] or "", d["unit"], d["region"], d["region_name"],
-                       d["slot"], d["expected_visits"], d["gain"], d["explanation"]])
+            ws.append(safe_row([d["cadre"], d["cadre_name"], d["rank"] or "", d["unit"], d["region"], d["region_name"],
+                       d["slot"], d["expected_visits"], d["gain"], d["explanation"]]))
         ws2 = wb.create_sheet("村情 places")
         ws2.append(["区划 region", "名称 name", "对象 subjects", "已走访 visited", "未覆盖 uncovered", "在办 open",
                     "红牌 red", "规则缺口 rule gaps", "问题系数 factor", "派出干部 cadres"])
         for p in self.as_dict()["places"]:
-            ws2.append([p["region"], p["name"], p["subjects"], p["visited"], p["uncovered"], p["open"], p["red"],
-                        p["rule_gap"], p["factor"], "、".join(p["cadres"])])
+            ws2.append(safe_row([p["region"], p["name"], p["subjects"], p["visited"], p["uncovered"], p["open"], p["red"],
+                        p["rule_gap"], p["factor"], "、".join(p["cadres"])]))
         ws3 = wb.create_sheet("汇总 summary")
         s = self.summary()
         scope = self.scope.as_dict()
@@ -229,7 +231,7 @@ class PlanResult:
         rows += [(k, v) for k, v in s.items() if k != "baseline_nearest"]
         rows += [(f"baseline_nearest.{k}", v) for k, v in s["baseline_nearest"].items()]
         for k, v in rows:
-            ws3.append([k, v])
+            ws3.append(safe_row([k, v]))
         for sheet in (ws, ws2):
             for cell in sheet[1]:
                 cell.font = bold

@@ -6,6 +6,7 @@ DEFAULTS = {
     "REPORT_RATE": (10, 600),  # public report form: submissions per client per seconds
     "VISIT_RATE": (10, 600),  # public return-visit form, the same
     "MAX_PHOTO_BYTES": 5 * 1024 * 1024,
+    "MAX_PHOTO_PIXELS": 50_000_000,  # more pixels than this is refused before decoding (decompression bombs)
     "PENDING_UPLOAD_MAX_AGE": 86400,  # seconds a photo kept over a form error stays usable
     "FIGURES_MAX_STALE": 120,  # see figcache.cached_figures
     "FIGURES_SLOW": 1.0,

@@ -113,11 +113,25 @@ class ReportForm(forms.Form):
             raise forms.ValidationError(
                 _("照片不能超过 %(mb)s MB。") % {"mb": round(limit / 1024 / 1024, 1)}
             )
-        ctype = sniff_image(photo)
-        if ctype is None:
+        if sniff_image(photo) is None:
             raise forms.ValidationError(_("只能上传 JPEG、PNG、GIF 或 WebP 图片。"))
-        photo.sniffed_type = ctype
-        return photo
+        # decoded and encoded again: no EXIF/GPS, nothing appended, named by its real format
+        from minqing.images import ImageRefused, clean_image
+
+        try:
+            clean = clean_image(photo, max_bytes=limit, max_pixels=web_setting("MAX_PHOTO_PIXELS"))
+            clean.original_name = (photo.name or "")[-200:]  # shown back to the reporter, never a path
+            return clean
+        except ImageRefused as e:
+            if e.reason == "too_many_pixels":
+                raise forms.ValidationError(
+                    _("照片像素过多，最多 %(mp)s 百万像素。") % {"mp": round(web_setting("MAX_PHOTO_PIXELS") / 1e6)}
+                ) from None
+            if e.reason == "too_large":
+                raise forms.ValidationError(
+                    _("照片不能超过 %(mb)s MB。") % {"mb": round(limit / 1024 / 1024, 1)}
+                ) from None
+            raise forms.ValidationError(_("照片已损坏或不是真正的图片，请换一张 JPEG、PNG、GIF 或 WebP 图片。")) from None
 
     def clean(self):
         data = super().clean()

@@ -88,7 +88,7 @@ class PendingUpload(models.Model):
     def keep(cls, photo, form_token):
         """Store a checked upload (``photo.sniffed_type`` set by the form) for this form."""
         stale = list(cls.objects.filter(form_token=form_token))
-        pending = cls(token=secrets.token_urlsafe(32), form_token=form_token, name=(photo.name or "photo")[-200:],
+        pending = cls(token=secrets.token_urlsafe(32), form_token=form_token, name=(getattr(photo, "original_name", "") or photo.name or "photo")[-200:],
                       content_type=photo.sniffed_type, size=photo.size)
         photo.seek(0)
         pending.file.save("photo", photo, save=True)

@@ -221,6 +221,8 @@ def dashboard_xlsx(request):
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from minqing.tabular import safe_row
+
     region, denied = _leader_region(request)
     if denied:
         return not_found(request)
@@ -233,11 +235,11 @@ def dashboard_xlsx(request):
         """One sheet; the columns whose header is in ``pct`` hold rates, shown as percentages."""
         ws = wb.active if first else wb.create_sheet()
         ws.title = title
-        ws.append(header)
+        ws.append(safe_row(header))
         for c in ws[1]:
             c.font = bold
         for r in rows:
-            ws.append(list(r))
+            ws.append(safe_row(r))  # a case's text or a name never becomes a live formula
         for col in ws.columns:
             ws.column_dimensions[col[0].column_letter].width = max(10, min(40, max(len(str(c.value or "")) for c in col) + 2))
             if col[0].value in pct:

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from minqing import images
 from minqing.cases import actions
 from minqing.cases.errors import ActionError
 from minqing.cases.models import Attachment, Case, Category, Channel, State
@@ -185,7 +186,8 @@ def _register(request, form):
             Attachment.objects.create(case=case, file=photo, content_type=photo.sniffed_type, size=photo.size)
         elif pending:  # chosen on an earlier try of this form
             with pending.file.open("rb") as fh:
-                Attachment.objects.create(case=case, file=File(fh, name=pending.name),
+                # named by its checked type, never by the name the client sent
+                Attachment.objects.create(case=case, file=File(fh, name=images.filename_for(pending.content_type)),
                                           content_type=pending.content_type, size=pending.size)
             transaction.on_commit(pending.discard)
         if photo or d.get("photo_clear"):

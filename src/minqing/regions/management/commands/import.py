@@ -31,11 +31,19 @@ class Command(BaseCommand):
             raise CommandError(f"importing {o['kind']} is not available in this version") from None
         from minqing.regions.importers import ImportFailed
 
+        from django.db import DatabaseError
+
         try:
             result = fn(o["file"], mapping=o["mapping"], on_error=o["on_error"])
         except ImportFailed as e:
             self.stderr.write("导入失败，未导入任何数据 / import refused, nothing was imported:")
             raise CommandError(str(e)) from None
+        except OSError as e:  # a directory, an unreadable file: said plainly, no traceback
+            self.stderr.write("导入失败，未导入任何数据 / import refused, nothing was imported:")
+            raise CommandError(f"无法读取文件 / cannot read {o['file']}: {e.strerror or e}") from None
+        except DatabaseError as e:  # the importers check every cell first; this is the last guard
+            self.stderr.write("导入失败，未导入任何数据 / import refused, nothing was imported:")
+            raise CommandError(f"数据库拒绝了数据 / the database refused the data: {e}".strip()) from None
         row_errors = result.pop("errors", None)  # with --on-error skip: the rows left out, by row number
         self.stdout.write(" ".join(f"{k}={v}" for k, v in result.items()))
         if row_errors:
