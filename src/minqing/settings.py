@@ -204,7 +204,7 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_CLIENT_IP_CALLABLE = "minqing.web.edge.axes_client_ip"
 AXES_LOCKOUT_CALLABLE = "minqing.web.views.account.locked_out"
-AXES_VERBOSE = False  # the lock and the unlock are logged once each by minqing.web.edge
+AXES_VERBOSE = False  # no banner at start; the lock and the unlock are logged by minqing.web.edge
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
