@@ -22,6 +22,15 @@ document.addEventListener('securitypolicyviolation',
 """
 
 
+@pytest.fixture(autouse=True)
+def _real_policy(settings):
+    """The project's own policy (conftest adds 'unsafe-eval' for the other browser tests)."""
+    from minqing import settings as project
+
+    settings.MINQING_CSP = project.MINQING_CSP
+    assert "unsafe-eval" not in settings.MINQING_CSP and "script-src 'self';" in settings.MINQING_CSP
+
+
 class Recorder:
     def __init__(self, page, origin):
         self.origin = origin
