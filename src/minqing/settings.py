@@ -4,13 +4,18 @@ MINQING_DATABASE_URL  default: sqlite file in the data directory; postgres://…
 MINQING_DATA_DIR      default: ./data
 MINQING_SECRET_KEY    default: a key generated once and kept in the data directory
 MINQING_DEBUG         default: off
+MINQING_PUBLIC_URL    default: none (the demo: localhost, 127.0.0.1); https://host of the deployment
+MINQING_TRUSTED_PROXIES  default: none; comma-separated IPs/CIDRs of reverse proxies
 """
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("MINQING_DATA_DIR", "./data")).resolve()
@@ -37,8 +42,41 @@ def _secret_key():
 
 SECRET_KEY = _secret_key()
 DEBUG = _env_bool("MINQING_DEBUG")
-ALLOWED_HOSTS = [h for h in os.environ.get("MINQING_ALLOWED_HOSTS", "*").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("MINQING_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+
+def _public_url():
+    """MINQING_PUBLIC_URL as scheme://host[:port] (no path), or "" when unset."""
+    raw = os.environ.get("MINQING_PUBLIC_URL", "").strip().rstrip("/")
+    if not raw:
+        return ""
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.path or parts.query or parts.fragment:
+        raise ImproperlyConfigured(f"MINQING_PUBLIC_URL must look like https://host[:port], not {raw!r}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+# The public edge (web/edge.py, web/middleware.py). With MINQING_PUBLIC_URL, the only Host
+# accepted is its host (any other answers 400) and every absolute link (tracking links, QR
+# codes, Open311 discovery, request.build_absolute_uri) starts with it. Without it (the demo)
+# localhost, 127.0.0.1 and [::1] are served and links follow the request's own host.
+# MINQING_ALLOWED_HOSTS adds hosts (comma-separated) in both cases, e.g. a LAN address.
+MINQING_PUBLIC_URL = _public_url()
+if MINQING_PUBLIC_URL:
+    ALLOWED_HOSTS = [urlsplit(MINQING_PUBLIC_URL).hostname]
+    CSRF_TRUSTED_ORIGINS.append(MINQING_PUBLIC_URL)
+else:
+    ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+ALLOWED_HOSTS += [h.strip() for h in os.environ.get("MINQING_ALLOWED_HOSTS", "").split(",") if h.strip()]
+# X-Forwarded-For is believed only from these peers (REMOTE_ADDR); the client is the
+# right-most address in it that is not one of them.
+MINQING_TRUSTED_PROXIES = os.environ.get("MINQING_TRUSTED_PROXIES", "")
+# Content-Security-Policy of every response (web/middleware.py); no inline scripts anywhere.
+MINQING_CSP = os.environ.get("MINQING_CSP") or (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -49,6 +87,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "ninja",  # API docs from django-ninja's own static swagger-ui, no CDN
+    "axes",  # failed-login limits
     "minqing.regions",
     "minqing.people",
     "minqing.cases",
@@ -63,6 +103,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Host check, public links, client address behind trusted proxies, Content-Security-Policy
+    "minqing.web.middleware.PublicEdgeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Chinese unless the person chose English with the switch (not the browser's Accept-Language)
@@ -73,6 +115,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into the 429 page
 ]
 
 ROOT_URLCONF = "minqing.urls"
@@ -135,6 +178,33 @@ def _database():
 
 DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Argon2 first (web/hashers.py): one login costs ~30 ms of CPU instead of PBKDF2's ~350 ms
+# (bench/login.py); a PBKDF2 hash is rewritten as Argon2 at the user's next login.
+PASSWORD_HASHERS = [
+    "minqing.web.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+AUTHENTICATION_BACKENDS = [
+    "minqing.web.edge.LoginAttemptsBackend",  # django-axes: refuses a locked account or address
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed logins (django-axes): after MINQING_LOGIN_FAILURE_LIMIT failures (default 5) the
+# account, and separately the client address, is locked for MINQING_LOGIN_LOCK_MINUTES
+# (default 15): /login/ and the admin's login answer 429. Attempts during the lock do not
+# extend it. Admins see and delete locks in the admin (访问尝试); `manage axes_reset` too.
+AXES_FAILURE_LIMIT = int(os.environ.get("MINQING_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("MINQING_LOGIN_LOCK_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_CLIENT_IP_CALLABLE = "minqing.web.edge.axes_client_ip"
+AXES_LOCKOUT_CALLABLE = "minqing.web.views.account.locked_out"
+AXES_VERBOSE = False  # no banner at start; the lock and the unlock are logged by minqing.web.edge
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},

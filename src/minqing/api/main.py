@@ -9,7 +9,7 @@ import logging
 
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.renderers import JSONRenderer
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -33,6 +33,9 @@ api = NinjaAPI(
     urls_namespace="api",
     openapi_url="/openapi.json",
     docs_url="/docs",
+    # served from django-ninja's own static swagger-ui ("ninja" in INSTALLED_APPS), no CDN;
+    # no online validator badge (it would call validator.swagger.io)
+    docs=Swagger(settings={"validatorUrl": None}),
 )
 
 

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class WebConfig(AppConfig):
     name = "minqing.web"
     label = "web"
+
+    def ready(self):
+        from . import edge
+
+        edge.connect_signals()

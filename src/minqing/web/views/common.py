@@ -146,7 +146,10 @@ def today():
 
 
 def client_ip(request):
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    """The client's address, behind trusted proxies too (``minqing.web.edge``)."""
+    from ..edge import client_address
+
+    return client_address(request)
 
 
 def state_in_newest_first(qs, states):
