@@ -22,7 +22,6 @@ __all__ = ["mask_name", "mask_phone", "mask_text", "mask_email", "digits_only"]
 
 # a digit run must not be glued to letters or digits (tracking codes MQ…, model numbers)
 _B = r"(?<![0-9A-Za-z])"
-_E = r"(?![0-9A-Za-z])"
 _SEP = r"[ \-\u00a0\u3000]"  # what people put between digit groups
 
 EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-])([A-Za-z0-9._%+\-]{1,64})@([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24})(?![A-Za-z0-9])")
@@ -35,7 +34,7 @@ MOBILE = re.compile(
     r"(?=[+0(（81])" + _B + r"((?:\+|00)?86" + _SEP + r"?|\(\+?86\)" + _SEP + r"?|（\+?86）" + _SEP + r"?)?"
     r"(1" + _SEP + r"?[3-9](?:" + _SEP + r"?\d){9})" + r"(?!\d)"
 )
-# landline with its area code: 0731-22334455, (0731)2233 4455, 010 1234 5678, 0731-2233445 转 801
+# landline with its area code: 0731-22334455, (0731)2233 4455, 010 2234 5678, 07312233445
 LANDLINE = re.compile(
     r"(?=[(（0])" + _B + r"(\(0\d{2,3}\)|（0\d{2,3}）|0\d{2,3})(" + _SEP + r"?)"
     r"([2-9]\d{2,3}" + _SEP + r"?\d{4})" + r"(?!\d)"
