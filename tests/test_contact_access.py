@@ -115,3 +115,13 @@ def test_admin_lists_the_log_read_only(world, case):
     r = web.get("/admin/people/contactaccess/")
     assert r.status_code == 200 and "sup_lk" in r.content.decode()
     assert web.get("/admin/people/contactaccess/add/").status_code == 403
+
+
+@pytest.mark.parametrize("path", ["/api/v1/cases/{big}/contact?reason=x", "/api/v1/cases/1/contact?reason=%00",
+                                  "/api/v1/contact-access?case={big}", "/api/v1/contact-access?date_from=2026-13-01",
+                                  "/api/v1/contact-access?user=%00", "/api/v1/contact-access?page={big}",
+                                  "/api/v1/insights/topics/{big}"])
+def test_hostile_input_is_a_clear_4xx(world, case, path):
+    r = api(world, "admin").get(path.format(big=10**30))
+    assert 400 <= r.status_code < 500, (path, r.status_code, r.content[:200])
+    assert "code" in r.json()

@@ -3,8 +3,9 @@ output, nor an API answer, export or page of a role that sees contact data maske
 
 Phones (mobile with +86/spaces/dashes, landlines with or without an area code), ID-card
 numbers (valid or any check character), bank cards, e-mails and names after a marker are
-generated, written into the case's text, address, progress note, supervision note, task
-title and outcome, answer and return-visit note through the actions layer, and every
+generated, written into the case's text, address, acceptance, progress and supervision
+notes, meeting minutes, extension reason and decision, whistle note and report, task title
+and outcome, answer and return-visit note through the actions layer, and every
 output is searched for them as written and with their digits run together."""
 
 import datetime as dt
@@ -138,6 +139,12 @@ def build_case(world, s):
     actions.accept(water, case, note=sentence(s, "签收"))
     actions.progress(water, case, note=sentence(s, "进展"), public=True)
     actions.supervise(sup, case, note=sentence(s, "督办"))
+    actions.meet(water, case, minutes=sentence(s, "会办"), departments=["lk-roads"])
+    case = Case.objects.get(pk=case.pk)
+    actions.extend(water, case, deadline=case.deadline + dt.timedelta(days=10), reason=sentence(s, "延期"))
+    actions.approve_extension(disp, case, approved=True, note=sentence(s, "同意延期"))
+    actions.whistle(disp, case, departments=["lk-housing"], note=sentence(s, "吹哨"))
+    actions.report(world.actor("housing"), case, text=sentence(s, "报到"))
     task = actions.create_task(disp, title=sentence(s, "任务")[:190], department="lk-water", cases=[case])
     actions.complete_task(water, task, outcome=sentence(s, "完成"))
     actions.handle(water, case, result=sentence(s, "答复"), disposition="solved")
@@ -187,7 +194,7 @@ def public_outputs(case):
 
 def masked_role_outputs(world, case):
     out = {}
-    for user in ("sup_lk", "leader_city", "roads", "cadre_zt"):
+    for user in ("sup_lk", "leader_city", "roads", "housing", "cadre_zt"):
         api = Client(HTTP_AUTHORIZATION=f"Bearer {world.tokens[user]}")
         out[f"{user} detail"] = _json(api.get(f"/api/v1/cases/{case.pk}"))
         out[f"{user} list"] = _json(api.get("/api/v1/cases?page_size=5"))

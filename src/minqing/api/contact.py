@@ -17,6 +17,7 @@ from .auth import actor
 
 router = Router(tags=["contact"])
 MAX_PAGE_SIZE = 200
+MAX_ID = 2**63 - 1
 
 
 @router.get("/cases/{case_id}/contact", response=dict,
@@ -44,10 +45,12 @@ def _bounded(value, name, limit):
 @router.get("/contact-access", response=dict,
             summary="联系方式查看记录 / who revealed which case's contact data, when and why")
 def contact_access(request, q: Query[LogQuery]):
-    if q.page < 1 or not 1 <= q.page_size <= MAX_PAGE_SIZE:
-        raise InvalidInput(f"page ≥ 1，page_size 取值 1..{MAX_PAGE_SIZE} / page >= 1 and page_size 1..{MAX_PAGE_SIZE}",
+    if not 1 <= q.page <= 10**6 or not 1 <= q.page_size <= MAX_PAGE_SIZE:
+        raise InvalidInput(f"page 取值 1..1000000，page_size 取值 1..{MAX_PAGE_SIZE} / page must be 1..1000000 and page_size 1..{MAX_PAGE_SIZE}",
                            field="page_size")
     qs = contact.visible_log(actor(request))
+    if q.case is not None and not 1 <= q.case <= MAX_ID:
+        raise InvalidInput("case 应为案件编号 / case must be a case id", field="case")
     if q.case is not None:
         qs = qs.filter(case_id=q.case)
     if q.user:

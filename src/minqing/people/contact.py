@@ -35,7 +35,7 @@ def reveal(actor, case_id, reason, *, via="web"):
     from minqing.cases.models import Case
 
     reason = clean_reason(reason)
-    if actor.user is None:
+    if actor.user is None or not isinstance(case_id, int) or not 1 <= case_id < 2**63:
         raise NotFound("案件不存在 / case not found")
     case = visible_cases(actor, Case.objects.select_related("region", "owner_region")).filter(pk=case_id).first()
     if case is None:

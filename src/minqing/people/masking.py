@@ -22,22 +22,21 @@ __all__ = ["mask_name", "mask_phone", "mask_text", "mask_email", "digits_only"]
 
 # a digit run must not be glued to letters or digits (tracking codes MQ…, model numbers)
 _B = r"(?<![0-9A-Za-z])"
-_E = r"(?![0-9A-Za-z])"
 _SEP = r"[ \-\u00a0\u3000]"  # what people put between digit groups
 
 EMAIL = re.compile(r"(?<![A-Za-z0-9._%+\-])([A-Za-z0-9._%+\-]{1,64})@([A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,24})(?![A-Za-z0-9])")
 # 18-digit ID cards (17 digits + digit or X), 6-8-4 grouped ones, bank cards of 16–19 digits
 LONG_NUMBER = re.compile(
-    _B + r"(?:\d{17}[Xx]|\d{16,19}|\d{6}" + _SEP + r"\d{8}" + _SEP + r"\d{3}[\dXx]"
+    r"(?=\d)" + _B + r"(?:\d{17}[Xx]|\d{16,19}|\d{6}" + _SEP + r"\d{8}" + _SEP + r"\d{3}[\dXx]"
     r"|\d{4}(?:" + _SEP + r"\d{4}){3}(?:" + _SEP + r"?\d{1,3})?)" + r"(?![0-9A-Za-z])"
 )
 MOBILE = re.compile(
-    _B + r"((?:\+|00)?86" + _SEP + r"?|\(\+?86\)" + _SEP + r"?|（\+?86）" + _SEP + r"?)?"
+    r"(?=[+0(（81])" + _B + r"((?:\+|00)?86" + _SEP + r"?|\(\+?86\)" + _SEP + r"?|（\+?86）" + _SEP + r"?)?"
     r"(1" + _SEP + r"?[3-9](?:" + _SEP + r"?\d){9})" + r"(?!\d)"
 )
-# landline with its area code: 0731-22334455, (0731)2233 4455, 010 1234 5678, 0731-2233445 转 801
+# landline with its area code: 0731-22334455, (0731)2233 4455, 010 2234 5678, 07312233445
 LANDLINE = re.compile(
-    _B + r"(\(0\d{2,3}\)|（0\d{2,3}）|0\d{2,3})(" + _SEP + r"?)"
+    r"(?=[(（0])" + _B + r"(\(0\d{2,3}\)|（0\d{2,3}）|0\d{2,3})(" + _SEP + r"?)"
     r"([2-9]\d{2,3}" + _SEP + r"?\d{4})" + r"(?!\d)"
 )
 # a local number of 7–8 digits right after a phone word: 电话：22334455, 座机 2233-4455
@@ -140,13 +139,26 @@ def _name(m):
     return m.group(1) + m.group(2) + mask_name(name) + rest
 
 
+_DIGIT = re.compile(r"\d")
+# full-width digits and signs (typed with a Chinese input method) are read as ASCII ones
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９＋－＠", "0123456789+-@")
+_HAS_FULL_WIDTH = re.compile("[０-９＋－＠]")
+_NAME_HINTS = ("人", "姓名", "户主")
+
+
 def mask_text(text):
     """Personal data inside free text, masked (see the module's docstring)."""
     if not text:
         return text or ""
-    text = EMAIL.sub(lambda m: mask_email(m.group(1), m.group(2)), text)
-    text = LONG_NUMBER.sub(_long_number, text)
-    text = MOBILE.sub(_mobile, text)
-    text = LANDLINE.sub(_landline, text)
-    text = LOCAL_NUMBER.sub(_local_number, text)
-    return NAME.sub(_name, text)
+    if _HAS_FULL_WIDTH.search(text):
+        text = text.translate(_FULL_WIDTH)
+    if "@" in text:
+        text = EMAIL.sub(lambda m: mask_email(m.group(1), m.group(2)), text)
+    if len(_DIGIT.findall(text)) >= 7:  # every number masked here has at least seven digits
+        text = LONG_NUMBER.sub(_long_number, text)
+        text = MOBILE.sub(_mobile, text)
+        text = LANDLINE.sub(_landline, text)
+        text = LOCAL_NUMBER.sub(_local_number, text)
+    if any(h in text for h in _NAME_HINTS):
+        text = NAME.sub(_name, text)
+    return text
