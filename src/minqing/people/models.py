@@ -89,7 +89,7 @@ class ApiToken(models.Model):
 class NoticeKind(models.TextChoices):
     """What a notice tells its person (minqing.notices.core renders the text)."""
 
-    ASSIGNED = "assigned", _("交办")
+    ASSIGNED = "assigned", _("新交办")
     SUMMONED = "summoned", _("吹哨")
     SUPERVISED = "supervised", _("督办")
     EXTENSION_DECIDED = "extension_decided", _("延期审批")

@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='notification',
             name='kind',
-            field=models.CharField(choices=[('assigned', '交办'), ('summoned', '吹哨'), ('supervised', '督办'), ('extension_decided', '延期审批'), ('yellow', '黄色预警'), ('red', '红色预警'), ('reopened', '重办'), ('task_assigned', '任务'), ('returned', '退回'), ('overdue', '超期汇总')], max_length=30),
+            field=models.CharField(choices=[('assigned', '新交办'), ('summoned', '吹哨'), ('supervised', '督办'), ('extension_decided', '延期审批'), ('yellow', '黄色预警'), ('red', '红色预警'), ('reopened', '重办'), ('task_assigned', '任务'), ('returned', '退回'), ('overdue', '超期汇总')], max_length=30),
         ),
         migrations.AddIndex(
             model_name='notification',
