@@ -101,6 +101,8 @@ def test_notices_page_is_paged(world):
     assert ">1 件案件超期" in first and ">25 件案件超期" not in first
     second = c.get("/work/notices/?page=2").content.decode()
     assert second.count('class="notice unread"') == 5 and ">25 件案件超期" in second
+    assert c.get("/work/notices/?page=x").status_code == 200  # the first page
+    assert c.get("/work/notices/?page=" + "9" * 30).status_code == 404
 
 
 def test_english_notices(world):

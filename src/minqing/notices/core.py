@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop, override
 
+from minqing.cases.models import Case
 from minqing.people.models import Membership, NoticeKind, Notification, Role
 from minqing.regions.models import Department
 
@@ -209,13 +210,25 @@ def unread_count(user):
 
 
 def notices_of(user, unread=False):
-    qs = Notification.objects.filter(user=user).select_related("case").order_by("-created_at", "-id")
+    """Newest first: the index (user, -created_at, -id) walked for one page, no join."""
+    qs = Notification.objects.filter(user=user).order_by("-created_at", "-id")
     return qs.filter(read_at__isnull=True) if unread else qs
+
+
+def with_text(rows):
+    """Each notice's ``text`` (reader's language) and ``tracking_code`` (from its data; one
+    query for rows written without it, e.g. by the hotline importer)."""
+    missing = {n.case_id for n in rows if n.case_id and not (n.data or {}).get("code")}
+    codes = dict(Case.objects.filter(pk__in=missing).values_list("pk", "tracking_code")) if missing else {}
+    for n in rows:
+        n.text = text_of(n)
+        n.tracking_code = (n.data or {}).get("code") or codes.get(n.case_id)
+    return rows
 
 
 def mark_read(user, notice_id, at=None):
     """Mark one of the user's notices read; returns it, or None if it is not theirs."""
-    notice = Notification.objects.filter(pk=notice_id, user=user).select_related("case").first()
+    notice = Notification.objects.filter(pk=notice_id, user=user).first()
     if notice is None:
         return None
     if notice.read_at is None:

@@ -13,11 +13,13 @@ from .common import Page, not_found, role_required
 @role_required()
 def notices_page(request):
     only_unread = request.GET.get("unread") == "1"
+    number = request.GET.get("page", "")
+    if len(number) > 6:  # Page would turn a huge number into an offset the database refuses
+        return not_found(request)
     page = Page(request, notices.notices_of(request.user, unread=only_unread))
-    for n in page.object_list:
-        n.text = notices.text_of(n)
-    ctx = {"page": page, "items": page.object_list, "only_unread": only_unread,
-           "unread": notices.unread_count(request.user)}
+    notices.with_text(page.object_list)
+    request._mq_unread = notices.unread_count(request.user)  # the header's badge reuses it
+    ctx = {"page": page, "items": page.object_list, "only_unread": only_unread, "unread": request._mq_unread}
     return render(request, "web/work/notices.html", ctx)
 
 
