@@ -216,11 +216,13 @@ def notices_of(user, unread=False):
 
 
 def with_text(rows):
-    """Each notice's ``text`` (reader's language) and ``tracking_code`` (from its data; one
+    """Each notice's ``text`` and ``kind_label`` (reader's language) and ``tracking_code`` (from its data; one
     query for rows written without it, e.g. by the hotline importer)."""
     missing = {n.case_id for n in rows if n.case_id and not (n.data or {}).get("code")}
     codes = dict(Case.objects.filter(pk__in=missing).values_list("pk", "tracking_code")) if missing else {}
+    labels = {k: str(v) for k, v in NoticeKind.choices}  # once: get_kind_display() hashes every lazy label per call
     for n in rows:
+        n.kind_label = labels.get(n.kind, n.kind)
         n.text = text_of(n)
         n.tracking_code = (n.data or {}).get("code") or codes.get(n.case_id)
     return rows
