@@ -194,4 +194,14 @@ def test_handler_sees_badge_and_order_then_opens_notices(tworld, live_server, br
     page.wait_for_url("**/work/notices/")
     assert page.locator(".notice.unread").count() == 0 and page.locator("#nav-notices .count").count() == 0
     shot(page, f"notices-read-{width}.png")
+    # in English: the texts are rendered from each notice's kind and data
+    page.click("nav button[value=en]")
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text().startswith("Notices")
+    assert page.locator(".notice", has_text="Supervision order: case").count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    shot(page, f"notices-en-{width}.png")
+    page.goto(live_server.url + "/work/dept/?tab=doing")
+    assert "to be acted on by" in page.locator(f"#case-{case.pk} .ask.supervise").inner_text()
+    shot(page, f"dept-en-{width}.png")
     ctx.close()
