@@ -68,7 +68,6 @@ def build():
     Membership.objects.bulk_create([Membership(user=u, role="handler", department=dept) for u in others])
     rng = random.Random(7)
     max_case = Case.objects.order_by("-id").values_list("id", flat=True).first()
-    codes = {}
     now = timezone.now()
     rows = []
     for i in range(N_NOTICES):
@@ -83,7 +82,6 @@ def build():
         Notification.objects.bulk_create(rows, batch_size=5000)
     ApiToken.objects.filter(user=me).delete()
     print(f"fixture: notices in {time.perf_counter() - t:.0f} s", flush=True)
-    del codes
     return me
 
 
