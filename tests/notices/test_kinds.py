@@ -205,9 +205,24 @@ def test_sms_template_edited_in_the_admin_is_used(world):
                                              defaults={"body": "已受理 {tracking_code} 详见 {link}", "active": True})
     case = register(world)
     assert Outbound.objects.get(case=case).body == f"已受理 {case.tracking_code} 详见 http://127.0.0.1:8000/t/{case.tracking_code}/"
-    MessageTemplate.objects.filter(key="sms_registered").update(active=False)
+    row = MessageTemplate.objects.get(key="sms_registered")
+    row.active = False
+    row.save()  # as the admin does
     register(world)
     assert Outbound.objects.count() == 1
+
+
+def test_a_registration_does_not_read_the_templates_each_time(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    register(world)
+    with CaptureQueriesContext(connection) as q:
+        case = register(world)
+    sql = [x["sql"] for x in q.captured_queries]
+    assert not [x for x in sql if "notices_messagetemplate" in x]
+    assert len([x for x in sql if "notices_outbound" in x]) == 1
+    assert Outbound.objects.filter(case=case, purpose="sms_registered").exists()
 
 
 def test_a_backdated_replay_writes_notices_but_sends_nothing(world):

@@ -11,6 +11,7 @@ writes the in-app notices with their own times but sends nothing.
 """
 
 import re
+import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -148,7 +149,10 @@ def notify(kind, case, to, *, at=None, **params):
 
 
 def _queue_emails(user_ids, case, text):
-    subject_t, body_t = template("email_notice")
+    texts = template("email_notice")
+    if texts is None:
+        return
+    subject_t, body_t = texts
     link = public_url(f"/case/{case.pk}/") if case is not None else public_url("/work/notices/")
     rows = []
     for pk, email, username in get_user_model().objects.filter(pk__in=user_ids, is_active=True).exclude(
@@ -160,11 +164,30 @@ def _queue_emails(user_ids, case, text):
     Outbound.objects.bulk_create(rows)
 
 
+# The admin's templates, re-read at most every TEMPLATE_SECONDS per process (a registration
+# should not pay a query for them); saving one in this process drops the copy at once.
+TEMPLATE_SECONDS = 5
+_templates = {"rows": None, "at": -1e9}
+
+
+def forget_templates(*args, **kwargs):
+    _templates["at"] = -1e9
+
+
+def _template_rows():
+    now = time.monotonic()
+    if now - _templates["at"] > TEMPLATE_SECONDS:
+        _templates["rows"] = {t.key: (t.subject, t.body, t.active) for t in MessageTemplate.objects.all()}
+        _templates["at"] = now
+    return _templates["rows"]
+
+
 def template(key):
-    """(subject, body) of an outward message: the admin's active template, else the default."""
-    row = MessageTemplate.objects.filter(key=key, active=True).first()
+    """(subject, body) of an outward message: the admin's template (None if switched off), else the default."""
+    row = _template_rows().get(key)
     if row is not None:
-        return row.subject, row.body
+        subject, body, active = row
+        return (subject, body) if active else None
     subject, body = TEMPLATE_DEFAULTS[key]
     with override("zh-hans"):
         return (gettext(subject) if subject else ""), gettext(body)
@@ -176,12 +199,11 @@ def tell_reporter(key, case, *, at=None):
         return None
     if not _setting("MINQING_REPORTER_SMS", True):
         return None
-    row = MessageTemplate.objects.filter(key=key).first()
-    if row is not None and not row.active:
+    texts = template(key)
+    if texts is None:
         return None  # the admin switched this message off
-    _subject, body = template(key)
     values = {"tracking_code": case.tracking_code, "link": public_url(f"/t/{case.tracking_code}/")}
-    return Outbound.objects.create(channel=Outbound.SMS, recipient=case.reporter_phone, body=fill(body, values),
+    return Outbound.objects.create(channel=Outbound.SMS, recipient=case.reporter_phone, body=fill(texts[1], values),
                                    purpose=key, case=case)
 
 
