@@ -212,3 +212,22 @@ def test_http_gateway_form_body_and_unreachable_gateway(db, settings):
     assert backend.body("138", "a&b 查询") == "mobile=138&msg=a%26b+%E6%9F%A5%E8%AF%A2".encode()
     with pytest.raises(SendError):
         backend.send("13812345678", "x")
+
+
+def test_admin_lists_the_outbox_with_phones_masked_and_sends_failed_ones_again(world, client):
+    (row,) = sms(1)
+    Outbound.objects.filter(pk=row.pk).update(status="failed", attempts=12, last_error="HTTP 500")
+    client.force_login(world.users["admin"])
+    world.users["admin"].is_staff = True
+    world.users["admin"].save()
+    html = client.get("/admin/notices/outbound/").content.decode()
+    assert "1381234****" in html or "138****0000" in html
+    assert row.recipient not in html
+    page = client.get(f"/admin/notices/outbound/{row.pk}/change/")
+    assert page.status_code == 200 and row.recipient not in page.content.decode()
+    resp = client.post("/admin/notices/outbound/", {"action": "send_again", "_selected_action": [row.pk]})
+    assert resp.status_code == 302
+    row.refresh_from_db()
+    assert row.status == "pending" and row.attempts == 0
+    templates = client.get("/admin/notices/messagetemplate/")
+    assert templates.status_code == 200
