@@ -118,7 +118,8 @@ class Notification(models.Model):
         verbose_name = _("消息提醒")
         verbose_name_plural = _("消息提醒")
         indexes = [
-            models.Index(fields=["user", "read_at"]),
             # one person's notices, newest first: the list walks this index and stops after a page
             models.Index(fields=["user", "-created_at", "-id"], name="notice_user_newest"),
+            # the unread ones: the header's COUNT and the unread list (read_at IS NULL, then newest first)
+            models.Index(fields=["user", "read_at", "-created_at", "-id"], name="notice_user_unread_newest"),
         ]
