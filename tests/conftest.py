@@ -118,6 +118,16 @@ def _fresh_lookup_cache():
     lookups.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_message_templates():
+    """The notices' message templates are cached per process: each test reads its own."""
+    from minqing.notices import core
+
+    core.forget_templates()
+    yield
+    core.forget_templates()
+
+
 @pytest.fixture
 def world(db):
     return build_world()

@@ -203,14 +203,19 @@ def test_sweep_raises_levels_records_overdue_and_notifies(world, capsys):
     assert sorted(overdue.values_list("case_id", flat=True)) == sorted(late)
     assert all(e.from_state == e.to_state == "assigned" for e in overdue)
     notified = set(Notification.objects.filter(kind="overdue").values_list("user__username", flat=True))
-    assert notified == {"water", "sup_lk"}
-    assert "2" in Notification.objects.get(user__username="water", kind="overdue").message
+    assert notified == {"sup_lk"}
+    assert "2" in Notification.objects.get(user__username="sup_lk", kind="overdue").message
+    # the lead department's handler: one red notice per case, linked to it
+    red = Notification.objects.filter(kind="red")
+    assert sorted(red.values_list("case_id", flat=True)) == sorted(late)
+    assert set(red.values_list("user__username", flat=True)) == {"water"}
 
     # a second sweep finds nothing newly red: no more events, no more notifications
     status, out, _ = run(capsys, "sweep")
     assert json.loads(out.strip().splitlines()[-1])["red"] == 0
     assert Event.objects.filter(action="overdue").count() == 2
-    assert Notification.objects.filter(kind="overdue").count() == 2
+    assert Notification.objects.filter(kind="overdue").count() == 1
+    assert Notification.objects.filter(kind="red").count() == 2
 
     # an approved extension brings a red case back to green at the next sweep
     actions.extend(world.actor("water"), late[0], deadline=timezone.localdate() + dt.timedelta(days=30), reason="延")

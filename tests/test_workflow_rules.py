@@ -91,7 +91,7 @@ def test_whistle_notifies_the_summoned_departments(world):
 
     case = to_state(world, "in_progress")
     actions.whistle(world.actor("disp_zt"), case, departments=["lk-roads"])
-    assert Notification.objects.filter(user=world.users["roads"], case=case, kind="whistle").count() == 1
+    assert Notification.objects.filter(user=world.users["roads"], case=case, kind="summoned").count() == 1
 
 
 # ---- extensions -----------------------------------------------------------------

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "minqing.visits",
     "minqing.ideas",
     "minqing.api",
+    "minqing.notices",
     "minqing.web",
 ]
 
@@ -295,3 +296,23 @@ MINQING_WEBHOOK_BACKOFF = float(os.environ.get("MINQING_WEBHOOK_BACKOFF", "30"))
 MINQING_WEBHOOK_PAUSE_AFTER = int(os.environ.get("MINQING_WEBHOOK_PAUSE_AFTER", "10"))
 # Open311: POST requests per client per minute.
 MINQING_OPEN311_RATE_PER_MINUTE = int(os.environ.get("MINQING_OPEN311_RATE_PER_MINUTE", "120"))
+
+# Notices (消息提醒): the outbox of e-mails and SMS, sent by the worker (minqing/notices/).
+MINQING_WORKER_JOBS.append(
+    ("notices_outbox", int(os.environ.get("MINQING_NOTICE_INTERVAL", "10")), "minqing.notices.outbox.run")
+)
+MINQING_PUBLIC_URL = os.environ.get("MINQING_PUBLIC_URL", "http://127.0.0.1:8000")  # links in SMS and e-mails
+MINQING_NOTICE_BACKOFF = float(os.environ.get("MINQING_NOTICE_BACKOFF", "60"))  # first retry, doubled per attempt
+MINQING_NOTICE_MAX_ATTEMPTS = int(os.environ.get("MINQING_NOTICE_MAX_ATTEMPTS", "12"))
+# staff with an e-mail address get these kinds by e-mail too (always; empty the list to send none)
+MINQING_NOTICE_EMAIL_KINDS = [k for k in os.environ.get(
+    "MINQING_NOTICE_EMAIL_KINDS", "summoned,supervised,returned,extension_decided,reopened").split(",") if k]
+MINQING_REPORTER_SMS = os.environ.get("MINQING_REPORTER_SMS", "1") not in ("0", "false", "no", "off")
+MINQING_SMS_BACKEND = os.environ.get("MINQING_SMS_BACKEND", "minqing.notices.channels.LogSmsBackend")
+MINQING_SMS_HTTP_URL = os.environ.get("MINQING_SMS_HTTP_URL", "")
+MINQING_SMS_HTTP_TEMPLATE = os.environ.get("MINQING_SMS_HTTP_TEMPLATE", '{"phone": "{phone}", "text": "{text}"}')
+MINQING_SMS_HTTP_CONTENT_TYPE = os.environ.get("MINQING_SMS_HTTP_CONTENT_TYPE", "application/json")
+EMAIL_BACKEND = os.environ.get("MINQING_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("MINQING_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("MINQING_EMAIL_PORT", "25"))
+DEFAULT_FROM_EMAIL = os.environ.get("MINQING_EMAIL_FROM", "minqing@localhost")

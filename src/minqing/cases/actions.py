@@ -19,7 +19,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from minqing.people.models import Membership, Notification, Role
+from minqing.notices import core as notices
+from minqing.people.models import Membership, Role
 from minqing.people.scoping import Actor
 from minqing.regions.models import Department, Level, Region
 from minqing.supervision import deadlines
@@ -267,10 +268,9 @@ def _transition(case, actor, action, to_state, *, at=None, note="", data=None, p
 
 
 def _notify_department(dept, case, kind, message, at=None):
-    users = Membership.objects.filter(role=Role.HANDLER, department=dept).values_list("user_id", flat=True)
-    Notification.objects.bulk_create(
-        [Notification(user_id=u, case=case, kind=kind, message=message, created_at=_now(at)) for u in set(users)]
-    )
+    """Old name, kept for callers on other branches: notices go through ``notices.notify``."""
+    kind = {"whistle": "summoned", "supervise": "supervised"}.get(kind, kind)
+    notices.notify(kind, case, [dept], at=at)
 
 
 # ---- register ----------------------------------------------------------------
@@ -357,6 +357,7 @@ def register(
         data={"channel": channel},
     )
     event_recorded.send(sender=Event, event=event, case=case)
+    notices.tell_reporter("sms_registered", case, at=at)
     return case
 
 
@@ -401,7 +402,7 @@ def assign(actor, case, *, department, co_departments=None, mode=None, deadline=
         alert_level=alert_level(due, start),
     )
     case.co_departments.set(co)
-    _notify_department(lead, case, "assigned", f"新交办案件 {case.tracking_code}，时限 {due}", at)
+    notices.notify("assigned", case, [lead], at=at, due=due)
     return case
 
 
@@ -486,7 +487,7 @@ def whistle(actor, case, *, departments, deadline=None, note="", at=None):
         Summons.objects.update_or_create(
             case=case, department=d, defaults={"deadline": due, "summoned_at": at, "reported_at": None, "report": ""}
         )
-        _notify_department(d, case, "whistle", f"吹哨报到：案件 {case.tracking_code}，{due} 前报到", at)
+    notices.notify("summoned", case, depts, at=at, due=due)
     return case
 
 
@@ -544,6 +545,8 @@ def approve_extension(actor, case, *, approved=True, note="", at=None):
     req.decided_by = actor.user
     req.decided_at = at
     req.save(update_fields=["status", "decided_by", "decided_at"])
+    notices.notify("extension_decided", case, [case.lead_department, req.requested_by_id], at=at,
+                   approved=bool(approved), due=case.deadline)
     return case
 
 
@@ -574,6 +577,7 @@ def reopen(actor, case, *, reason, at=None):
         close_rule="",
         closed_at=None,
     )
+    notices.notify("reopened", case, [case.lead_department], at=at, note=reason)
     return case
 
 
@@ -618,6 +622,7 @@ def return_case(actor, case, *, reason, at=None):
         mode="",
     )
     case.co_departments.clear()
+    notices.notify("returned", case, notices.dispatchers_of(case), at=at, department=dept.name if dept else "", note=reason)
     return case
 
 
@@ -681,6 +686,7 @@ def handle(actor, case, *, result, disposition, at=None):
         ever_handled=True,
     )
     SupervisionOrder.objects.filter(case=case, resolved_at__isnull=True).update(resolved_at=at)
+    notices.tell_reporter("sms_handled", case, at=at)
     return case
 
 
@@ -757,8 +763,7 @@ def supervise(actor, case, *, note="", due=None, at=None):
         raise InvalidInput("督办期限不能早于今天 / due is in the past", field="due")
     _transition(case, actor, "supervise", case.state, at=at, note=note, data={"due": due_date.isoformat()})
     SupervisionOrder.objects.create(case=case, issued_by=actor.user, issued_at=at, due=due_date, note=note or "")
-    if case.lead_department:
-        _notify_department(case.lead_department, case, "supervise", f"督办：案件 {case.tracking_code}，{due_date} 前落实", at)
+    notices.notify("supervised", case, [case.lead_department], at=at, due=due_date, note=note)
     return case
 
 
@@ -827,6 +832,7 @@ def visit_back(actor, case, *, rating=None, score=None, note="", reached=True, s
             case, actor, "visit_back", State.REOPENED, at=at, note=note, data=data,
             last_rating=rating, last_score=score, reopen_count=case.reopen_count + 1, resolved=False, **counters,
         )
+        notices.notify("reopened", case, [case.lead_department], at=at, note=note)
     ReturnVisit.objects.create(
         case=case, at=at, operator=actor.user, via=via, reached=True, solved=solved, rating=rating, score=score, note=note
     )
@@ -896,6 +902,7 @@ def create_task(actor, *, title, department, cases, due=None, at=None):
     at = _now(at)
     task = Task.objects.create(title=title, department=dept, due=_date(due, "due"), created_by=actor.user, created_at=at)
     task.cases.set(loaded)
+    notices.notify("task_assigned", loaded[0], [dept], at=at, title=title, n=len(loaded))
     Event.objects.bulk_create(
         [
             Event(case=c, action="task_created", from_state=c.state, to_state=c.state, actor=actor.user,

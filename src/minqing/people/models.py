@@ -86,19 +86,43 @@ class ApiToken(models.Model):
         return f"{self.prefix}… ({self.user})"
 
 
+class NoticeKind(models.TextChoices):
+    """What a notice tells its person (minqing.notices.core renders the text)."""
+
+    ASSIGNED = "assigned", _("新交办")
+    SUMMONED = "summoned", _("吹哨")
+    SUPERVISED = "supervised", _("督办")
+    EXTENSION_DECIDED = "extension_decided", _("延期审批")
+    YELLOW = "yellow", _("黄色预警")
+    RED = "red", _("红色预警")
+    REOPENED = "reopened", _("重办")
+    TASK_ASSIGNED = "task_assigned", _("任务")
+    RETURNED = "returned", _("退回")
+    OVERDUE = "overdue", _("超期汇总")
+
+
 class Notification(models.Model):
-    """An in-app message: deadline alerts, supervision orders, assignments."""
+    """An in-app notice to one person, mostly about one case (minqing.notices.core writes them)."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.CASCADE)
-    kind = models.CharField(max_length=30)
+    kind = models.CharField(max_length=30, choices=NoticeKind.choices)
     message = models.CharField(max_length=500)
+    # the parameters of the kind's text, so that a page renders it in the reader's language
+    data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["user", "read_at"])]
+        verbose_name = _("消息提醒")
+        verbose_name_plural = _("消息提醒")
+        indexes = [
+            # one person's notices, newest first: the list walks this index and stops after a page
+            models.Index(fields=["user", "-created_at", "-id"], name="notice_user_newest"),
+            # the unread ones: the header's COUNT and the unread list (read_at IS NULL, then newest first)
+            models.Index(fields=["user", "read_at", "-created_at", "-id"], name="notice_user_unread_newest"),
+        ]
 
 
 class ContactAccess(models.Model):

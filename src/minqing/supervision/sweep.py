@@ -2,14 +2,16 @@
 
 Runs from ``minqing sweep`` and on a schedule in ``minqing worker``. It changes
 no case state (so it never races a person's transition); it moves alert
-levels, appends one ``overdue`` event per case the day it turns red, and
-leaves one in-app notification per lead-department handler and per covering
-supervisor with the count of their newly red cases.
+levels, appends one ``overdue`` event per case the day it turns red, gives
+each handler of the lead department one ``red`` (or ``yellow``) notice per case
+that turned red (or yellow), linked to the case, and leaves each covering
+supervisor one ``overdue`` notice with the count of their newly red cases.
 
 The work stays in the database however many cases are open: the overdue
-events are one INSERT … SELECT over the newly red cases, the notification
-counts two GROUP BYs, the level changes three UPDATEs — no case row is
-brought into Python.
+events are one INSERT … SELECT over the newly red cases, the per-case notices
+two more (cases joined with their departments' handlers), the supervisors'
+counts two GROUP BYs, the level changes three UPDATEs — no case row is brought
+into Python. The sweep sends no e-mail or SMS.
 """
 
 import logging
@@ -33,25 +35,22 @@ def sweep(day=None):
     red_before, green_from = cutoffs(day)
     now = timezone.now()
     open_cases = Case.objects.filter(state__in=OPEN_STATES, deadline__isnull=False).order_by()
-    result = {"date": day.isoformat(), "red": 0, "yellow": 0, "green": 0, "notified": 0}
+    result = {"date": day.isoformat(), "red": 0, "yellow": 0, "green": 0, "notified": 0, "notices": 0}
 
     with transaction.atomic():
         newly_red = open_cases.filter(deadline__lt=red_before).exclude(alert_level="red")
-        by_dept = Counter(dict(
-            newly_red.filter(lead_department__isnull=False).values_list("lead_department_id").annotate(n=Count("id"))
-        ))
         by_path = Counter(dict(newly_red.values_list("region_path").annotate(n=Count("id"))))
         result["red"] = _record_overdue(newly_red, now)
+        result["notices"] = _notify_cases(newly_red, "red", now)
         newly_red.update(alert_level="red")
-        result["yellow"] = (
-            open_cases.filter(deadline__gte=red_before, deadline__lt=green_from)
-            .exclude(alert_level="yellow")
-            .update(alert_level="yellow")
-        )
+        newly_yellow = open_cases.filter(deadline__gte=red_before, deadline__lt=green_from).exclude(
+            alert_level="yellow")
+        result["notices"] += _notify_cases(newly_yellow, "yellow", now)
+        result["yellow"] = newly_yellow.update(alert_level="yellow")
         result["green"] = open_cases.filter(deadline__gte=green_from).exclude(alert_level="green").update(
             alert_level="green"
         )
-        result["notified"] = _notify(by_dept, by_path, now)
+        result["notified"] = _notify(by_path, now)
     log.info("sweep %s", result)
     return result
 
@@ -76,21 +75,42 @@ def _record_overdue(cases, now):
         return cur.rowcount
 
 
-def _notify(by_dept, by_path, now):
+# the notices' stored (Chinese) text; pages render it from kind and data in the reader's language
+NOTICE_TEXT = {"red": ("红色预警：案件 ", " 已超期（时限 ", "）"), "yellow": ("黄色预警：案件 ", " 将于 ", " 到期")}
+
+
+def _notify_cases(cases, kind, now):
+    """One ``kind`` notice per case and handler of its lead department, in one INSERT … SELECT."""
+    deadline = Cast("deadline", CharField())
+    a, b, c = NOTICE_TEXT[kind]
+    rows = cases.filter(lead_department__membership__role=Role.HANDLER).annotate(
+        _user=F("lead_department__membership__user_id"),
+        _kind=Value(kind),
+        _message=Concat(Value(a), F("tracking_code"), Value(b), deadline, Value(c), output_field=CharField()),
+        _at=Value(now, output_field=DateTimeField()),
+        _data=JSONObject(code=F("tracking_code"), due=deadline),
+    ).values_list("_user", "id", "_kind", "_message", "_at", "_data")
+    sql, params = rows.query.sql_with_params()
+    columns = ["user_id", "case_id", "kind", "message", "created_at", "data"]
+    qn = connection.ops.quote_name
+    with connection.cursor() as cur:
+        cur.execute(f"INSERT INTO {qn(Notification._meta.db_table)} ({', '.join(qn(c) for c in columns)}) {sql}",
+                    params)
+        return cur.rowcount
+
+
+def _notify(by_path, now):
+    """The supervisors' count of newly red cases under their regions (handlers get one notice per case)."""
     if not by_path:
         return 0
     per_user = Counter()
-    for user_id, dept_id in Membership.objects.filter(role=Role.HANDLER, department_id__in=by_dept).values_list(
-        "user_id", "department_id"
-    ):
-        per_user[user_id] += by_dept[dept_id]
     for user_id, region_path in Membership.objects.filter(role=Role.SUPERVISOR).values_list("user_id", "region__path"):
         n = sum(c for p, c in by_path.items() if region_path is None or p.startswith(region_path))
         if n:
             per_user[user_id] += n
     Notification.objects.bulk_create(
         [
-            Notification(user_id=u, kind="overdue", message=f"{n} 件案件超期，已亮红灯 / {n} cases are now overdue (red)",
+            Notification(user_id=u, kind="overdue", message=f"{n} 件案件超期，已亮红灯", data={"n": n},
                          created_at=now)
             for u, n in per_user.items()
         ]

@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
-from .views import account, case, dashboard, portal, work
+from .views import account, case, dashboard, notices, portal, work
 
 app_name = "web"
 urlpatterns = [
@@ -31,6 +31,9 @@ urlpatterns = [
     path("work/visits/", work.visits_desk, name="visits_desk"),
     path("work/supervise/", work.supervise, name="supervise"),
     path("work/cases/", work.cases, name="cases"),
+    path("work/notices/", notices.notices_page, name="notices"),
+    path("work/notices/read_all/", notices.notices_read_all, name="notices_read_all"),
+    path("work/notices/<int:pk>/", notices.notice_open, name="notice_open"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/export.xlsx", dashboard.dashboard_xlsx, name="dashboard_xlsx"),
     path("case/<int:pk>/", case.case_page, name="case"),

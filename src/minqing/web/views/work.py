@@ -254,6 +254,7 @@ DEPT_TABS = [
     ("todo", gettext_noop("待签收")),
     ("doing", gettext_noop("办理中")),
     ("summoned", gettext_noop("吹哨报到")),
+    ("supervised", gettext_noop("督办")),
     ("co", gettext_noop("协办")),
     ("done", gettext_noop("已办结")),
 ]
@@ -274,6 +275,8 @@ def dept(request):
         pending = Summons.objects.filter(department_id__in=depts, reported_at__isnull=True).values("case_id")
         qs = Case.objects.select_related(*CASE_RELATED).filter(pk__in=pending, state__in=OPEN_STATES)
         qs = qs.order_by("deadline", "-id")
+    elif tab == "supervised":
+        qs = mine.filter(pk__in=open_orders(depts).values("case_id")).order_by("deadline", "-id")
     elif tab == "co":
         qs = Case.objects.select_related(*CASE_RELATED).filter(
             co_departments__id__in=depts, state__in=OPEN_STATES).distinct().order_by("deadline", "-id")
@@ -285,12 +288,45 @@ def dept(request):
         ordered = (State.ASSIGNED, State.REOPENED)
     qs, filters = apply_filters(request, qs)
     page = Page(request, ByDeadline(qs, ordered) if ordered else qs)
+    cases = mark_asks(decorate(page.object_list, actor), depts)
+    asks = {"orders": open_orders(depts).count(), "summons": pending_summons(depts).count()} if depts else {}
     ctx = {
-        "page": page, "cases": decorate(page.object_list, actor), "tab": tab, "tabs": DEPT_TABS,
+        "page": page, "cases": cases, "tab": tab, "tabs": DEPT_TABS, "asks": asks,
         "filters": filters, "counts": alert_counts(mine), "departments": actor.departments(),
         "progress_link": tab in ("doing", "co"), "list_url": request.path, **filter_context(),
     }
     return render_list(request, "web/work/dept.html", ctx)
+
+
+def open_orders(depts):
+    """Supervision orders not yet answered on open cases these departments lead."""
+    return SupervisionOrder.objects.filter(
+        resolved_at__isnull=True, case__lead_department_id__in=depts, case__state__in=OPEN_STATES)
+
+
+def pending_summons(depts):
+    """Summons (吹哨) of these departments not yet reported on, on open cases."""
+    return Summons.objects.filter(department_id__in=depts, reported_at__isnull=True, case__state__in=OPEN_STATES)
+
+
+def mark_asks(cases, depts):
+    """What was asked of the department on each listed case, shown on the item: the open
+    supervision orders (督办, with note and due) and its pending summons (吹哨, with deadline)."""
+    ids = [c.pk for c in cases]
+    orders, summons = {}, {}
+    if ids:
+        for o in SupervisionOrder.objects.filter(case_id__in=ids, resolved_at__isnull=True).order_by("due", "id"):
+            orders.setdefault(o.case_id, []).append(o)
+        for s in Summons.objects.filter(case_id__in=ids, reported_at__isnull=True, department_id__in=depts
+                                        ).select_related("department").order_by("deadline"):
+            summons.setdefault(s.case_id, []).append(s)
+    day = today()
+    for c in cases:
+        c.open_orders = orders.get(c.pk, [])
+        for o in c.open_orders:
+            o.overdue = o.due < day
+        c.pending_summons = summons.get(c.pk, []) if c.state in OPEN_STATES else []
+    return cases
 
 
 # ---- return visits -------------------------------------------------------------------------
