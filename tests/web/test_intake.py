@@ -43,8 +43,8 @@ def op(world):
 
 def call_data(token="", **over):
     data = {"reporter_phone": "138 0013 8000", "reporter_name": "王大爷", "channel": "hotline", "kind": "complaint",
-            "text": "朱亭村三组停水两天了，老人孩子喝水都成问题", "place": f"{VILLAGE} 渌口区朱亭镇朱亭村",
-            "address": "三组12号", "category": "water_supply 供水", "token": token}
+            "text": "朱亭村三组停水两天了，老人孩子喝水都成问题", "place": f"渌口区朱亭镇朱亭村 {VILLAGE}",
+            "address": "三组12号", "category": "供水 water_supply", "token": token}
     data.update(over)
     return data
 
@@ -151,7 +151,8 @@ def test_without_a_place_the_operators_region_stands_in(world, op):
     ({"text": "朱亭村停水\x00两天"}, "text"),
     ({"reporter_phone": "call me"}, "reporter_phone"),
     ({"reporter_phone": "1" * 31}, "reporter_phone"),
-    ({"place": "999999 火星"}, "place"),
+    ({"place": "火星 999999"}, "place"),
+    ({"place": "渌口区朱亭镇朱亭村"}, "place"),
     ({"place": "x" * 201}, "place"),
     ({"category": "astrology"}, "category"),
     ({"channel": "web"}, "channel"),
@@ -239,7 +240,7 @@ def test_history_shows_the_callers_cases_in_scope_whatever_the_spelling(world, o
 def test_suggestions_give_place_category_and_duplicates(world, op):
     first = new_case(world, text="朱亭村三组停水两天了，老人孩子喝水都成问题")
     html = op.post("/work/intake/suggest/", {"text": "朱亭村三组又停水两天了，老人孩子喝水都成问题"}).content.decode()
-    assert f'data-place="{VILLAGE} ' in html and 'data-category="water_supply ' in html
+    assert f'data-place="渌口区朱亭镇朱亭村 {VILLAGE}"' in html and 'data-category="供水 water_supply"' in html
     assert first.tracking_code in html
     short = op.post("/work/intake/suggest/", {"text": "停"}).content.decode()
     assert "suggest-data" not in short
@@ -249,5 +250,9 @@ def test_suggestions_give_place_category_and_duplicates(world, op):
 
 def test_place_options_are_the_operators_regions(world, op):
     html = op.get("/work/intake/places/", {"place": "村"}).content.decode()
-    assert f"{VILLAGE} 渌口区朱亭镇朱亭村" in html and "430223100001" not in html
+    assert f"渌口区朱亭镇朱亭村 {VILLAGE}" in html and "430223100001" not in html
+    under = op.get("/work/intake/places/", {"place": "朱亭镇"}).content.decode()
+    assert f"渌口区朱亭镇朱亭村 {VILLAGE}" in under and "龙船" not in under
+    by_code = op.get("/work/intake/places/", {"place": "4302121012"}).content.decode()
+    assert VILLAGE in by_code and "430212102" not in by_code
     assert op.get("/work/intake/places/", {"place": "\x00" * 3}).status_code == 200

@@ -37,34 +37,39 @@ DESK_CHANNELS = (Channel.HOTLINE, Channel.LETTER, Channel.RECEPTION, Channel.PET
 HISTORY_LIMIT = 10
 PLACE_OPTIONS = 30
 MIN_SUGGEST_TEXT = 4
-CODE_FIRST = re.compile(r"^\s*(\S+)")
+CODE_LAST = re.compile(r"(\S+)\s*$")
+FIRST_WORD = re.compile(r"^\s*(\S+)")
 
 
 def region_label(region):
-    """"code 县区镇村" for the place control: the code first (what the server reads back),
-    then the names below the prefecture, so typing a name filters the options. Walks the
-    parents already joined (``PLACE_JOIN``)."""
+    """"县区镇村 code" for the place control: the names below the prefecture (typing a name
+    filters the options; on a phone the name is what shows), then the code the server reads
+    back. Walks the parents already joined (``PLACE_JOIN``)."""
+    return f"{region_names(region)} {region.code}"
+
+
+def region_names(region):
     names, node = [region.name], region.parent if region.parent_id else None
     while node is not None and node.level not in ("province", "city"):
         names.insert(0, node.name)
         node = node.parent if node.parent_id else None
-    return f"{region.code} {''.join(names)}"
+    return "".join(names)
 
 
 PLACE_JOIN = "parent__parent__parent__parent"
 
 
 def category_label(category):
-    return f"{category.code} {category.local_name}"
+    return f"{category.local_name} {category.code}"
 
 
 def _lookup_code(value, model, field):
-    """The row a control's value names: its leading code ("430212101201 渌口区朱亭镇…"), or a
-    name typed in full when exactly one row has it."""
+    """The row a control's value names: its code at the end ("渌口区朱亭镇朱亭村 430212101201"),
+    the code alone, or a name typed in full when exactly one row has it."""
     value = (value or "").strip()
     if not value:
         return None
-    m = CODE_FIRST.match(value)
+    m = CODE_LAST.search(value)
     row = model.objects.filter(code=m.group(1)).first() if m else None
     if row is None:
         named = list(model.objects.filter(name=value)[:2])
@@ -75,6 +80,7 @@ def _lookup_code(value, model, field):
 
 
 class IntakeForm(forms.Form):
+    label_suffix = ""
     reporter_phone = forms.CharField(label=gettext_lazy("来电号码"), max_length=30, required=False)
     reporter_name = forms.CharField(label=gettext_lazy("姓名"), max_length=100, required=False)
     channel = forms.ChoiceField(label=gettext_lazy("渠道"), choices=[(c.value, c.label) for c in DESK_CHANNELS],
@@ -231,10 +237,12 @@ def _place_options(actor, q):
             cond |= Q(path__startswith=r.path)
         qs = qs.filter(cond)
     q = (q or "").strip()
-    m = CODE_FIRST.match(q)
-    if m:
-        word = m.group(1)
-        qs = qs.filter(Q(name__contains=word) | Q(code__startswith=word))
+    last, first = CODE_LAST.search(q), FIRST_WORD.match(q)
+    if last and last.group(1).isdigit():  # a code, or a value picked from the list
+        qs = qs.filter(code__startswith=last.group(1))
+    elif first:  # a name: the place itself, or the places under it
+        word = first.group(1)
+        qs = qs.filter(Q(name__contains=word) | Q(parent__name__contains=word))
     return [(region_label(r), r) for r in qs.order_by("path")[:PLACE_OPTIONS]]
 
 
@@ -271,7 +279,7 @@ def suggest(request):
                 "ready": True,
                 "place": place,
                 "place_label": region_label(place) if place else "",
-                "place_name": region_label(place).split(" ", 1)[1] if place else "",
+                "place_name": region_names(place) if place else "",
                 "categories": categories,
                 "category_label": category_label(categories[0]) if categories else "",
                 "duplicates": [dups[i] for i in dup_ids if i in dups],
