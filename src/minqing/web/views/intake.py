@@ -80,7 +80,6 @@ def _lookup_code(value, model, field):
 
 
 class IntakeForm(forms.Form):
-    label_suffix = ""
     reporter_phone = forms.CharField(label=gettext_lazy("来电号码"), max_length=30, required=False)
     reporter_name = forms.CharField(label=gettext_lazy("姓名"), max_length=100, required=False)
     channel = forms.ChoiceField(label=gettext_lazy("渠道"), choices=[(c.value, c.label) for c in DESK_CHANNELS],
@@ -100,6 +99,7 @@ class IntakeForm(forms.Form):
     token = forms.CharField(widget=forms.HiddenInput, max_length=64)
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("token", uuid.uuid4().hex)
