@@ -256,3 +256,12 @@ def test_place_options_are_the_operators_regions(world, op):
     by_code = op.get("/work/intake/places/", {"place": "4302121012"}).content.decode()
     assert VILLAGE in by_code and "430212102" not in by_code
     assert op.get("/work/intake/places/", {"place": "\x00" * 3}).status_code == 200
+
+
+def test_history_counts_every_earlier_case_and_lists_the_latest(world, op):
+    codes = [new_case(world, phone="13800138000", text=f"朱亭村第{i}次反映停水问题").tracking_code for i in range(7)]
+    resp = op.get("/work/intake/history/", {"reporter_phone": "13800138000"})
+    html = resp.content.decode()
+    assert "反映过 7 次" in html and "列出最近 5 次" in html
+    listed = re.findall(r'data-code="(MQ\w+)"', html)
+    assert listed == codes[::-1][:5]

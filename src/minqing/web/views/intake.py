@@ -34,7 +34,7 @@ INTAKE_ROLES = (Role.OPERATOR, Role.DISPATCHER)
 # the channels a person at a desk registers (web, QR, Open311 and imports come in by themselves)
 DESK_CHANNELS = (Channel.HOTLINE, Channel.LETTER, Channel.RECEPTION, Channel.PETITION, Channel.MAYOR_MAILBOX,
                  Channel.MAILBOX, Channel.WECHAT, Channel.MEDIA, Channel.MEETING, Channel.VISIT)
-HISTORY_LIMIT = 10
+HISTORY_LIMIT = 5
 PLACE_OPTIONS = 30
 MIN_SUGGEST_TEXT = 4
 CODE_LAST = re.compile(r"(\S+)\s*$")
@@ -212,11 +212,13 @@ def _history(actor, phone):
     if not phone:
         return None
     try:
-        rows = list(cases_by_phone(visible_cases(actor, Case.objects.select_related("category", "region")), phone)
-                    [:HISTORY_LIMIT + 1])
+        qs = cases_by_phone(visible_cases(actor, Case.objects.select_related("category", "region")), phone)
     except InvalidInput:
         return {"error": _("号码不完整或格式不对。"), "phone": phone}
-    return {"cases": rows[:HISTORY_LIMIT], "more": len(rows) > HISTORY_LIMIT, "phone": phone}
+    rows = list(qs[:HISTORY_LIMIT + 1])
+    total = len(rows) if len(rows) <= HISTORY_LIMIT else qs.count()
+    return {"cases": rows[:HISTORY_LIMIT], "total": total, "more": total > HISTORY_LIMIT, "phone": phone,
+            "limit": HISTORY_LIMIT}
 
 
 @require_GET
