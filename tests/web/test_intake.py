@@ -265,3 +265,8 @@ def test_history_counts_every_earlier_case_and_lists_the_latest(world, op):
     assert "反映过 7 次" in html and "列出最近 5 次" in html
     listed = re.findall(r'data-code="(MQ\w+)"', html)
     assert listed == codes[::-1][:5]
+
+
+def test_nul_characters_are_not_an_error(world, op):
+    assert op.post("/work/intake/suggest/", {"text": "朱亭村\x00停水两天了"}).status_code == 200
+    assert op.get("/work/intake/history/", {"reporter_phone": "138\x0000138000"}).status_code == 200

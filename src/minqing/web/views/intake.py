@@ -252,7 +252,7 @@ def _place_options(actor, q):
 @role_required(*INTAKE_ROLES)
 def places(request):
     """htmx: the place control's options for what has been typed so far."""
-    q = (request.GET.get("place") or "")[:100]
+    q = (request.GET.get("place") or "")[:100].replace("\x00", "")  # PostgreSQL refuses NUL in text
     return render(request, "web/intake/_place_options.html", {"place_options": _place_options(get_actor(request), q)})
 
 
@@ -261,7 +261,7 @@ def places(request):
 def suggest(request):
     """htmx: place and category read from the text (``minqing.insights``), and possible duplicates."""
     actor = get_actor(request)
-    text = (request.POST.get("text") or "").strip()
+    text = (request.POST.get("text") or "").replace("\x00", "").strip()
     ctx = {"ready": False}
     if len(text) >= MIN_SUGGEST_TEXT:
         try:
