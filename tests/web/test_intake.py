@@ -109,7 +109,7 @@ def test_a_call_is_registered_and_the_form_is_fresh_for_the_next(world, op):
     resp = op.post("/work/intake/", call_data(token_of(html)))
     assert resp.status_code == 302
     case = Case.objects.get()
-    assert resp["Location"] == f"/work/intake/?done={case.tracking_code}"
+    assert resp["Location"] == f"/work/intake/?done={case.tracking_code}&channel=hotline"
     assert (case.channel, case.kind, case.state) == ("hotline", "complaint", "registered")
     assert case.region.code == VILLAGE and case.category.code == "water_supply" and case.address == "三组12号"
     assert case.reporter_phone == "138 0013 8000" and case.reporter_name == "王大爷"
@@ -129,10 +129,12 @@ def test_double_submission_makes_one_case(world, op):
     assert first["Location"] == second["Location"]
 
 
-def test_every_desk_channel_registers(world, op):
+def test_every_desk_channel_registers_and_is_kept_for_the_next(world, op):
     for channel in ("letter", "reception", "petition", "mayor_mail", "mailbox", "wechat"):
         token = token_of(op.get("/work/intake/").content.decode())
-        assert op.post("/work/intake/", call_data(token, channel=channel)).status_code == 302
+        resp = op.post("/work/intake/", call_data(token, channel=channel))
+        assert resp.status_code == 302
+        assert f'<option value="{channel}" selected>' in op.get(resp["Location"]).content.decode()
     assert sorted(Case.objects.values_list("channel", flat=True)) == sorted(
         ["letter", "reception", "petition", "mayor_mail", "mailbox", "wechat"])
 

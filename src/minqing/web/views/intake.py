@@ -164,7 +164,9 @@ def _register(actor, d):
 
 
 def _done_url(case):
-    return f"{reverse('web:intake')}?done={case.tracking_code}"
+    """The desk again, with the case just registered and its channel kept for the next one
+    (a letters window registers letters all day)."""
+    return f"{reverse('web:intake')}?done={case.tracking_code}&channel={case.channel}"
 
 
 @role_required(*INTAKE_ROLES)
@@ -191,7 +193,8 @@ def intake(request):
                 return redirect(_done_url(case))
         status = 422
     else:
-        form = IntakeForm()
+        channel = request.GET.get("channel")
+        form = IntakeForm(initial={"channel": channel} if channel in Channel.values else {})
         status = 200
         code = (request.GET.get("done") or "")[:16]
         if code:
