@@ -8,9 +8,11 @@ from django.http import HttpResponse
 from ninja import Field, Body, Query, Router, Schema
 
 from minqing.cases import actions
-from minqing.cases.errors import InvalidInput, NotFound
+from minqing.cases.errors import Forbidden, InvalidInput, NotFound
+from minqing.cases.phones import cases_by_phone
 from minqing.cases.models import AlertLevel, Case
 from minqing.insights import search
+from minqing.people.models import Role
 from minqing.people.scoping import visible_cases
 from minqing.supervision.alerts import shown_level_q
 
@@ -20,6 +22,8 @@ from .serializers import case_detail, case_summary
 router = Router(tags=["cases"])
 
 MAX_PAGE_SIZE = 200
+# who may look a caller up by phone: those who talk to callers
+PHONE_LOOKUP_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.RETURN_VISITOR)
 
 
 class CaseIn(Schema):
@@ -54,6 +58,7 @@ class CaseListFilters(Schema):
 
 
 class CaseFilters(CaseListFilters):
+    phone: str | None = None
     page: int = 1
     page_size: int = 50
 
@@ -93,6 +98,12 @@ def list_cases(request, filters: Query[CaseFilters]):
     for name, value in f.dict().items():
         actions.no_nul(value, name)
     qs = visible_cases(actor(request), case_queryset())
+    if f.phone is not None:
+        a = actor(request)
+        if not (a.is_admin or any(a.has_role(r) for r in PHONE_LOOKUP_ROLES)):
+            raise Forbidden("只有接诉员、调度员和回访员可以按电话查询 / only operators, dispatchers and return "
+                            "visitors may look cases up by phone", code="forbidden", field="phone")
+        qs = cases_by_phone(qs, f.phone)
     if f.state:
         qs = qs.filter(state__in=f.state.split(","))
     for field in ("channel", "kind", "tracking_code"):

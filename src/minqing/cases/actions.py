@@ -791,6 +791,12 @@ def visit_back(actor, case, *, rating=None, score=None, note="", reached=True, s
             actor.covers_region(case.region or case.owner_region, Role.RETURN_VISITOR, Role.DISPATCHER),
             "只有回访员或调度员可以回访 / only a return visitor or dispatcher may record a return visit",
         )
+    return _record_visit(actor, case, via, rating=rating, score=score, note=note, reached=reached, solved=solved,
+                         at=at)
+
+
+def _record_visit(actor, case, via, *, rating, score, note, reached, solved, at):
+    """The return visit itself (its caller checked who may record it)."""
     note = (note or "").strip()[:MAX_TEXT]
     at = _now(at)
     if not reached:
@@ -837,6 +843,43 @@ def visit_back(actor, case, *, rating=None, score=None, note="", reached=True, s
         case=case, at=at, operator=actor.user, via=via, reached=True, solved=solved, rating=rating, score=score, note=note
     )
     return case
+
+
+INTAKE_ROLES = (Role.OPERATOR, Role.DISPATCHER)
+
+
+@_atomic
+def answer_on_call(actor, case, *, result, rating, score=None, disposition=Disposition.EXPLAINED, note="", at=None):
+    """即知即办 at the intake desk: a consultation answered while the caller is on the line.
+
+    The operator (or dispatcher) who registered the case records the answer (a ``handle``
+    event, mode ``immediate``, no department) and the caller's rating on the same call (a
+    ``visit_back`` event). Honest closure holds: the case closes only with the caller's
+    satisfaction recorded, so a caller who is not satisfied is refused here (the case stays
+    registered, for the dispatcher)."""
+    case = load_case(case)
+    _require_state(case, "answer_on_call", (State.REGISTERED,))
+    _require(
+        actor.is_admin or (actor.user is not None and case.created_by_id == actor.user.pk
+                           and actor.covers_region(case.region or case.owner_region, *INTAKE_ROLES)),
+        "只有登记该案件的接诉员或调度员可以当场答复 / only the operator or dispatcher who registered the case "
+        "may answer it on the call",
+    )
+    result = _required_text(result, "result")
+    disposition = _choice(disposition, Disposition, "disposition")
+    rating = _choice(rating, Rating, "rating")
+    if rating not in SATISFIED_RATINGS:
+        raise InvalidInput("来电人不满意，不能当场办结，请登记后交办 / the caller is not satisfied: the case cannot "
+                           "be closed on the call; leave it registered for dispatch", field="rating")
+    at = _now(at)
+    _transition(
+        case, actor, "handle", State.HANDLED, at=at, note=result,
+        data={"disposition": disposition, "on_time": True, "mode": Mode.IMMEDIATE, "on_call": True},
+        result=result, disposition=disposition, mode=Mode.IMMEDIATE, handled_at=at, handled_on_time=True,
+        ever_handled=True,
+    )
+    return _record_visit(actor, case, "operator", rating=rating, score=score, note=note, reached=True, solved=True,
+                         at=at)
 
 
 def visit_counters(case, rating, score):

@@ -3,16 +3,21 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .phones import PhoneKey
+
 
 class Channel(models.TextChoices):
     VISIT = "visit", _("走访")
     HOTLINE = "hotline", _("12345热线")
+    LETTER = "letter", _("来信")
+    RECEPTION = "reception", _("来访接待")
     WEB = "web", _("网上")
     QR = "qr", _("扫码")
     PETITION = "petition", _("信访")
     MEDIA = "media", _("媒体线索")
     MEETING = "meeting", _("会议")
     MAILBOX = "mailbox", _("书记信箱")
+    MAYOR_MAILBOX = "mayor_mail", _("市长信箱")
     WECHAT = "wechat", _("微信群")
     OPEN311 = "open311", _("Open311")
     IMPORT = "import", _("导入")
@@ -183,6 +188,8 @@ class Case(models.Model):
             models.Index(fields=["state", "deadline"], name="case_state_deadline"),
             models.Index(fields=["lead_department", "state"], name="case_dept_state"),
             models.Index(fields=["state", "alert_level"], name="case_state_alert"),
+            # a caller's earlier cases by phone, whatever its spelling (cases/phones.py)
+            models.Index(PhoneKey(models.F("reporter_phone")), "registered_at", name="case_phone_key"),
         ]
 
     def __str__(self):

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 class Role(models.TextChoices):
     DISPATCHER = "dispatcher", _("调度员")
+    OPERATOR = "operator", _("接诉员")
     HANDLER = "handler", _("承办人")
     SUPERVISOR = "supervisor", _("督办员")
     LEADER = "leader", _("领导")

@@ -13,8 +13,9 @@ from django.db.models import Q
 from .masking import mask_name, mask_phone, mask_text  # noqa: F401  (the one masking rule, re-exported)
 from .models import Membership, Role
 
-FULL_CONTACT_ROLES = {Role.DISPATCHER, Role.RETURN_VISITOR}
-REGION_ROLES = {Role.DISPATCHER, Role.LEADER, Role.SUPERVISOR, Role.RETURN_VISITOR, Role.CADRE}
+# operators (接诉员: hotline seats, letters and visits windows) talk to callers: full contact data
+FULL_CONTACT_ROLES = {Role.DISPATCHER, Role.OPERATOR, Role.RETURN_VISITOR}
+REGION_ROLES = {Role.DISPATCHER, Role.OPERATOR, Role.LEADER, Role.SUPERVISOR, Role.RETURN_VISITOR, Role.CADRE}
 
 
 @dataclass
@@ -83,7 +84,7 @@ class Actor:
             return True
         if self.is_lead_handler(case):
             return True
-        return self.covers_region(case.region or case.owner_region, Role.DISPATCHER, Role.RETURN_VISITOR)
+        return self.covers_region(case.region or case.owner_region, *FULL_CONTACT_ROLES)
 
 
 def region_scope(actor, field="region_path"):

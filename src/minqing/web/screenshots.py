@@ -83,6 +83,7 @@ def _targets():
         ("login", None, "/login/"),
         ("inbox", "disp_city", "/work/inbox/"),
         ("inbox-open", "disp_city", "/work/inbox/?tab=open"),
+        ("intake", "disp_city", "/work/intake/"),
         ("case-dispatcher", "disp_city", f"/case/{registered.pk}/" if registered else "/work/cases/"),
         ("cases", "disp_city", "/work/cases/"),
         ("dept", handler, "/work/dept/?tab=doing"),

@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
-from .views import account, case, dashboard, notices, portal, work
+from .views import account, case, dashboard, intake, notices, portal, work
 
 app_name = "web"
 urlpatterns = [
@@ -24,6 +24,10 @@ urlpatterns = [
     path("logout/", LogoutView.as_view(next_page="/"), name="logout"),
     path("home/", account.landing, name="landing"),
     path("role/", account.switch_role, name="switch_role"),
+    path("work/intake/", intake.intake, name="intake"),
+    path("work/intake/history/", intake.history, name="intake_history"),
+    path("work/intake/places/", intake.places, name="intake_places"),
+    path("work/intake/suggest/", intake.suggest, name="intake_suggest"),
     path("work/inbox/", work.inbox, name="inbox"),
     path("work/inbox/assign/", work.bulk_assign, name="bulk_assign"),
     path("work/suggest/<int:pk>/", work.suggestion, name="suggestion"),

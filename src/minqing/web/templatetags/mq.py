@@ -12,6 +12,7 @@ register = template.Library()
 
 ROLE_NAV = {
     "dispatcher": ("web:inbox", gettext_noop("调度台")),
+    "operator": ("web:intake", gettext_noop("接诉登记")),
     "handler": ("web:dept", gettext_noop("部门工作台")),
     "return_visitor": ("web:visits_desk", gettext_noop("回访台")),
     "supervisor": ("web:supervise", gettext_noop("督办")),
@@ -32,6 +33,8 @@ def mq_nav(context):
     out.update({
         "roles": [(r, ROLE_NAV[r][0], _(ROLE_NAV[r][1]), r == role) for r in roles],
         "role": role,
+        # the intake desk for dispatchers too (an operator has it as its role's page)
+        "intake_link": "operator" not in roles and any(r in ("dispatcher", "admin") for r in roles),
     })
     return out
 

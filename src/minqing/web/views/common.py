@@ -16,6 +16,7 @@ from minqing.supervision.alerts import alert_level
 # Each role's own page, and the order a user with several roles lands in.
 ROLE_HOME = {
     Role.DISPATCHER: "web:inbox",
+    Role.OPERATOR: "web:intake",
     Role.HANDLER: "web:dept",
     Role.RETURN_VISITOR: "web:visits_desk",
     Role.SUPERVISOR: "web:supervise",
@@ -23,7 +24,7 @@ ROLE_HOME = {
     Role.CADRE: "web:cases",
     Role.ADMIN: "web:inbox",
 }
-ROLE_ORDER = [Role.DISPATCHER, Role.HANDLER, Role.RETURN_VISITOR, Role.SUPERVISOR, Role.LEADER, Role.CADRE, Role.ADMIN]
+ROLE_ORDER = [Role.DISPATCHER, Role.OPERATOR, Role.HANDLER, Role.RETURN_VISITOR, Role.SUPERVISOR, Role.LEADER, Role.CADRE, Role.ADMIN]
 
 
 def get_actor(request):

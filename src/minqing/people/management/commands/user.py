@@ -14,7 +14,7 @@ class Command(BaseCommand):
         add = sub.add_parser("add", help="create a user (or add a role to an existing one)")
         add.add_argument("username")
         add.add_argument("--role", required=True, choices=Role.values)
-        add.add_argument("--region", help="region code (dispatcher, leader, supervisor, return_visitor, cadre)")
+        add.add_argument("--region", help="region code (dispatcher, operator, leader, supervisor, return_visitor, cadre)")
         add.add_argument("--department", help="department code (handler)")
         add.add_argument("--password", help="password for the web login")
         add.add_argument("--name", help="display name")
