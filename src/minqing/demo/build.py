@@ -187,6 +187,7 @@ def build_people(world):
         ("sup_city", Role.SUPERVISOR, city, None, _person_name(rng), "株洲市督查室", "division"),
         ("leader_city", Role.LEADER, city, None, _person_name(rng), "株洲市人民政府", "bureau"),
         ("rv_city", Role.RETURN_VISITOR, city, None, _person_name(rng), "株洲市回访中心", "staff"),
+        ("op_city", Role.OPERATOR, city, None, _person_name(rng), "株洲市12345热线中心", "staff"),
     ]
     for code, cname, slug, _roads in D.COUNTIES:
         county = world.regions[code]
@@ -195,6 +196,7 @@ def build_people(world):
             (f"sup_{slug}", Role.SUPERVISOR, county, None, _person_name(rng), f"{cname}督查室", "section"),
             (f"leader_{slug}", Role.LEADER, county, None, _person_name(rng), f"{cname}人民政府", "division"),
             (f"rv_{slug}", Role.RETURN_VISITOR, county, None, _person_name(rng), f"{cname}回访中心", "staff"),
+            (f"op_{slug}", Role.OPERATOR, county, None, _person_name(rng), f"{cname}信访接待中心", "staff"),
         ]
     for code, tname, tslug, _county, _villages in D.TOWNSHIPS:
         t = world.regions[code]
@@ -692,9 +694,9 @@ def existing_users():
 
 
 def _demo_usernames():
-    names = ["admin", "disp_city", "sup_city", "leader_city", "rv_city"]
+    names = ["admin", "disp_city", "sup_city", "leader_city", "rv_city", "op_city"]
     for _code, _name, slug, _roads in D.COUNTIES:
-        names += [f"disp_{slug}", f"sup_{slug}", f"leader_{slug}", f"rv_{slug}"]
+        names += [f"disp_{slug}", f"sup_{slug}", f"leader_{slug}", f"rv_{slug}", f"op_{slug}"]
     for _code, _name, slug, _county, _villages in D.TOWNSHIPS:
         names += [f"disp_{slug}", f"cadre_{slug}"]
     codes = Department.objects.filter(region__path__startswith=f"/{D.PROVINCE[0]}/").values_list("code", flat=True)
