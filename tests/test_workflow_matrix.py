@@ -36,6 +36,8 @@ TABLE = {
     "visit_back": ({"handled"}, "closed"),
     "close_by_rule": ({"handled"}, "closed"),
     "reopen": ({"handled", "closed"}, "reopened"),
+    "categorize": ({"registered", "assigned", "in_progress", "handled", "reopened"}, SAME),
+    "unmerge": ({"merged"}, "registered"),  # the state it had before the merge
 }
 
 
@@ -72,6 +74,8 @@ def _do(world, action, case, prep):
         "visit_back": lambda: actions.visit_back(world.actor("rv_lk"), case, rating="satisfied", score=10),
         "close_by_rule": lambda: actions.close_by_rule(system(), case, rule="anonymous"),
         "reopen": lambda: actions.reopen(world.actor("disp_zt"), case, reason="群众反映问题复发"),
+        "categorize": lambda: actions.categorize(world.actor("disp_zt"), case, category="roads_transport"),
+        "unmerge": lambda: actions.unmerge(world.actor("disp_zt"), case, note="并非同一问题"),
     }
     return calls[action]()
 

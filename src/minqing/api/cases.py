@@ -217,6 +217,15 @@ class MergeIn(Schema):
     into: int
 
 
+class CategorizeIn(Schema):
+    category: str = Field(..., max_length=64)
+    note: str = Field("", max_length=1000)
+
+
+class UnmergeIn(Schema):
+    note: str = Field("", max_length=1000)
+
+
 # action name -> (input schema or None, function, keyword arguments taken from the body)
 TRANSITIONS = {
     "assign": AssignIn,
@@ -236,6 +245,8 @@ TRANSITIONS = {
     "reopen": ReasonIn,
     "merge": MergeIn,
     "invalidate": ReasonIn,
+    "categorize": CategorizeIn,
+    "unmerge": UnmergeIn,
 }
 
 

@@ -313,3 +313,25 @@ def connect_signals():
 
     post_save.connect(invalidate, sender=Category, dispatch_uid="insights_classify_category_saved")
     post_delete.connect(invalidate, sender=Category, dispatch_uid="insights_classify_category_deleted")
+
+
+# ---- the decision at registration ----------------------------------------------------
+
+
+def top_category(text):
+    """(code, score) of the best category for a raw text, or None: what registration applies
+    when the score reaches ``MINQING["CATEGORY_AUTO_THRESHOLD"]``. The catalog and the model
+    are loaded once per process (``catalog``); one text costs one reading and one scoring."""
+    from .text import read
+
+    content = read(text).content
+    if not content:
+        return None
+    cat, scores = score_matrix([content])
+    if scores.shape[1] == 0:
+        return None
+    row = scores[0]
+    i = int(np.argmax(row))
+    if row[i] <= 0:
+        return None
+    return cat.codes[i], round(float(row[i]), 3)

@@ -443,6 +443,9 @@ UPDATE_STATUS = {
     "merge": "duplicate",
     "merge_in": None,
     "invalidate": "closed",
+    "categorize": None,
+    "unmerge": "open",
+    "merge_undone": None,
 }
 
 UPDATE_TEXT = {
@@ -464,6 +467,9 @@ UPDATE_TEXT = {
     "merge": "与已有诉求合并 / merged into an earlier request",
     "merge_in": "有相同诉求并入 / a duplicate was merged in",
     "invalidate": "不予受理 / not accepted",
+    "categorize": "已确定问题分类 / category set",
+    "unmerge": "撤销合并，单独办理 / no longer merged: handled on its own",
+    "merge_undone": "并入的诉求已分开办理 / a merged request was separated again",
 }
 
 

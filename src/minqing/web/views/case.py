@@ -24,6 +24,7 @@ ACTION_LABELS = {
     "approve_extension": gettext_noop("审批延期"), "handle": gettext_noop("办结答复"), "progress": gettext_noop("办理进展"), "visit_back": gettext_noop("回访"), "close_by_rule": gettext_noop("按规则销号"),
     "reopen": gettext_noop("重办"), "merge": gettext_noop("合并"), "merge_in": gettext_noop("并入相同问题"), "invalidate": gettext_noop("作废"), "task_created": gettext_noop("新建任务"),
     "task_done": gettext_noop("完成任务"), "overdue": gettext_noop("超期预警"), "alert": gettext_noop("预警"),
+    "categorize": gettext_noop("确定分类"), "unmerge": gettext_noop("撤销合并"), "merge_undone": gettext_noop("并入案件已撤销合并"),
 }
 STATUS_FOR = {"InvalidInput": 422, "Forbidden": 403, "NotFound": 404, "IllegalTransition": 409, "Conflict": 409}
 

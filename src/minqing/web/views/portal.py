@@ -50,6 +50,7 @@ PUBLIC_ACTIONS = {
     "close_by_rule": gettext_noop("已办结销号"),
     "reopen": gettext_noop("重新办理"),
     "merge_in": gettext_noop("相同问题已合并办理"),
+    "unmerge": gettext_noop("已恢复单独办理"),
     "invalidate": gettext_noop("经核实不予受理"),
 }
 
