@@ -319,7 +319,8 @@ def connect_signals():
 
 
 def top_category(text):
-    """(code, score) of the best category for a raw text, or None: what registration applies
+    """(code, score) of the best category for a raw text, or None (nothing found, or 其他: a
+    text about nothing in particular waits for a person): what registration applies
     when the score reaches ``MINQING["CATEGORY_AUTO_THRESHOLD"]``. The catalog and the model
     are loaded once per process (``catalog``); one text costs one reading and one scoring."""
     from .text import read
@@ -332,6 +333,7 @@ def top_category(text):
         return None
     row = scores[0]
     i = int(np.argmax(row))
-    if row[i] <= 0:
+    # 其他 is where a text with no signal lands (score 1 by default): never a decision
+    if row[i] <= 0 or i == cat.other:
         return None
     return cat.codes[i], round(float(row[i]), 3)
