@@ -30,6 +30,7 @@ def _arguments(world, action, case):
         "close_by_rule": {"rule": "anonymous"},
         "reopen": {"reason": "复发"},
         "categorize": {"category": "roads_transport"},
+        "locate": {"region": "430212101201-G1"},
     }.get(action, {})
 
 

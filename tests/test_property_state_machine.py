@@ -51,7 +51,7 @@ NOT_VERSIONED = {"register", "task_created", "task_done", "overdue"}
 HANDLER_OF = {"lk-water": "water", "lk-roads": "roads", "lk-housing": "housing", "zt-office": "ztoffice",
               "yx-water": "yxwater"}
 FITTING = {
-    "registered": ["assign"] * 6 + ["merge", "merge", "invalidate", "escalate", "categorize"],
+    "registered": ["assign"] * 6 + ["merge", "merge", "invalidate", "escalate", "categorize", "locate"],
     "assigned": ["accept"] * 5 + ["return", "whistle", "report", "extend", "approve_extension", "approve_extension",
                                   "merge", "escalate", "supervise"],
     "in_progress": ["handle"] * 4 + ["meet", "whistle", "report", "extend", "approve_extension",
@@ -253,6 +253,8 @@ class CaseMachine(RuleBasedStateMachine):
             return {"into": other}
         if action == "categorize":
             return {"category": ["water_supply", "roads_transport", "municipal_facilities"][pick % 3]}
+        if action == "locate":
+            return {"region": REGIONS[pick % 4]}
         return {}
 
     def _snapshot(self, *ids):

@@ -37,6 +37,7 @@ TABLE = {
     "close_by_rule": ({"handled"}, "closed"),
     "reopen": ({"handled", "closed"}, "reopened"),
     "categorize": ({"registered", "assigned", "in_progress", "handled", "reopened"}, SAME),
+    "locate": ({"registered", "assigned", "in_progress", "handled", "reopened"}, SAME),
     "unmerge": ({"merged"}, "registered"),  # the state it had before the merge
 }
 
@@ -75,6 +76,7 @@ def _do(world, action, case, prep):
         "close_by_rule": lambda: actions.close_by_rule(system(), case, rule="anonymous"),
         "reopen": lambda: actions.reopen(world.actor("disp_zt"), case, reason="群众反映问题复发"),
         "categorize": lambda: actions.categorize(world.actor("disp_zt"), case, category="roads_transport"),
+        "locate": lambda: actions.locate(world.actor("disp_zt"), case, region="430212101201-G1"),
         "unmerge": lambda: actions.unmerge(world.actor("disp_zt"), case, note="并非同一问题"),
     }
     return calls[action]()

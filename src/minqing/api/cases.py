@@ -222,6 +222,11 @@ class CategorizeIn(Schema):
     note: str = Field("", max_length=1000)
 
 
+class LocateIn(Schema):
+    region: str = Field(..., max_length=32)
+    note: str = Field("", max_length=1000)
+
+
 class UnmergeIn(Schema):
     note: str = Field("", max_length=1000)
 
@@ -246,6 +251,7 @@ TRANSITIONS = {
     "merge": MergeIn,
     "invalidate": ReasonIn,
     "categorize": CategorizeIn,
+    "locate": LocateIn,
     "unmerge": UnmergeIn,
 }
 

@@ -293,8 +293,11 @@ def register(
     lng=None,
     external_id="",
     at=None,
+    auto_category=True,
 ):
-    """登记: any channel; returns the new case with its public tracking code."""
+    """登记: any channel; returns the new case with its public tracking code. Without a category,
+    the classifier's best one is applied when its score reaches ``CATEGORY_AUTO_THRESHOLD``
+    (a ``categorize`` event by the system; ``auto_category=False``: imports replaying history)."""
     text = _required_text(text, "text")
     channel = _choice(channel, Channel, "channel")
     kind = _choice(kind, Kind, "kind")
@@ -327,7 +330,7 @@ def register(
     at = _now(at)
     owner = _township_or_above(region) if region else _root_region()
     scope = region or owner
-    auto = None if category is not None else _auto_category(text)
+    auto = None if category is not None or not auto_category else _auto_category(text)
     if auto is not None:
         category = auto[0]
     case = Case.objects.create(
@@ -547,6 +550,35 @@ def categorize(actor, case, *, category, note="", at=None):
         data={"from": old.code if old else None, "to": new.code}, category=new,
     )
     transaction.on_commit(_routing_changed)
+    return case
+
+
+@_atomic
+def locate(actor, case, *, region, note="", at=None):
+    """定位: the dispatcher sets the place of an open case more precisely (a village of its
+    township, say, read from the text). The place stays within the owning region: moving a
+    case to another region's dispatcher is escalation's business, not this one's."""
+    case = load_case(case)
+    _require_state(case, "locate", CATEGORIZE_STATES)
+    _require_dispatcher(actor, case)
+    if region in (None, ""):
+        raise InvalidInput("region 必填 / region is required", field="region")
+    new = _region(region)
+    note = no_nul((note or "").strip(), "note")
+    if len(note) > 1000:
+        raise InvalidInput("备注过长 / note is longer than 1000 characters", field="note")
+    owner = case.owner_region
+    if owner is not None and not new.path.startswith(owner.path):
+        raise InvalidInput(
+            f"地点不在「{owner.name}」范围内 / the place is outside {owner.name}", field="region"
+        )
+    if case.region_id == new.pk:
+        raise InvalidInput("已是该地点 / the case already has this place", field="region")
+    old = case.region
+    _transition(
+        case, actor, "locate", case.state, at=at, note=note, public=False,
+        data={"from": old.code if old else None, "to": new.code}, region=new, region_path=new.path,
+    )
     return case
 
 
@@ -1095,6 +1127,7 @@ ACTIONS = {
     "merge": merge,
     "invalidate": invalidate,
     "categorize": categorize,
+    "locate": locate,
     "unmerge": unmerge,
 }
 
@@ -1146,6 +1179,8 @@ def available_actions(actor, case):
         out.append("reopen")
     if s in CATEGORIZE_STATES and (dispatcher or lead):
         out.append("categorize")
+    if s in CATEGORIZE_STATES and dispatcher:
+        out.append("locate")
     if s == State.MERGED and dispatcher and _within_unmerge_window(case):
         out.append("unmerge")
     return list(dict.fromkeys(out))

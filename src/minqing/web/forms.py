@@ -207,6 +207,15 @@ class CategorizeForm(forms.Form):
         return {"category": self.cleaned_data["category"], "note": self.cleaned_data["note"]}
 
 
+class LocateForm(forms.Form):
+    region = forms.CharField(label=_("地点（区划代码）"), max_length=32,
+                             widget=forms.TextInput(attrs={"list": "region-options", "autocomplete": "off"}))
+    note = forms.CharField(label=_("备注（可选）"), max_length=1000, required=False)
+
+    def action_kwargs(self):
+        return {"region": self.cleaned_data["region"].strip(), "note": self.cleaned_data["note"]}
+
+
 class UnmergeForm(forms.Form):
     note = forms.CharField(label=_("理由（可选）"), max_length=1000, required=False,
                            widget=forms.Textarea(attrs={"rows": 2}))
@@ -370,5 +379,6 @@ ACTION_FORMS = {
     "close_by_rule": (CloseByRuleForm, _("按规则销号")),
     "reopen": (ReasonForm, _("重办")),
     "categorize": (CategorizeForm, _("修改分类")),
+    "locate": (LocateForm, _("修改地点")),
     "unmerge": (UnmergeForm, _("撤销合并")),
 }
