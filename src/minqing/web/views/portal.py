@@ -74,7 +74,8 @@ def region_picker(request):
     """htmx: the picker re-rendered for the chosen region (its chain plus its children)."""
     code = request.GET.get("region_pick") or request.GET.get("region") or ""
     region = Region.objects.filter(code=code).first() if code else None
-    return render(request, "web/portal/_region_picker.html", {"levels": region_chain(region), "region": region})
+    return render(request, "web/portal/_region_picker.html", {"levels": region_chain(region), "region": region,
+                                                              "confirmed": request.GET.get("confirmed") == "1"})
 
 
 @require_GET
