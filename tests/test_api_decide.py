@@ -223,3 +223,23 @@ def test_the_real_classifier_decides_a_plain_text(api):
     assert best[0] == "water_supply"
     c = new_case(api, category=None, text="自来水停水三天了，水管爆裂，没有水喝")
     assert c["category"] == ("water_supply" if best[1] >= 0.8 else None)
+
+
+# ---- locate (the place, adopted from the text) ------------------------------------------------
+
+
+def test_locate_sets_a_more_precise_place_within_the_owner(api):
+    c = new_case(api, region="430212101")  # the township only
+    out = act(api, "disp_zt", c["id"], "locate", {"region": "430212101201"})
+    assert out["region"] == "430212101201"
+    row = Case.objects.get(pk=c["id"])
+    assert row.region_path == row.region.path and row.owner_region.code == "430212101"
+    [ev] = events_of(c["id"], "locate")
+    assert ev.data == {"from": "430212101", "to": "430212101201"}
+    # another township's village: not this dispatcher's to place there (422); unknown (422); a handler (403/404)
+    for body in ({"region": "430212102201"}, {"region": "999"}, {}, {"region": "430212101201"}):
+        r = api("disp_zt").post(f"/cases/{c['id']}/locate", json=body)
+        assert r.status_code == 422 and r.json()["field"] == "region", (body, r.text)
+    act(api, "disp_zt", c["id"], "assign", {"department": "lk-water"})
+    r = api("water").post(f"/cases/{c['id']}/locate", json={"region": "430212101201-G1"})
+    assert r.status_code == 403
