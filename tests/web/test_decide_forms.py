@@ -52,3 +52,24 @@ def test_portal_place_hint_and_category_search(world, client):
     assert 'value="water_supply" selected' in one
     many = client.get("/report/categories/", {"q": "水"}).content.decode()
     assert many.count(" selected") == 0 and many.count("<option") > 2
+
+
+def test_the_new_page_texts_are_english_on_english_pages(world):
+    from django.conf import settings
+
+    from minqing.cases import actions
+
+    original = new_case(world)
+    dup = new_case(world, text="朱亭村三组停水两天了，老人孩子都没水喝", phone="13700000000")
+    c = login(world, "disp_zt")
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = c.get(f"/case/{dup.pk}/merge/", {"into": original.tracking_code}).content.decode()
+    assert "Confirm the merge" in page and "This case (to be merged)" in page and "确认合并" not in page
+    assert f"Merge {dup.tracking_code} into {original.tracking_code}" in page
+    case = c.get(f"/case/{dup.pk}/").content.decode()
+    assert "Possible duplicates" in case and "text similarity" in case and "Change the category" in case
+    assert "负责" not in case and "Handles Water supply" in case  # the routing reason, no code, in English
+    actions.merge(world.actor("disp_zt"), dup, into=original.pk)
+    assert "Undo the merge" in c.get(f"/case/{dup.pk}/").content.decode()
+    hint = c.get("/report/place/", {"text": "朱亭村三组停水"}).content.decode()
+    assert "Is it in" in hint and "Yes, here" in hint
