@@ -58,6 +58,15 @@ def via_actions(n):
         actions.register(ACTOR, **payload(i))
 
 
+def via_actions_auto(n):
+    """The actions layer without a category: the classifier decides at registration
+    (``CATEGORY_AUTO_THRESHOLD``), a ``categorize`` event when it is sure enough."""
+    for i in range(n):
+        p = payload(i)
+        p["category"] = None
+        actions.register(ACTOR, **p)
+
+
 def via_actions_alone(n):
     """The actions layer with the event signal's receivers (other apps' outbox and index rows) detached:
     shows how much of the registration is the actions layer itself."""
@@ -157,7 +166,7 @@ def via_raw_postgres(n):
 
 def main():
     raw = via_raw_sqlite if DB == "sqlite" else via_raw_postgres
-    methods = {"actions": via_actions, "alone": via_actions_alone, "orm": via_orm, "raw": raw}
+    methods = {"actions": via_actions, "auto": via_actions_auto, "alone": via_actions_alone, "orm": via_orm, "raw": raw}
     for fn in methods.values():  # warm up caches, prepared plans, imports
         fn(50)
     best = {k: 0.0 for k in methods}
@@ -173,6 +182,8 @@ def main():
     rows = [
         common.row("register", DB, "actions layer, registrations/s", best["actions"], "/s", best["orm"], "bare ORM"),
         common.row("register", DB, "actions layer ÷ bare ORM", best["actions"] / best["orm"], "ratio", target=0.5),
+        common.row("register", DB, "actions, no category (classifier decides)", best["auto"], "/s", best["actions"],
+                   "actions with a category"),
         common.row("register", DB, "actions, event receivers detached", best["alone"], "/s", best["orm"], "bare ORM",
                    note="the outbox (webhooks) and pending-index (insights) rows other apps add to each registration"),
         common.row("register", DB, "bare ORM (case+event, 1 txn each)", best["orm"], "/s", best["raw"], "raw driver"),

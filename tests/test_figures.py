@@ -232,3 +232,49 @@ def test_red_and_yellow_are_live_from_the_deadline(small):
     n = figures.compute()["counts"]
     assert n["red"] == sum(alert_level(c.deadline) == "red" for c in open_cases) >= 1
     assert n["yellow"] == sum(alert_level(c.deadline) == "yellow" for c in open_cases)
+
+
+def test_a_redo_is_counted_against_its_own_deadline(world):
+    """An unsatisfied return visit or a reopen gives the redo a new deadline (working days by
+    mode from that day, recorded on the event); 按期办结率 counts the redo's answer against it,
+    while the first answer's lateness stays in the history and the redo in 重办率."""
+    from minqing.cases.models import Case, Event
+    from minqing.regions.workdays import add_workdays
+    from minqing.supervision.sweep import sweep
+
+    w = world
+    disp, water, rv = w.actor("disp_zt"), w.actor("water"), w.actor("rv_lk")
+    # a: late the first time (deadline Thu 13th, handled Mon 17th), redo in time
+    a = register(w, at=T(10))
+    actions.assign(disp, a, department="lk-water", at=T(10))
+    actions.accept(water, a, at=T(10, 15))
+    sweep(dt.date(2025, 11, 14))  # overdue on Fri 14th
+    actions.handle(water, a, result="修好了", disposition="solved", at=T(17))
+    assert Case.objects.get(pk=a.pk).handled_on_time is False
+    actions.visit_back(rv, a, rating="unsatisfied", score=3, at=T(18))
+    row = Case.objects.get(pk=a.pk)
+    assert row.deadline == dt.date(2025, 11, 21) == add_workdays(dt.date(2025, 11, 18), 3)  # Tue 18th + 3
+    ev = Event.objects.filter(case=a, action="visit_back").last()
+    assert (ev.data["deadline"], ev.data["old_deadline"]) == ("2025-11-21", "2025-11-13")
+    assert figures.compute()["counts"]["handled"] == 0  # the redo is open again
+    actions.accept(water, a, at=T(19))
+    actions.handle(water, a, result="换了新管", disposition="solved", at=T(20))
+    # b: in time the first time, reopened by the dispatcher once closed, its redo late
+    b = register(w, at=T(10))
+    actions.assign(disp, b, department="lk-water", mode="joint", at=T(10))  # 10 working days
+    actions.accept(water, b, at=T(10, 15))
+    actions.handle(water, b, result="修好了", disposition="solved", at=T(11))
+    actions.visit_back(rv, b, rating="satisfied", score=9, at=T(12))
+    actions.reopen(disp, b, reason="又坏了", at=T(24))  # Mon 24th + 10 working days = Mon 8 Dec
+    row = Case.objects.get(pk=b.pk)
+    assert row.deadline == dt.date(2025, 12, 8)
+    assert Event.objects.filter(case=b, action="reopen").last().data["deadline"] == "2025-12-08"
+    actions.accept(water, b, at=T(25))
+    actions.handle(water, b, result="再修", disposition="solved", at=dt.datetime(2025, 12, 9, 10, tzinfo=TZ))
+
+    f = figures.compute()
+    n = f["counts"]
+    assert (n["handled_on_time"], n["handled"], f["on_time_rate"]) == (1, 2, 0.5)
+    assert (n["reopened"], n["ever_handled"], f["reopen_rate"]) == (2, 2, 1.0)
+    assert Event.objects.filter(case=a, action="overdue").exists()  # the earlier overdue stays
+    assert {k: n[k] for k in figures.from_events([a.pk, b.pk])} == figures.from_events([a.pk, b.pk])

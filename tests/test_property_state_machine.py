@@ -51,15 +51,15 @@ NOT_VERSIONED = {"register", "task_created", "task_done", "overdue"}
 HANDLER_OF = {"lk-water": "water", "lk-roads": "roads", "lk-housing": "housing", "zt-office": "ztoffice",
               "yx-water": "yxwater"}
 FITTING = {
-    "registered": ["assign"] * 6 + ["merge", "merge", "invalidate", "escalate"],
+    "registered": ["assign"] * 6 + ["merge", "merge", "invalidate", "escalate", "categorize", "locate"],
     "assigned": ["accept"] * 5 + ["return", "whistle", "report", "extend", "approve_extension", "approve_extension",
                                   "merge", "escalate", "supervise"],
     "in_progress": ["handle"] * 4 + ["meet", "whistle", "report", "extend", "approve_extension",
-                                     "approve_extension", "supervise", "escalate", "progress"],
+                                     "approve_extension", "supervise", "escalate", "progress", "categorize"],
     "handled": ["visit_back"] * 4 + ["close_by_rule"] * 2 + ["reopen"],
     "closed": ["reopen"],
     "reopened": ["accept", "accept", "supervise"],
-    "merged": [],
+    "merged": ["unmerge"],
     "invalid": [],
 }
 SUCCEEDED = set()
@@ -115,7 +115,10 @@ class CaseMachine(RuleBasedStateMachine):
         deadline sweep runs first."""
         if pick % 9 == 0:
             self.sweep(hours * 3)
-        if Case.objects.get(pk=case_id).state in (State.MERGED, State.INVALID):
+        state = Case.objects.get(pk=case_id).state
+        if state == State.MERGED and pick % 2 == 0:
+            return self.act(case_id, other, "unmerge", "fitting", pick, hours)
+        if state in (State.MERGED, State.INVALID):
             live = list(Case.objects.filter(pk__in=self.ids).exclude(state__in=(State.MERGED, State.INVALID))
                         .values_list("pk", flat=True))
             case_id = live[pick % len(live)] if live else self.register(REGIONS[pick % len(REGIONS)], False, True, 1)
@@ -191,6 +194,8 @@ class CaseMachine(RuleBasedStateMachine):
         lead = HANDLER_OF.get(case.lead_department.code) if case.lead_department_id else None
         if action in ("accept", "return", "meet", "extend", "handle"):
             return lead or "water"
+        if action == "categorize" and lead and pick % 2:
+            return lead
         if action == "escalate":
             return ["disp_zt", "disp_lk", "admin", lead or "water"][pick % 4]
         if action == "progress":  # the lead, or a co-department when there is one
@@ -246,6 +251,10 @@ class CaseMachine(RuleBasedStateMachine):
             return {"rule": "anonymous" if case.anonymous or not case.reporter_phone else "unreachable"}
         if action == "merge":
             return {"into": other}
+        if action == "categorize":
+            return {"category": ["water_supply", "roads_transport", "municipal_facilities"][pick % 3]}
+        if action == "locate":
+            return {"region": REGIONS[pick % 4]}
         return {}
 
     def _snapshot(self, *ids):
@@ -307,6 +316,6 @@ def test_random_action_sequences_keep_the_invariants(world):
     # the walk really went through the lifecycle, not only refusals (the run is
     # derandomized, so this is the same every time for this test's code)
     core = {"assign", "accept", "handle", "visit_back", "reopen", "merge", "invalidate", "escalate", "extend",
-            "progress", "sweep turned a case red"}
+            "progress", "categorize", "unmerge", "sweep turned a case red"}
     assert core <= SUCCEEDED, sorted(core - SUCCEEDED)
     assert len(SUCCEEDED & set(actions.ACTIONS)) >= 13, sorted(set(actions.ACTIONS) - SUCCEEDED)

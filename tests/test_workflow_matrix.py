@@ -36,6 +36,9 @@ TABLE = {
     "visit_back": ({"handled"}, "closed"),
     "close_by_rule": ({"handled"}, "closed"),
     "reopen": ({"handled", "closed"}, "reopened"),
+    "categorize": ({"registered", "assigned", "in_progress", "handled", "reopened"}, SAME),
+    "locate": ({"registered", "assigned", "in_progress", "handled", "reopened"}, SAME),
+    "unmerge": ({"merged"}, "registered"),  # the state it had before the merge
 }
 
 
@@ -72,6 +75,9 @@ def _do(world, action, case, prep):
         "visit_back": lambda: actions.visit_back(world.actor("rv_lk"), case, rating="satisfied", score=10),
         "close_by_rule": lambda: actions.close_by_rule(system(), case, rule="anonymous"),
         "reopen": lambda: actions.reopen(world.actor("disp_zt"), case, reason="群众反映问题复发"),
+        "categorize": lambda: actions.categorize(world.actor("disp_zt"), case, category="roads_transport"),
+        "locate": lambda: actions.locate(world.actor("disp_zt"), case, region="430212101201-G1"),
+        "unmerge": lambda: actions.unmerge(world.actor("disp_zt"), case, note="并非同一问题"),
     }
     return calls[action]()
 

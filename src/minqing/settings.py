@@ -266,6 +266,11 @@ MINQING = {
     "UNREACHABLE_ATTEMPTS": 3,
     # days after closing within which a case may be reopened
     "REOPEN_WINDOW_DAYS": 30,
+    # a registration without a category takes the classifier's best one when its score is at
+    # least this (0..1; above 1 turns it off); below it the case waits for a person
+    "CATEGORY_AUTO_THRESHOLD": 0.8,
+    # days after a merge within which the dispatcher may undo it
+    "UNMERGE_WINDOW_DAYS": 30,
 }
 
 # Periodic jobs of `minqing worker`: (name, interval seconds, dotted path).

@@ -63,7 +63,8 @@ def test_pages_need_login_and_the_right_role(world):
     assert login(world, "disp_zt").get("/work/dept/").status_code == 403
 
 
-def test_inbox_shows_suggestions_duplicates_and_alerts(world):
+def test_inbox_shows_suggestions_duplicates_and_alerts(world, settings):
+    settings.MINQING = {**settings.MINQING, "CATEGORY_AUTO_THRESHOLD": 1.5}  # uncategorized cases wait for a person
     a = new_case(world)
     b = new_case(world, text="朱亭村三组还是没水", phone="13700000000")
     new_case(world, text="攸县城东社区停水", region="430223100001")  # another dispatcher's
@@ -256,10 +257,20 @@ def test_dispatcher_merges_a_duplicate_from_the_case_page(world):
     c = login(world, "disp_zt")
     html = c.get(f"/case/{dup.pk}/").content.decode()
     assert 'id="duplicates"' in html and original.tracking_code in html
+    # a merge is confirmed first, with both texts side by side
     resp = c.post(f"/case/{dup.pk}/do/merge/", {"merge-into": original.tracking_code})
+    assert resp.status_code == 302 and resp["Location"] == f"/case/{dup.pk}/merge/?into={original.tracking_code}"
+    assert Case.objects.get(pk=dup.pk).state == "registered"
+    confirm = c.get(resp["Location"]).content.decode()
+    assert 'id="merge-this"' in confirm and 'id="merge-original"' in confirm and "朱亭村三组停水两天了" in confirm
+    resp = c.post(f"/case/{dup.pk}/do/merge/", {"merge-into": original.tracking_code, "confirm": "1"})
     assert resp.status_code == 302
     dup.refresh_from_db()
     assert dup.state == "merged" and dup.merged_into_id == original.pk
+    # an unknown original: the confirmation page says so (422), nothing is merged
+    other = new_case(world, text="朱亭村路灯坏了", phone="13700000001")
+    assert c.get(f"/case/{other.pk}/merge/?into=MQNOSUCHCODE").status_code == 422
+    assert c.get(f"/case/{other.pk}/merge/?into={other.tracking_code}").status_code == 422
 
 
 def test_invalidate_and_escalate_and_whistle(world):
@@ -363,9 +374,8 @@ def test_admin_sees_every_page(world):
     assert "13812345678" in c.get(f"/case/{case.pk}/").content.decode()
 
 
-def test_english_pages_name_categories_in_english(world):
-    from django.conf import settings
-
+def test_english_pages_name_categories_in_english(world, settings):
+    settings.MINQING = {**settings.MINQING, "CATEGORY_AUTO_THRESHOLD": 1.5}  # the case waits for a person
     water = new_case(world)
     nocat = new_case(world, text="路灯坏了一个月，晚上路很黑", category=None)
     c = login(world, "disp_zt")

@@ -228,6 +228,20 @@ class MergeIn(Schema):
     into: int
 
 
+class CategorizeIn(Schema):
+    category: str = Field(..., max_length=64)
+    note: str = Field("", max_length=1000)
+
+
+class LocateIn(Schema):
+    region: str = Field(..., max_length=32)
+    note: str = Field("", max_length=1000)
+
+
+class UnmergeIn(Schema):
+    note: str = Field("", max_length=1000)
+
+
 # action name -> (input schema or None, function, keyword arguments taken from the body)
 TRANSITIONS = {
     "assign": AssignIn,
@@ -247,6 +261,9 @@ TRANSITIONS = {
     "reopen": ReasonIn,
     "merge": MergeIn,
     "invalidate": ReasonIn,
+    "categorize": CategorizeIn,
+    "locate": LocateIn,
+    "unmerge": UnmergeIn,
 }
 
 

@@ -293,8 +293,11 @@ def register(
     lng=None,
     external_id="",
     at=None,
+    auto_category=True,
 ):
-    """登记: any channel; returns the new case with its public tracking code."""
+    """登记: any channel; returns the new case with its public tracking code. Without a category,
+    the classifier's best one is applied when its score reaches ``CATEGORY_AUTO_THRESHOLD``
+    (a ``categorize`` event by the system; ``auto_category=False``: imports replaying history)."""
     text = _required_text(text, "text")
     channel = _choice(channel, Channel, "channel")
     kind = _choice(kind, Kind, "kind")
@@ -327,6 +330,9 @@ def register(
     at = _now(at)
     owner = _township_or_above(region) if region else _root_region()
     scope = region or owner
+    auto = None if category is not None or not auto_category else _auto_category(text)
+    if auto is not None:
+        category = auto[0]
     case = Case.objects.create(
         tracking_code=new_tracking_code(),
         external_id=external_id or "",
@@ -345,6 +351,7 @@ def register(
         anonymous=bool(anonymous),
         created_by=actor.user,
         registered_at=at,
+        version=1 if auto is not None else 0,
     )
     event = Event.objects.create(
         case=case,
@@ -357,8 +364,43 @@ def register(
         data={"channel": channel},
     )
     event_recorded.send(sender=Event, event=event, case=case)
+    if auto is not None:  # the classifier's decision, by the system, with its score
+        system = Actor.system()
+        event = Event.objects.create(
+            case=case, action="categorize", from_state=State.REGISTERED, to_state=State.REGISTERED,
+            actor=None, actor_label=system.label, at=at, public=False,
+            data={"from": None, "to": auto[0].code, "score": auto[1], "auto": True},
+        )
+        event_recorded.send(sender=Event, event=event, case=case)
     notices.tell_reporter("sms_registered", case, at=at)
     return case
+
+
+def auto_threshold():
+    return float(settings.MINQING.get("CATEGORY_AUTO_THRESHOLD", 0.8))
+
+
+def _auto_category(text):
+    """(Category, score) the classifier is sure enough of (score ≥ the threshold), else None.
+    A classifier that fails leaves the case to a person: registration never fails for it."""
+    threshold = auto_threshold()
+    if threshold > 1:  # a threshold above 1 turns the automatic decision off
+        return None
+    try:
+        from minqing.insights import classify
+
+        best = classify.top_category(text)
+    except Exception:  # noqa: BLE001 - logged; the case waits for a person
+        import logging
+
+        logging.getLogger("minqing.cases").exception("category suggestion failed at registration")
+        return None
+    if best is None or best[1] < threshold:
+        return None
+    try:
+        return _category(best[0]), best[1]
+    except InvalidInput:  # the model knows a category that is no longer active
+        return None
 
 
 # ---- dispatcher's actions -------------------------------------------------------
@@ -437,6 +479,118 @@ def merge(actor, case, *, into, at=None):
         original, actor, "merge_in", original.state, at=at, data={"case": case.pk, "tracking_code": case.tracking_code}
     )
     return case
+
+
+def unmerge_window_days():
+    return int(settings.MINQING.get("UNMERGE_WINDOW_DAYS", 30))
+
+
+@_atomic
+def unmerge(actor, case, *, note="", at=None):
+    """撤销合并: within the window, the merged case gets back the state (and fields) it had
+    before the merge; its reporter's tracking page follows it again."""
+    case = load_case(case)
+    _require_state(case, "unmerge", (State.MERGED,))
+    _require_dispatcher(actor, case)
+    note = no_nul((note or "").strip(), "note")
+    if len(note) > 1000:
+        raise InvalidInput("备注过长 / note is longer than 1000 characters", field="note")
+    at = _now(at)
+    merged = Event.objects.filter(case=case, action="merge").order_by("-id").first()
+    window = unmerge_window_days()
+    if merged is None or at - merged.at > dt.timedelta(days=window):
+        raise IllegalTransition(
+            f"合并已超过{window}天，不能撤销 / merged more than {window} days ago", code="unmerge_window_passed"
+        )
+    restored = merged.from_state if merged.from_state in (State.REGISTERED, State.ASSIGNED) else State.REGISTERED
+    original = case.merged_into
+    fields = {"merged_into": None}
+    if restored == State.ASSIGNED and case.deadline:
+        fields["alert_level"] = alert_level(case.deadline, as_date(at))
+    _transition(
+        case, actor, "unmerge", restored, at=at, note=note,
+        data={"from": original.pk if original else None, "merged_at": merged.at.isoformat()}, **fields,
+    )
+    if original is not None:
+        original = load_case(original.pk)
+        _transition(
+            original, actor, "merge_undone", original.state, at=at, public=False,
+            data={"case": case.pk, "tracking_code": case.tracking_code},
+        )
+    return case
+
+
+CATEGORIZE_STATES = (State.REGISTERED, State.ASSIGNED, State.IN_PROGRESS, State.HANDLED, State.REOPENED)
+
+
+def may_categorize(actor, case):
+    return _owns_dispatch(actor, case) or actor.is_admin or actor.is_lead_handler(case)
+
+
+@_atomic
+def categorize(actor, case, *, category, note="", at=None):
+    """定类: the dispatcher of the region or the lead department sets or changes the category of
+    an open case; routing history and the next training read the case's category."""
+    case = load_case(case)
+    _require_state(case, "categorize", CATEGORIZE_STATES)
+    _require(
+        may_categorize(actor, case),
+        "只有调度员或主办部门可以修改分类 / only the dispatcher or the lead department may categorize",
+    )
+    if category in (None, ""):
+        raise InvalidInput("category 必填 / category is required", field="category")
+    new = _category(category)
+    note = no_nul((note or "").strip(), "note")
+    if len(note) > 1000:
+        raise InvalidInput("备注过长 / note is longer than 1000 characters", field="note")
+    old = case.category
+    if old is not None and old.pk == new.pk:
+        raise InvalidInput("已是该分类 / the case already has this category", field="category")
+    _transition(
+        case, actor, "categorize", case.state, at=at, note=note, public=False,
+        data={"from": old.code if old else None, "to": new.code}, category=new,
+    )
+    transaction.on_commit(_routing_changed)
+    return case
+
+
+@_atomic
+def locate(actor, case, *, region, note="", at=None):
+    """定位: the dispatcher sets the place of an open case more precisely (a village of its
+    township, say, read from the text). The place stays within the owning region: moving a
+    case to another region's dispatcher is escalation's business, not this one's."""
+    case = load_case(case)
+    _require_state(case, "locate", CATEGORIZE_STATES)
+    _require_dispatcher(actor, case)
+    if region in (None, ""):
+        raise InvalidInput("region 必填 / region is required", field="region")
+    new = _region(region)
+    note = no_nul((note or "").strip(), "note")
+    if len(note) > 1000:
+        raise InvalidInput("备注过长 / note is longer than 1000 characters", field="note")
+    owner = case.owner_region
+    if owner is not None and not new.path.startswith(owner.path):
+        raise InvalidInput(
+            f"地点不在「{owner.name}」范围内 / the place is outside {owner.name}", field="region"
+        )
+    if case.region_id == new.pk:
+        raise InvalidInput("已是该地点 / the case already has this place", field="region")
+    old = case.region
+    _transition(
+        case, actor, "locate", case.state, at=at, note=note, public=False,
+        data={"from": old.code if old else None, "to": new.code}, region=new, region_path=new.path,
+    )
+    return case
+
+
+def _routing_changed():
+    """Routing suggestions read the lead departments of each category's cases: drop the cached ones."""
+    try:
+        from minqing.insights.analyze import clear_route_cache
+
+        clear_route_cache()
+    except ImportError:  # pragma: no cover - insights not installed
+        pass
 
 
 @_atomic
@@ -565,6 +719,7 @@ def reopen(actor, case, *, reason, at=None):
                 f"销号超过{window}天，不能重办 / closed more than {window} days ago", code="reopen_window_passed"
             )
         Effect.objects.filter(case=case).delete()
+    redo = redo_deadline(case, at)
     _transition(
         case,
         actor,
@@ -572,13 +727,28 @@ def reopen(actor, case, *, reason, at=None):
         State.REOPENED,
         at=at,
         note=reason,
+        data=redo["data"],
         reopen_count=case.reopen_count + 1,
         resolved=False,
         close_rule="",
         closed_at=None,
+        **redo["fields"],
     )
     notices.notify("reopened", case, [case.lead_department], at=at, note=reason)
     return case
+
+
+def redo_deadline(case, at):
+    """A redo (重办) has its own clock: a new deadline counted in working days from today by the
+    case's mode, as at assignment; the earlier one stays on the assignment's event."""
+    start = as_date(at)
+    due = deadlines.default_deadline(start, case.mode, case.category)
+    response = deadlines.response_deadline(start)
+    return {
+        "fields": {"deadline": due, "response_deadline": response, "alert_level": alert_level(due, start)},
+        "data": {"deadline": due.isoformat(), "old_deadline": case.deadline.isoformat() if case.deadline else None,
+                 "response_deadline": response.isoformat()},
+    }
 
 
 # ---- lead department's actions -----------------------------------------------
@@ -834,9 +1004,11 @@ def _record_visit(actor, case, via, *, rating, score, note, reached, solved, at)
             },
         )
     else:
+        redo = redo_deadline(case, at)
         _transition(
-            case, actor, "visit_back", State.REOPENED, at=at, note=note, data=data,
+            case, actor, "visit_back", State.REOPENED, at=at, note=note, data={**data, **redo["data"]},
             last_rating=rating, last_score=score, reopen_count=case.reopen_count + 1, resolved=False, **counters,
+            **redo["fields"],
         )
         notices.notify("reopened", case, [case.lead_department], at=at, note=note)
     ReturnVisit.objects.create(
@@ -1004,6 +1176,9 @@ ACTIONS = {
     "reopen": reopen,
     "merge": merge,
     "invalidate": invalidate,
+    "categorize": categorize,
+    "locate": locate,
+    "unmerge": unmerge,
 }
 
 
@@ -1052,4 +1227,15 @@ def available_actions(actor, case):
             out.append("reopen")
     if s == State.CLOSED and dispatcher:
         out.append("reopen")
+    if s in CATEGORIZE_STATES and (dispatcher or lead):
+        out.append("categorize")
+    if s in CATEGORIZE_STATES and dispatcher:
+        out.append("locate")
+    if s == State.MERGED and dispatcher and _within_unmerge_window(case):
+        out.append("unmerge")
     return list(dict.fromkeys(out))
+
+
+def _within_unmerge_window(case, at=None):
+    merged = Event.objects.filter(case=case, action="merge").order_by("-id").values_list("at", flat=True).first()
+    return merged is not None and _now(at) - merged <= dt.timedelta(days=unmerge_window_days())

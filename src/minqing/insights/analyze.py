@@ -93,7 +93,9 @@ class _Routes:
     def get(self, category_code, region_id):
         import time
 
-        key = (category_code, region_id)
+        from django.utils.translation import get_language
+
+        key = (category_code, region_id, get_language())  # the reasons are in the request's language
         now = time.monotonic()
         hit = _routes.get(key)
         if hit is not None and now - hit[0] < ROUTE_TTL:

@@ -34,6 +34,7 @@ log = logging.getLogger("minqing.insights")
 WEIGHTS_WITH_MODEL = (0.40, 0.10, 0.50)  # keywords, description, model
 WEIGHTS_WITHOUT_MODEL = (0.75, 0.25, 0.0)
 _SPLIT = re.compile(r"[\s;；,，、]+")
+_WHITESPACE = re.compile(r"\s\s+")  # as sklearn's char analyzer folds whitespace
 
 
 class TrainingError(ValueError):
@@ -74,6 +75,8 @@ class Catalog:
         self.vec = TfidfVectorizer(analyzer="char", ngram_range=(2, 2), sublinear_tf=True)
         docs = [normalize(c.doc) for c in cats]
         self.doc_matrix = self.vec.fit_transform(docs) if any(docs) else None
+        # for one text at a time (registration): the same TF-IDF without sklearn's per-call overhead
+        self.doc_T = self.doc_matrix.T.tocsr() if self.doc_matrix is not None else None
 
     def keyword_scores(self, content):
         s = np.zeros(len(self.cats))
@@ -90,6 +93,30 @@ class Catalog:
                     for c in cats:
                         s[c] += w
         return s
+
+    def description_score_row(self, content):
+        """``description_scores([content])[0]``, computed directly (char bigrams, sublinear tf, idf,
+        l2 norm — what the vectorizer does) in a few microseconds instead of milliseconds."""
+        row = np.zeros(len(self.cats))
+        if self.doc_T is None:
+            return row
+        text = _WHITESPACE.sub(" ", content.lower())
+        vocab = self.vec.vocabulary_
+        counts = {}
+        for i in range(len(text) - 1):
+            j = vocab.get(text[i : i + 2])
+            if j is not None:
+                counts[j] = counts.get(j, 0) + 1
+        if not counts:
+            return row
+        js = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        w = (np.log(np.fromiter(counts.values(), dtype=float, count=len(counts))) + 1.0) * self.vec.idf_[js]
+        w /= np.sqrt((w * w).sum())
+        t = self.doc_T
+        for j, wj in zip(js, w):
+            lo, hi = t.indptr[j], t.indptr[j + 1]
+            row[t.indices[lo:hi]] += wj * t.data[lo:hi]
+        return row
 
     def description_scores(self, contents):
         if self.doc_matrix is None:
@@ -198,6 +225,42 @@ def score_matrix(contents, cat=None, model=None, vectors=None):
         empty = total.sum(axis=1) == 0
         total[empty, cat.other] = 1.0
     return cat, _normalize_rows(total)
+
+
+def _proba_row(model, x):
+    """The logistic regression's probabilities for one TF-IDF row (softmax of the decision, as
+    ``predict_proba`` computes it), without its input validation."""
+    lr = model.steps[-1][1]
+    d = np.asarray(x @ lr.coef_.T).ravel() + lr.intercept_
+    if len(lr.classes_) == 2:
+        p = 1.0 / (1.0 + np.exp(-d[0]))
+        return np.array([1.0 - p, p])
+    e = np.exp(d - d.max())
+    return e / e.sum()
+
+
+def score_row(content):
+    """``score_matrix([content])[1][0]`` for one text, fast: the registration's path."""
+    cat, model = catalog()
+    k = len(cat.cats)
+    if k == 0:
+        return None
+    kw = cat.keyword_scores(content)
+    kw = kw / kw.sum() if kw.sum() else kw
+    desc = cat.description_score_row(content) ** 2
+    desc = desc / desc.sum() if desc.sum() else desc
+    mp = np.zeros(k)
+    if model is not None:
+        proba = _proba_row(model, model.steps[0][1].transform([content]))
+        for j, code in enumerate(model.classes_):
+            if code in cat.pos:
+                mp[cat.pos[code]] = proba[j]
+    w = WEIGHTS_WITH_MODEL if model is not None else WEIGHTS_WITHOUT_MODEL
+    total = w[0] * kw + w[1] * desc + w[2] * mp
+    if cat.other is not None and total.sum() == 0:
+        total[cat.other] = 1.0
+    s = total.sum()
+    return total / s if s else total
 
 
 def suggest_many(contents, limit=3, vectors=None):
@@ -313,3 +376,27 @@ def connect_signals():
 
     post_save.connect(invalidate, sender=Category, dispatch_uid="insights_classify_category_saved")
     post_delete.connect(invalidate, sender=Category, dispatch_uid="insights_classify_category_deleted")
+
+
+# ---- the decision at registration ----------------------------------------------------
+
+
+def top_category(text):
+    """(code, score) of the best category for a raw text, or None (nothing found, or 其他: a
+    text about nothing in particular waits for a person): what registration applies
+    when the score reaches ``MINQING["CATEGORY_AUTO_THRESHOLD"]``. The catalog and the model
+    are loaded once per process (``catalog``); one text costs one reading and one scoring."""
+    from .text import read
+
+    content = read(text).content
+    if not content:
+        return None
+    row = score_row(content)
+    if row is None:
+        return None
+    cat, _model = catalog()
+    i = int(np.argmax(row))
+    # 其他 is where a text with no signal lands (score 1 by default): never a decision
+    if row[i] <= 0 or i == cat.other:
+        return None
+    return cat.codes[i], round(float(row[i]), 3)

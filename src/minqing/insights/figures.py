@@ -10,7 +10,10 @@ Definitions (the counts behind each rate are returned with it):
 - response_rate       accepted_on_time / assigned (cases ever assigned; the first
                       acceptance counts, on or before the response deadline)
 - completion_rate     handled / intake, where handled = now handled or closed
-- on_time_rate        handled_on_time / handled (handled on or before the deadline)
+- on_time_rate        handled_on_time / handled (handled on or before the deadline; a
+                      redo — an unsatisfied return visit or a reopen — has its own
+                      deadline, so a redo answered in time counts as on time while the
+                      earlier overdue stays in the history and in reopen_rate)
 - resolution_rate     resolved / intake (closed, disposition solved, satisfied visit)
 - satisfaction_rate   satisfied_visits / rated_visits (满意 or 基本满意 among
                       return visits with a rating); mean_score over scored visits
@@ -315,6 +318,8 @@ def from_events(case_ids):
             v[3] += score or 0
         if e.to_state == State.REOPENED and e.from_state != State.REOPENED:
             reopened.add(cid)
+            if e.data.get("deadline"):
+                deadline[cid] = e.data["deadline"]  # the redo's own clock
         if e.to_state == State.CLOSED and e.from_state != State.CLOSED:
             resolved[cid] = e.action == "visit_back" and disposition.get(cid) == "solved"
         state[cid] = e.to_state

@@ -15,6 +15,7 @@ once; ``suggest_departments`` asks one.
 """
 
 from django.db.models import Count
+from django.utils.translation import gettext as _
 
 from minqing.regions.models import Department
 
@@ -89,14 +90,14 @@ class Router:
         for rule in self.rules.get(category.pk, ()):
             if rule.region_id is None:
                 distance = len(chain) + 1
-                where = "所有区域 / everywhere"
+                where = _("所有区域")
             elif rule.region.code in chain:
                 distance = len(chain) - 1 - chain.index(rule.region.code)
                 where = rule.region.name
             else:
                 continue
             score = 1.0 - 0.02 * distance - 0.01 * min(rule.priority, 10)
-            reason = f"路由表：「{category.name}」在{where}由其主办 / routing table: {category.code} in {where}"
+            reason = _("路由表：「%(category)s」在%(where)s由其主办") % {"category": category.local_name, "where": where}
             if rule.note:
                 reason += f"（{rule.note}）"
             d = rule.department
@@ -137,17 +138,17 @@ class Router:
             if d.region.code in chain:
                 distance = len(chain) - 1 - chain.index(d.region.code)
                 score = 0.8 / (1 + distance)
-                reason = (f"负责「{category.name}」，属{d.region.name}（本级或上级） / "
-                          f"handles {category.code} in {d.region.name}")
+                reason = _("负责「%(category)s」，属%(region)s（本级或上级）") % {
+                    "category": category.local_name, "region": d.region.name}
             else:
                 score = 0.08
-                reason = f"负责「{category.name}」，但不在本区域 / handles {category.code} elsewhere"
+                reason = _("负责「%(category)s」，但不在本区域") % {"category": category.local_name}
             if d.pk not in out:
                 out[d.pk] = {"code": d.code, "name": d.name, "score": round(score, 3), "reason": reason}
         shares, scope = self._history(category, region)
         for pk, (n, share) in shares.items():
-            note = (f"历史：{scope.name}同类案件{n}件由其主办（{share:.0%}） / "
-                    f"history: led {n} such cases in {scope.name} ({share:.0%})")
+            note = _("历史：%(place)s同类案件%(n)d件由其主办（%(share)s）") % {
+                "place": scope.name, "n": n, "share": f"{share:.0%}"}
             if pk in out:
                 item = out[pk]
                 item["score"] = round(min(1.0, item["score"] + 0.2 * share), 3)

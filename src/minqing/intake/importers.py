@@ -634,6 +634,7 @@ def apply_with_actions(actor, row, case=None):
                 actor, text=row.text, channel=row.channel, kind=row.kind, category=row.category,
                 region=row.region, address=row.address, reporter_name=row.reporter_name,
                 reporter_phone=row.reporter_phone, external_id=row.external_id, at=at,
+                auto_category=False,  # replayed history keeps its own category, as the bulk engine does
             )
         else:
             actions.ACTIONS[action](actor, case, at=at, **kw)
@@ -847,8 +848,15 @@ class BulkReplay:
                     ev("visit_back", State.CLOSED, at, data=data)
                     effect = {"what_was_done": case["result"], "confirmed_by": a.label, "confirmed_at": at,
                               "rule": CloseRule.SATISFIED, "rating": rating, "score": score}
-                else:
-                    case.update(reopen_count=case["reopen_count"] + 1, resolved=False)
+                else:  # the redo's own clock, as actions.redo_deadline gives it
+                    start = _day(at)
+                    due = self.default_deadline(start, case.get("mode") or Mode.IMMEDIATE, row.category)
+                    resp = self.response_deadline(start)
+                    old = case.get("deadline")
+                    data.update(deadline=due.isoformat(), old_deadline=old.isoformat() if old else None,
+                                response_deadline=resp.isoformat())
+                    case.update(reopen_count=case["reopen_count"] + 1, resolved=False, deadline=due,
+                                response_deadline=resp, alert_level=self.alert_level(due, start))
                     ev("visit_back", State.REOPENED, at, data=data)
                 rv = {"at": at, "operator_id": user_id, "via": "operator", "reached": True, "solved": None,
                       "rating": rating, "score": score, "note": ""}

@@ -439,6 +439,10 @@ UPDATE_STATUS = {
     "merge": "duplicate",
     "merge_in": None,
     "invalidate": "closed",
+    "categorize": None,
+    "locate": None,
+    "unmerge": "open",
+    "merge_undone": None,
 }
 
 UPDATE_TEXT = {
@@ -460,6 +464,10 @@ UPDATE_TEXT = {
     "merge": "与已有诉求合并 / merged into an earlier request",
     "merge_in": "有相同诉求并入 / a duplicate was merged in",
     "invalidate": "不予受理 / not accepted",
+    "categorize": "已确定问题分类 / category set",
+    "locate": "已确定问题地点 / place set",
+    "unmerge": "撤销合并，单独办理 / no longer merged: handled on its own",
+    "merge_undone": "并入的诉求已分开办理 / a merged request was separated again",
 }
 
 

@@ -200,6 +200,44 @@ class MergeForm(forms.Form):
         return {"into": original if original else value}
 
 
+class CategorizeForm(forms.Form):
+    """定类: a searchable field (the browser's list of the categories' names, filtered as typed);
+    the name in either language or the code is accepted."""
+
+    category = forms.CharField(label=_("问题分类"), max_length=100,
+                               widget=forms.TextInput(attrs={"list": "category-names", "autocomplete": "off"}))
+    note = forms.CharField(label=_("备注（可选）"), max_length=1000, required=False)
+
+    def clean_category(self):
+        value = self.cleaned_data["category"].strip()
+        active = Category.objects.filter(active=True)
+        cat = (active.filter(code=value).first() or active.filter(name=value).first()
+               or active.filter(name_en__iexact=value).first())
+        if cat is None:
+            raise forms.ValidationError(_("没有这个分类，请从列表中选择。"))
+        return cat.code
+
+    def action_kwargs(self):
+        return {"category": self.cleaned_data["category"], "note": self.cleaned_data["note"]}
+
+
+class LocateForm(forms.Form):
+    region = forms.CharField(label=_("地点（区划代码）"), max_length=32,
+                             widget=forms.TextInput(attrs={"list": "region-options", "autocomplete": "off"}))
+    note = forms.CharField(label=_("备注（可选）"), max_length=1000, required=False)
+
+    def action_kwargs(self):
+        return {"region": self.cleaned_data["region"].strip(), "note": self.cleaned_data["note"]}
+
+
+class UnmergeForm(forms.Form):
+    note = forms.CharField(label=_("理由（可选）"), max_length=1000, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+    def action_kwargs(self):
+        return {"note": self.cleaned_data["note"]}
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("理由"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -354,4 +392,7 @@ ACTION_FORMS = {
     "visit_back": (VisitBackForm, _("回访")),
     "close_by_rule": (CloseByRuleForm, _("按规则销号")),
     "reopen": (ReasonForm, _("重办")),
+    "categorize": (CategorizeForm, _("修改分类")),
+    "locate": (LocateForm, _("修改地点")),
+    "unmerge": (UnmergeForm, _("撤销合并")),
 }

@@ -10,11 +10,13 @@ from django.views.decorators.http import require_POST
 
 from minqing.cases import actions
 from minqing.cases.errors import ActionError
-from minqing.cases.models import Attachment, Case, State, Task
+from urllib.parse import urlencode
+
+from minqing.cases.models import Attachment, Case, Category, State, Task
 
 from ..forms import ACTION_FORMS, TaskDoneForm, TaskForm
 from ..models import CampaignCase
-from ..suggest import Suggester, duplicates_of
+from ..suggest import Suggester, similar_cases
 from .common import get_actor, live_alert, mask_text, not_found, reporter_view, role_required
 from .portal import PUBLIC_ACTIONS
 
@@ -24,6 +26,7 @@ ACTION_LABELS = {
     "approve_extension": gettext_noop("审批延期"), "handle": gettext_noop("办结答复"), "progress": gettext_noop("办理进展"), "visit_back": gettext_noop("回访"), "close_by_rule": gettext_noop("按规则销号"),
     "reopen": gettext_noop("重办"), "merge": gettext_noop("合并"), "merge_in": gettext_noop("并入相同问题"), "invalidate": gettext_noop("作废"), "task_created": gettext_noop("新建任务"),
     "task_done": gettext_noop("完成任务"), "overdue": gettext_noop("超期预警"), "alert": gettext_noop("预警"),
+    "categorize": gettext_noop("确定分类"), "locate": gettext_noop("确定地点"), "unmerge": gettext_noop("撤销合并"), "merge_undone": gettext_noop("并入案件已撤销合并"),
 }
 STATUS_FOR = {"InvalidInput": 422, "Forbidden": 403, "NotFound": 404, "IllegalTransition": 409, "Conflict": 409}
 
@@ -66,12 +69,12 @@ def case_context(request, case, bound=None, revealed=False, reveal_error=None):
         forms.append({"name": name, "label": label, "form": form, "open": bool(bound and bound[0] == name) or name == wanted})
     if case.state == State.REGISTERED and "assign" in available:
         suggestion = Suggester().for_case(case)
-        dups = list(duplicates_of(case))
         for f in forms:
             if f["name"] == "assign" and not f["form"].is_bound and suggestion["departments"]:
                 f["form"].initial["department"] = _dept_pk(suggestion["departments"][0]["code"])
     else:
-        suggestion, dups = None, []
+        suggestion = None
+    dups = similar_duplicates(actor, case) if "merge" in available else []
     events = list(case.events.select_related("actor").order_by("at", "id"))
     for e in events:
         e.label = ACTION_LABELS.get(e.action, e.action)
@@ -137,7 +140,67 @@ def case_context(request, case, bound=None, revealed=False, reveal_error=None):
         "merged_cases": case.merged_cases.only("pk", "tracking_code"),
         "campaign": CampaignCase.objects.filter(case=case).select_related("campaign").first(),
         "public_labels": PUBLIC_ACTIONS,
+        "category_choices": Category.objects.filter(active=True) if "categorize" in available else (),
+        "region_choices": _places_within(case) if "locate" in available else (),
     }
+
+
+def similar_duplicates(actor, case):
+    """The open cases saying the same thing about the same place, best text similarity first,
+    each with its score (``insights.duplicates``)."""
+    from minqing.people.scoping import visible_cases
+
+    found = similar_cases([case], visible=visible_cases(actor, Case.objects.all())).get(case.pk, [])
+    rows = Case.objects.in_bulk([d["case_id"] for d in found])
+    out = []
+    for d in found:
+        row = rows.get(d["case_id"])
+        if row is not None:
+            row.score = d["score"]
+            out.append(row)
+    return out
+
+
+def _places_within(case, limit=400):
+    from minqing.regions.models import Region
+
+    owner = case.owner_region or case.region
+    if owner is None:
+        return Region.objects.none()
+    return Region.objects.filter(path__startswith=owner.path).order_by("path").only("code", "name", "path")[:limit]
+
+
+@role_required()
+def merge_confirm(request, pk):
+    """合并 asks first: both texts side by side, then one button."""
+    from minqing.people.scoping import visible_cases
+
+    case = visible_case(request, pk)
+    if case is None:
+        return not_found(request)
+    actor = get_actor(request)
+    value = (request.GET.get("into") or request.GET.get("merge-into") or "").strip().upper()[:16]
+    qs = visible_cases(actor, Case.objects.select_related("category", "region", "lead_department"))
+    original = qs.filter(tracking_code=value).first() if value else None
+    if original is None and value.isdigit():
+        original = qs.filter(pk=int(value)).first()
+    error = None
+    if "merge" not in actions.available_actions(actor, case):
+        error = _("此操作当前不可用。")
+    elif original is None:
+        error = _("没有找到这个查询码，请核对。")
+    elif original.pk == case.pk:
+        error = _("不能合并到自身。")
+    elif original.state in (State.MERGED, State.INVALID, State.CLOSED):
+        error = _("只能合并到未办结的案件。")
+    score = None
+    if original is not None and error is None:
+        for d in similar_cases([case], visible=visible_cases(actor, Case.objects.all())).get(case.pk, []):
+            if d["case_id"] == original.pk:
+                score = d["score"]
+    ctx = {"case": case, "original": original, "error": error, "score": score,
+           "case_text": case.text, "original_text": original.text if original else ""}
+    return render(request, "web/case/merge_confirm.html", ctx, status=422 if error else 200)
 
 
 def _dept_pk(code):
@@ -199,6 +262,9 @@ def case_action(request, pk, action):
     if action not in ACTION_FORMS:
         return not_found(request)
     actor = get_actor(request)
+    if action == "merge" and request.POST.get("confirm") != "1":  # a merge is confirmed side by side first
+        into = (request.POST.get("merge-into") or "").strip()[:16]
+        return redirect(f"/case/{case.pk}/merge/?{urlencode({'into': into})}")
     form_cls, label = ACTION_FORMS[action]
     form = form_cls(request.POST, prefix=action)
     status = 422

@@ -51,6 +51,7 @@ PUBLIC_ACTIONS = {
     "close_by_rule": gettext_noop("已办结销号"),
     "reopen": gettext_noop("重新办理"),
     "merge_in": gettext_noop("相同问题已合并办理"),
+    "unmerge": gettext_noop("已恢复单独办理"),
     "invalidate": gettext_noop("经核实不予受理"),
 }
 
@@ -74,7 +75,8 @@ def region_picker(request):
     """htmx: the picker re-rendered for the chosen region (its chain plus its children)."""
     code = request.GET.get("region_pick") or request.GET.get("region") or ""
     region = Region.objects.filter(code=code).first() if code else None
-    return render(request, "web/portal/_region_picker.html", {"levels": region_chain(region), "region": region})
+    return render(request, "web/portal/_region_picker.html", {"levels": region_chain(region), "region": region,
+                                                              "confirmed": request.GET.get("confirmed") == "1"})
 
 
 @require_GET
@@ -82,10 +84,35 @@ def category_options(request):
     """htmx: the category select filtered by a search word (name, English name, keywords)."""
     q = (request.GET.get("q") or "").strip()
     cats = Category.objects.filter(active=True)
+    q = q[:50]
+    selected = request.GET.get("category", "")
     if q:
         cats = cats.filter(Q(name__icontains=q) | Q(name_en__icontains=q) | Q(keywords__icontains=q) | Q(code__icontains=q))
-    return render(request, "web/portal/_category_options.html",
-                  {"categories": cats, "selected": request.GET.get("category", ""), "q": q})
+        found = list(cats[:2])
+        if len(found) == 1:  # a search that leaves one category chooses it
+            selected = found[0].code
+    return render(request, "web/portal/_category_options.html", {"categories": cats, "selected": selected, "q": q})
+
+
+PLACE_TEXT_MAX = 5000
+
+
+@require_GET
+def place_suggestion(request):
+    """htmx: the place the text names, as it is typed, to confirm in one tap (the cascading
+    picker stays for everything else). Only places of this deployment's region tree."""
+    from minqing.insights.text import read
+
+    text = (request.GET.get("text") or "")[:PLACE_TEXT_MAX]
+    current = request.GET.get("region") or ""
+    region = None
+    if len(text.strip()) >= 2:
+        place = read(text).place
+        if place and place.get("region_id"):
+            region = Region.objects.filter(pk=place["region_id"]).first()
+    if region is not None and region.code == current:
+        region = None  # already chosen
+    return render(request, "web/portal/_place_suggestion.html", {"suggested": region})
 
 
 def _initial_from_query(request):

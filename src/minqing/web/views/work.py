@@ -35,7 +35,7 @@ from minqing.supervision.alerts import alert_q, cutoffs
 
 from ..figcache import cached_figures
 from ..forms import BulkAssignForm, CloseByRuleForm, SuperviseForm, VisitBackForm
-from ..suggest import Suggester, duplicate_counts
+from ..suggest import Suggester, similar_cases
 from .common import Page, get_actor, live_alert, reporter_view, role_required, state_in_newest_first, today
 
 CASE_RELATED = ("category", "region", "lead_department", "owner_region")
@@ -196,10 +196,12 @@ def inbox(request):
     page = Page(request, ByDeadline(qs) if tab == "open" else qs)
     cases = decorate(page.object_list, actor)
     if tab == "new":
-        dups = duplicate_counts(cases)
+        # 可能重复: by text similarity (insights.duplicates), the best score shown
+        similar = similar_cases(cases, visible=visible_cases(actor, Case.objects.all()))
         for c in cases:
             c.suggest_url = f"/work/suggest/{c.pk}/"  # loaded after the list by htmx
-            c.dups = dups.get(c.pk, 0)
+            c.similar = similar.get(c.pk, [])
+            c.dups = len(c.similar)
     ctx = {
         "page": page, "cases": cases, "tab": tab, "tabs": INBOX_TABS, "filters": filters,
         "bulk_form": BulkAssignForm(), "selectable": tab == "new", "list_url": request.path,
@@ -216,6 +218,43 @@ def suggestion(request, pk):
         return render(request, "web/work/_suggestion.html", {"c": None}, status=404)
     case.suggestion = Suggester().for_case(case)
     return render(request, "web/work/_suggestion.html", {"c": case})
+
+
+@role_required(Role.DISPATCHER)
+@require_POST
+def adopt_suggestion(request, pk):
+    """htmx: 采纳建议 — the suggested category and place of one case in one click
+    (``actions.categorize`` and ``actions.locate``); answers the case's list item again."""
+    actor = get_actor(request)
+    case = owned_cases(request).filter(pk=pk).first()
+    if case is None:
+        return render(request, "web/work/_suggestion.html", {"c": None}, status=404)
+    category = (request.POST.get("category") or "").strip()[:64]
+    region = (request.POST.get("region") or "").strip()[:32]
+    done, errors = [], []
+    try:
+        if category and (case.category is None or case.category.code != category):
+            actions.categorize(actor, case, category=category, note=_("采纳建议"))
+            done.append("category")
+        if region and (case.region is None or case.region.code != region):
+            actions.locate(actor, case, region=region, note=_("采纳建议"))
+            done.append("region")
+    except ActionError as e:
+        errors.append(e.message)
+        status = e.status
+    else:
+        status = 200
+    if not done and not errors:
+        errors.append(_("没有可采纳的建议。"))
+        status = 422
+    case = owned_cases(request).filter(pk=pk).first()
+    decorate([case], actor)
+    case.suggest_url = f"/work/suggest/{case.pk}/" if case.state == State.REGISTERED else ""
+    case.adopted = done
+    case.adopt_errors = errors
+    # htmx swaps only 2xx answers: the refusal is shown in the item itself
+    return render(request, "web/work/_case_item.html", {"c": case, "selectable": case.state == State.REGISTERED},
+                  status=200 if request.htmx else status)
 
 
 @role_required(Role.DISPATCHER)
