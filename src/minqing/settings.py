@@ -64,7 +64,10 @@ def _public_url():
 MINQING_PUBLIC_URL = _public_url()
 if MINQING_PUBLIC_URL:
     ALLOWED_HOSTS = [urlsplit(MINQING_PUBLIC_URL).hostname]
+    # behind a TLS-terminating proxy Django sees http: the browser's https Origin is trusted here
     CSRF_TRUSTED_ORIGINS.append(MINQING_PUBLIC_URL)
+    if MINQING_PUBLIC_URL.startswith("https://"):
+        SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
 else:
     ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
 ALLOWED_HOSTS += [h.strip() for h in os.environ.get("MINQING_ALLOWED_HOSTS", "").split(",") if h.strip()]
