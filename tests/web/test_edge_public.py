@@ -76,7 +76,9 @@ def test_public_form_double_burst_over_http(world, settings, clock):
     assert [c.post("/report/", {}).status_code for _ in range(2)] == [422, 422]  # the form, with errors
     clock[0] += 2
     resp = c.post("/report/", {})
-    assert resp.status_code == 429 and int(resp["Retry-After"]) > 0
+    # refused, and told to come back when the first of the two is 600 s old (2 s have passed)
+    assert resp.status_code == 429 and resp["Retry-After"] == "598"
+    assert "598 秒后再试" in resp.content.decode()
 
 
 # ---- the client address -----------------------------------------------------------------
