@@ -271,3 +271,28 @@ def test_login_through_a_tls_proxy_passes_csrf(world, public):
         "/login/", {"username": "water", "password": "pw-water-123", "csrfmiddlewaretoken": token},
         HTTP_HOST="minqing.example.gov.cn", HTTP_ORIGIN="https://evil.example")
     assert resp.status_code == 403
+
+
+def test_concurrent_requests_do_not_overshoot(transactional_db, settings):
+    """Eight threads (own database connections) at once against a limit of 5: exactly 5 pass."""
+    import threading
+
+    from django.db import connection
+
+    settings.MINQING_WEB = {"REPORT_RATE": (5, 60)}
+    cache.clear()
+    results, barrier = [], threading.Barrier(8)
+
+    def one():
+        try:
+            barrier.wait()
+            results.append(ratelimit.hit("report", "9.9.9.9", "REPORT_RATE"))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=one) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [False] * 5 + [True] * 3
