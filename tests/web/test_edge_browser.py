@@ -74,7 +74,8 @@ def _visit(page, rec, base, url, ready=None, name=None):
     # string predicates Playwright evaluates with eval(), which the policy forbids
     resp = page.goto(base + url)
     assert resp.status == 200, url
-    assert "default-src 'self'" in resp.headers.get("content-security-policy", "")
+    policy = resp.headers.get("content-security-policy", "")
+    assert "default-src 'self'" in policy and "script-src 'self';" in policy and "unsafe-eval" not in policy
     page.wait_for_load_state("networkidle")
     if ready:
         page.wait_for_selector(ready)
