@@ -206,6 +206,7 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_CLIENT_IP_CALLABLE = "minqing.web.edge.axes_client_ip"
+AXES_USERNAME_CALLABLE = "minqing.web.edge.axes_username"
 AXES_LOCKOUT_CALLABLE = "minqing.web.views.account.locked_out"
 AXES_VERBOSE = False  # no banner at start; the lock and the unlock are logged by minqing.web.edge
 

@@ -82,6 +82,18 @@ def axes_client_ip(request):
     return None if address == "unknown" else address
 
 
+def axes_username(request, credentials=None):
+    """The username axes records, cut to 150 characters (Django's own limit): Django's login
+    form does not check the length, and a longer one would not fit axes' column (a 500 on
+    PostgreSQL). No account has a longer name, so cutting merges no real accounts."""
+    field = settings.AXES_USERNAME_FORM_FIELD
+    if credentials:
+        name = credentials.get(field)
+    else:
+        name = request.POST.get(field) if request is not None else None
+    return name[:150] if isinstance(name, str) else name
+
+
 def public_base():
     return getattr(settings, "MINQING_PUBLIC_URL", "") or ""
 
