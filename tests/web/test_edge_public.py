@@ -105,6 +105,7 @@ def _req(remote, xff=None):
     ("10.0.0.0/8", "10.0.0.1", "1.1.1.1:5555", "1.1.1.1"),
     ("2001:db8::/32", "2001:db8::1", "2001:db8::2, [2400:cb00::7]:443", "2400:cb00::7"),
     ("10.0.0.0/8", "", "1.1.1.1", "unknown"),
+    ("10.0.0.0/8", "10.0.0.1", "6.6.6.6, " * 1000 + "1.1.1.1, 10.0.0.3", "1.1.1.1"),  # a long forged prefix
 ])
 def test_client_address(settings, trusted, remote, xff, expected):
     settings.MINQING_TRUSTED_PROXIES = trusted

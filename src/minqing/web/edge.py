@@ -64,7 +64,8 @@ def client_address(request):
     nets = trusted_proxies()
     if not nets or not _trusted(peer, nets):
         return str(peer)
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")[:2000]
+    # the right end is what our proxies wrote; a long header is cut on its left
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")[-2000:]
     client = peer
     for hop in reversed(forwarded.split(",")):
         ip = _ip(hop)
