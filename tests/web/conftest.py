@@ -11,4 +11,3 @@ def _fast_passwords(settings):
 def _fresh_figures(request, settings):
     # figures are cached per data version; the tests want them computed at once
     settings.MINQING_WEB = {**getattr(settings, "MINQING_WEB", {}), "FIGURES_MAX_STALE": 0}
-
