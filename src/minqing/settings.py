@@ -197,7 +197,8 @@ AUTHENTICATION_BACKENDS = [
 # Failed logins (django-axes): after MINQING_LOGIN_FAILURE_LIMIT failures (default 5) the
 # account, and separately the client address, is locked for MINQING_LOGIN_LOCK_MINUTES
 # (default 15): /login/ and the admin's login answer 429. Attempts during the lock do not
-# extend it. Admins see and delete locks in the admin (访问尝试); `manage axes_reset` too.
+# extend it. Admins see and delete locks in the admin (Axes › Access attempts), or run
+# `minqing axes_reset` (all), `minqing axes_reset_username NAME`, `minqing axes_reset_ip IP`.
 AXES_FAILURE_LIMIT = int(os.environ.get("MINQING_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("MINQING_LOGIN_LOCK_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
