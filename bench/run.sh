@@ -13,6 +13,7 @@ for db in "${dbs[@]}"; do
   echo "== registration, in process ($db)"; $PY bench/register.py --db "$db" || status=1
 done
 echo "== registration over HTTP (minqing serve, 2 workers, SQLite, port 8102)"; $PY bench/register_http.py || status=1
+echo "== login CPU, PBKDF2 vs Argon2"; $PY bench/login.py || status=1
 for db in "${dbs[@]}"; do
   echo "== stats over 1,000,000 cases ($db)"; $PY bench/stats_1m.py --db "$db" || status=1
   echo "== sweep over 1,000,000 open cases ($db)"; $PY bench/sweep_1m.py --db "$db" || status=1

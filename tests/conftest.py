@@ -136,3 +136,13 @@ def world(db):
 @pytest.fixture
 def tworld(transactional_db):
     return build_world()
+
+
+@pytest.fixture(autouse=True)
+def _playwright_may_eval(request):
+    """Playwright evaluates ``wait_for_function``'s string predicates with eval(), which the
+    pages' Content-Security-Policy forbids: browser tests run with 'unsafe-eval' added, except
+    tests/web/test_edge_browser.py, which walks the pages under the real policy."""
+    if request.node.get_closest_marker("browser"):
+        settings = request.getfixturevalue("settings")
+        settings.MINQING_CSP = settings.MINQING_CSP.replace("script-src 'self'", "script-src 'self' 'unsafe-eval'", 1)

@@ -64,7 +64,10 @@ def _public_url():
 MINQING_PUBLIC_URL = _public_url()
 if MINQING_PUBLIC_URL:
     ALLOWED_HOSTS = [urlsplit(MINQING_PUBLIC_URL).hostname]
+    # behind a TLS-terminating proxy Django sees http: the browser's https Origin is trusted here
     CSRF_TRUSTED_ORIGINS.append(MINQING_PUBLIC_URL)
+    if MINQING_PUBLIC_URL.startswith("https://"):
+        SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
 else:
     ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]", "testserver"]
 ALLOWED_HOSTS += [h.strip() for h in os.environ.get("MINQING_ALLOWED_HOSTS", "").split(",") if h.strip()]
@@ -195,7 +198,8 @@ AUTHENTICATION_BACKENDS = [
 # Failed logins (django-axes): after MINQING_LOGIN_FAILURE_LIMIT failures (default 5) the
 # account, and separately the client address, is locked for MINQING_LOGIN_LOCK_MINUTES
 # (default 15): /login/ and the admin's login answer 429. Attempts during the lock do not
-# extend it. Admins see and delete locks in the admin (访问尝试); `manage axes_reset` too.
+# extend it. Admins see and delete locks in the admin (Axes › Access attempts), or run
+# `minqing axes_reset` (all), `minqing axes_reset_username NAME`, `minqing axes_reset_ip IP`.
 AXES_FAILURE_LIMIT = int(os.environ.get("MINQING_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("MINQING_LOGIN_LOCK_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
@@ -204,6 +208,7 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_CLIENT_IP_CALLABLE = "minqing.web.edge.axes_client_ip"
+AXES_USERNAME_CALLABLE = "minqing.web.edge.axes_username"
 AXES_LOCKOUT_CALLABLE = "minqing.web.views.account.locked_out"
 AXES_VERBOSE = False  # no banner at start; the lock and the unlock are logged by minqing.web.edge
 

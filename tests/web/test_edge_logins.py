@@ -206,3 +206,17 @@ def test_argon2_hash_with_other_parameters_is_rehashed(world, real_hashers):
     assert attempt(Client(), "water", pw("water")).status_code == 302
     user.refresh_from_db()
     assert "m=19456,t=2,p=1" in user.password
+
+
+def test_oversized_inputs_are_4xx_not_500(world):
+    c = Client(raise_request_exception=False)
+    codes = {
+        attempt(c, "u" * 5000, "nope").status_code,
+        attempt(c, "water", "p" * 100_000).status_code,
+        attempt(c, "water", "nope", HTTP_USER_AGENT="A" * 5000, HTTP_ACCEPT="text/html," * 500).status_code,
+        attempt(c, "water", "nope", HTTP_X_FORWARDED_FOR="1.1.1.1, " * 2000).status_code,
+    }
+    assert codes <= {200, 429}
+    # what axes keeps fits its columns on every database (SQLite would not complain)
+    assert max(len(u) for u in AccessAttempt.objects.values_list("username", flat=True)) <= 150
+    assert max(len(u) for u in AccessFailureLog.objects.values_list("username", flat=True)) <= 150

@@ -32,6 +32,7 @@ def clock(monkeypatch):
 def public(settings):
     settings.MINQING_PUBLIC_URL = PUBLIC
     settings.ALLOWED_HOSTS = ["minqing.example.gov.cn", "10.0.0.5"]
+    settings.CSRF_TRUSTED_ORIGINS = [PUBLIC]  # what settings.py derives (test_settings_from_the_environment)
     return PUBLIC
 
 
@@ -75,7 +76,9 @@ def test_public_form_double_burst_over_http(world, settings, clock):
     assert [c.post("/report/", {}).status_code for _ in range(2)] == [422, 422]  # the form, with errors
     clock[0] += 2
     resp = c.post("/report/", {})
-    assert resp.status_code == 429 and int(resp["Retry-After"]) > 0
+    # refused, and told to come back when the first of the two is 600 s old (2 s have passed)
+    assert resp.status_code == 429 and resp["Retry-After"] == "598"
+    assert "598 秒后再试" in resp.content.decode()
 
 
 # ---- the client address -----------------------------------------------------------------
@@ -102,6 +105,7 @@ def _req(remote, xff=None):
     ("10.0.0.0/8", "10.0.0.1", "1.1.1.1:5555", "1.1.1.1"),
     ("2001:db8::/32", "2001:db8::1", "2001:db8::2, [2400:cb00::7]:443", "2400:cb00::7"),
     ("10.0.0.0/8", "", "1.1.1.1", "unknown"),
+    ("10.0.0.0/8", "10.0.0.1", "6.6.6.6, " * 1000 + "1.1.1.1, 10.0.0.3", "1.1.1.1"),  # a long forged prefix
 ])
 def test_client_address(settings, trusted, remote, xff, expected):
     settings.MINQING_TRUSTED_PROXIES = trusted
@@ -188,6 +192,28 @@ def test_public_url_setting(monkeypatch, raw, expected):
     assert project._public_url() == expected
 
 
+def test_settings_from_the_environment(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    code = ("import json, minqing.settings as s; print(json.dumps([s.ALLOWED_HOSTS, s.CSRF_TRUSTED_ORIGINS, "
+            "getattr(s, 'SESSION_COOKIE_SECURE', False), s.MINQING_TRUSTED_PROXIES]))")
+
+    def load(**env):
+        env = {**os.environ, "MINQING_DATA_DIR": str(tmp_path), "MINQING_SECRET_KEY": "x" * 50, **env}
+        for k in ("MINQING_PUBLIC_URL", "MINQING_ALLOWED_HOSTS", "MINQING_TRUSTED_PROXIES"):
+            if env.get(k) is None:
+                env.pop(k, None)
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    assert load() == [["localhost", "127.0.0.1", "[::1]", "testserver"], [], False, ""]
+    assert load(MINQING_PUBLIC_URL=PUBLIC + "/", MINQING_ALLOWED_HOSTS="10.0.0.5",
+                MINQING_TRUSTED_PROXIES="10.0.0.0/8") == [
+        ["minqing.example.gov.cn", "10.0.0.5"], [PUBLIC], True, "10.0.0.0/8"]
+
+
 @pytest.mark.parametrize("raw", ["minqing.example.gov.cn", "ftp://x.cn", "https://x.cn/minqing", "https://x.cn/?a=1"])
 def test_public_url_setting_refuses_what_is_not_an_origin(monkeypatch, raw):
     from django.core.exceptions import ImproperlyConfigured
@@ -231,3 +257,43 @@ def test_api_docs_come_from_our_static_files(world):
     for s in srcs:
         if s.startswith("/static/"):
             assert Client().get(s).status_code == 200, s
+
+
+def test_login_through_a_tls_proxy_passes_csrf(world, public):
+    """Behind the proxy Django sees http; the browser's Origin is the https public URL."""
+    c = Client(enforce_csrf_checks=True)
+    page = c.get("/login/", HTTP_HOST="minqing.example.gov.cn")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode()).group(1)
+    resp = c.post("/login/", {"username": "water", "password": "pw-water-123", "csrfmiddlewaretoken": token},
+                  HTTP_HOST="minqing.example.gov.cn", HTTP_ORIGIN=PUBLIC, REMOTE_ADDR="10.0.0.2")
+    assert resp.status_code == 302
+    # a foreign origin is refused
+    resp = Client(enforce_csrf_checks=True).post(
+        "/login/", {"username": "water", "password": "pw-water-123", "csrfmiddlewaretoken": token},
+        HTTP_HOST="minqing.example.gov.cn", HTTP_ORIGIN="https://evil.example")
+    assert resp.status_code == 403
+
+
+def test_concurrent_requests_do_not_overshoot(transactional_db, settings):
+    """Eight threads (own database connections) at once against a limit of 5: exactly 5 pass."""
+    import threading
+
+    from django.db import connection
+
+    settings.MINQING_WEB = {"REPORT_RATE": (5, 60)}
+    cache.clear()
+    results, barrier = [], threading.Barrier(8)
+
+    def one():
+        try:
+            barrier.wait()
+            results.append(ratelimit.hit("report", "9.9.9.9", "REPORT_RATE"))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=one) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [False] * 5 + [True] * 3

@@ -64,7 +64,8 @@ def client_address(request):
     nets = trusted_proxies()
     if not nets or not _trusted(peer, nets):
         return str(peer)
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")[:2000]
+    # the right end is what our proxies wrote; a long header is cut on its left
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")[-2000:]
     client = peer
     for hop in reversed(forwarded.split(",")):
         ip = _ip(hop)
@@ -80,6 +81,18 @@ def axes_client_ip(request):
     """``client_address`` for django-axes (None when unknown: its column holds IP addresses)."""
     address = client_address(request)
     return None if address == "unknown" else address
+
+
+def axes_username(request, credentials=None):
+    """The username axes records, cut to 150 characters (Django's own limit): Django's login
+    form does not check the length, and a longer one would not fit axes' column (a 500 on
+    PostgreSQL). No account has a longer name, so cutting merges no real accounts."""
+    field = settings.AXES_USERNAME_FORM_FIELD
+    if credentials:
+        name = credentials.get(field)
+    else:
+        name = request.POST.get(field) if request is not None else None
+    return name[:150] if isinstance(name, str) else name
 
 
 def public_base():

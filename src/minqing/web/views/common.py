@@ -150,7 +150,7 @@ def client_ip(request):
     """The client's address, behind trusted proxies too (``minqing.web.edge``)."""
     from ..edge import client_address
 
-    return client_address(request)
+    return getattr(request, "client_address", None) or client_address(request)
 
 
 def state_in_newest_first(qs, states):

@@ -223,9 +223,10 @@ def _register(request, form):
     return case
 
 
-def too_many(request):
-    resp = render(request, "web/portal/429.html", {"retry": ratelimit.retry_after("REPORT_RATE")}, status=429)
-    resp["Retry-After"] = str(ratelimit.retry_after("REPORT_RATE"))
+def too_many(request, bucket="report", name="REPORT_RATE"):
+    retry = ratelimit.retry_after(name, bucket, client_ip(request)) or 1
+    resp = render(request, "web/portal/429.html", {"retry": retry}, status=429)
+    resp["Retry-After"] = str(retry)
     return resp
 
 
@@ -261,7 +262,7 @@ def track(request, code):
     if case.state == State.HANDLED:
         if request.method == "POST":
             if ratelimit.hit("visit", client_ip(request), "VISIT_RATE"):
-                return too_many(request)
+                return too_many(request, "visit", "VISIT_RATE")
             form = PublicVisitForm(request.POST)
             if form.is_valid():
                 d = form.cleaned_data
