@@ -127,7 +127,7 @@ def list_cases(request, filters: Query[CaseFilters]):
         qs = qs.filter(region_path__startswith=region.path)
     if f.q:
         try:  # a tracking code, or every word of q in the text or address (traditional or simplified)
-            qs = search.filter_cases_or_code(qs, f.q)
+            qs = search.filter_cases_or_code(qs, f.q, actor(request))
         except search.SearchError as e:
             raise InvalidInput(str(e), field="q") from None
     if f.date_from:

@@ -20,6 +20,7 @@ worker stopped or far behind): the queued cases between those two ends, until
 the worker (or later searches, ``CATCH_UP_LIMIT`` at a time) indexes them.
 """
 
+import re
 from django.db import connection
 from django.db.models import BigIntegerField, F, Func, Q
 
@@ -111,14 +112,23 @@ def _pending_matches(terms):
     return found
 
 
-def filter_cases_or_code(qs, query):
+# five digits or more in a row (separators between them ignored): a piece of a phone, ID or card number
+NUMBER_PROBE = re.compile(r"\d(?:[\s\-]?\d){4,}")
+
+
+def filter_cases_or_code(qs, query, actor=None):
     """The case lists' search box: a tracking code finds that case (the unique index, no
-    text search); anything else is a full-text search (``filter_cases``)."""
+    text search); anything else is a full-text search (``filter_cases``).
+
+    A person whose role sees contact data masked may not search by a number: the texts
+    they see are masked, and a match would still tell them which case holds the number."""
     from minqing.cases.actions import TRACKING_CODE
 
     code = (query or "").strip().upper()
     if TRACKING_CODE.fullmatch(code):
         return qs.filter(tracking_code=code)
+    if actor is not None and not actor.may_search_numbers() and NUMBER_PROBE.search(normalize(query or "")):
+        raise SearchError("按号码查找需要查看联系方式的权限 / searching by a number needs access to contact data")
     return filter_cases(qs, query)
 
 

@@ -78,6 +78,11 @@ class Actor:
     def is_lead_handler(self, case):
         return case.lead_department_id is not None and case.lead_department_id in self.department_ids()
 
+    def may_search_numbers(self):
+        """Whether a search by a number (phone, ID) is allowed: only roles that see contact data
+        in full by their role (dispatchers, operators, return visitors, admins)."""
+        return self.kind == "system" or self.is_admin or bool(self.roles() & FULL_CONTACT_ROLES)
+
     def can_see_contact(self, case):
         """Name and phone in full only for those who must call the reporter."""
         if self.kind == "system":

@@ -86,7 +86,7 @@ def apply_filters(request, qs, newest_first=False):
     if f["q"]:
         # a tracking code, or every word in the text or the address (traditional or simplified)
         try:
-            qs = search.filter_cases_or_code(qs, f["q"])
+            qs = search.filter_cases_or_code(qs, f["q"], get_actor(request))
         except search.SearchError as e:
             f["q_error"] = str(e)
             qs = qs.none()
