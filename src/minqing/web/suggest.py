@@ -2,17 +2,10 @@
 possible duplicates. The department comes from the text-insight layer when it
 exists (``minqing.insights.classify``), else from the routing table."""
 
-import datetime as dt
 import importlib
 
-from django.db.models import Count
-from django.utils import timezone
-
-from minqing.cases.models import OPEN_STATES, Case, Category, State
+from minqing.cases.models import Category
 from minqing.insights.routing import suggest_departments
-
-DUPLICATE_DAYS = 30
-DUP_STATES = (State.REGISTERED, *OPEN_STATES)
 
 
 def _classifier():
@@ -108,45 +101,6 @@ class Suggester:
         cat_hint = suggest_category(case, self._cats)
         category = case.category or (cat_hint[0] if cat_hint else None)
         return {"category": cat_hint, "departments": self.departments(case, category), "place": suggest_place(case)}
-
-
-def duplicates_of(case, limit=10):
-    """Open cases of the same place and category registered recently."""
-    if not case.category_id or not case.region_id:
-        return Case.objects.none()
-    since = timezone.now() - dt.timedelta(days=DUPLICATE_DAYS)
-    return (
-        Case.objects.filter(region_id=case.region_id, category_id=case.category_id, state__in=DUP_STATES,
-                            registered_at__gte=since)
-        .exclude(pk=case.pk)
-        .select_related("region", "category")
-        .order_by("registered_at")[:limit]
-    )
-
-
-def duplicate_counts(cases):
-    """{case id: number of possible duplicates} for a page of cases, in one query."""
-    pairs = {(c.region_path, c.category_id) for c in cases if c.region_id and c.category_id}
-    if not pairs:
-        return {}
-    since = timezone.now() - dt.timedelta(days=DUPLICATE_DAYS)
-    # one aggregate per (place, category) pair, sent as one UNION ALL: each part seeks the
-    # index (region_path, registered_at) to the place's recent cases (a case's region_path is
-    # its own region's path); an OR of the pairs would scan every recent case
-    parts = [
-        Case.objects.filter(region_path=path, category_id=category_id, state__in=DUP_STATES,
-                            registered_at__gte=since).order_by().values("region_path", "category_id").annotate(n=Count("id"))
-        for path, category_id in sorted(pairs)
-    ]
-    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    counts = {(r["region_path"], r["category_id"]): r["n"] for r in rows}
-    out = {}
-    for c in cases:
-        n = counts.get((c.region_path, c.category_id), 0)
-        if c.state in DUP_STATES and c.registered_at >= since:
-            n -= 1  # itself
-        out[c.pk] = max(0, n)
-    return out
 
 
 def similar_cases(cases, visible=None, limit=5):
