@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from minqing.notices import core as notices
-from minqing.people.models import Membership, Role
+from minqing.people.models import Role
 from minqing.people.scoping import Actor
 from minqing.regions.models import Department, Level, Region
 from minqing.supervision import deadlines

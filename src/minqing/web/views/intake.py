@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from minqing.cases import actions
 from minqing.cases.errors import ActionError, InvalidInput
 from minqing.cases.models import SATISFIED_RATINGS, Case, Category, Channel, Disposition, Kind, Rating
-from minqing.cases.phones import cases_by_phone, normalize_phone
+from minqing.cases.phones import cases_by_phone
 from minqing.insights import analyze as analysis
 from minqing.people.models import Role
 from minqing.people.scoping import visible_cases
