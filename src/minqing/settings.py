@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "minqing.ideas",
     "minqing.api",
     "minqing.web",
+    "minqing.ops",
 ]
 
 MIDDLEWARE = [
