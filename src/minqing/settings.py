@@ -64,6 +64,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "minqing.api.errors.BodyLimitMiddleware",  # 413 for an API body over MINQING_API_MAX_BODY
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Chinese unless the person chose English with the switch (not the browser's Accept-Language)
@@ -157,6 +158,8 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
+# The largest request body the API reads (bytes); over it a 413 ``too_large``.
+MINQING_API_MAX_BODY = int(os.environ.get("MINQING_API_MAX_BODY", 1 << 20))
 MEDIA_URL = "/media/"
 
 LOGIN_URL = "/login/"
