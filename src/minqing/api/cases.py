@@ -17,6 +17,7 @@ from minqing.supervision.alerts import shown_level_q
 
 from .auth import actor
 from .errors import Code, Id, Page, Query_, PageSize, responses, text
+from .schemas import CaseDetailOut, CaseOut, CasePage
 from .serializers import case_detail, case_summary
 
 router = Router(tags=["cases"])
@@ -73,7 +74,7 @@ def get_visible_case(request, case_id):
     return case
 
 
-@router.post("/cases", response=responses(dict, 201), summary="Register a case")
+@router.post("/cases", response=responses(CaseOut, 201), summary="Register a case")
 def register_case(request, payload: CaseIn):
     # register() hands back the case with its category, region and owner region loaded:
     # no second read of the row just written
@@ -85,7 +86,7 @@ def register_case(request, payload: CaseIn):
     return HttpResponse(body, status=201, content_type="application/json; charset=utf-8")
 
 
-@router.get("/cases", response=responses(), summary="List cases visible to the caller")
+@router.get("/cases", response=responses(CasePage), summary="List cases visible to the caller")
 def list_cases(request, filters: Query[CaseFilters]):
     f = filters
     if f.page < 1:
@@ -137,7 +138,7 @@ def list_cases(request, filters: Query[CaseFilters]):
     }
 
 
-@router.get("/cases/{case_id}", response=responses(), summary="One case with its events")
+@router.get("/cases/{case_id}", response=responses(CaseDetailOut), summary="One case with its events")
 def get_case(request, case_id: Id):
     case = get_visible_case(request, case_id)
     return case_detail(case, actor(request))
@@ -266,7 +267,7 @@ def _make_endpoint(name, schema):
     endpoint.__name__ = f"case_{name}"
     router.post(
         f"/cases/{{case_id}}/{name}",
-        response=responses(),
+        response=responses(CaseDetailOut),
         summary=f"Transition: {name}",
         operation_id=f"case_{name}",
     )(endpoint)

@@ -24,6 +24,7 @@ import sqlite3
 import subprocess
 import tarfile
 import tempfile
+import time
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
@@ -116,11 +117,13 @@ def backup(path, *, alias="default"):
     migrations = _applied_migrations(conn)
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=".minqing-backup-") as tmp:
         db_file = Path(tmp) / DB_FILES[engine]
+        clock = time.monotonic()
         if engine == "sqlite":
             _sqlite_copy(conn.settings_dict["NAME"], db_file)
         else:
             _run(["pg_dump", "--format=custom", "--no-owner", "--no-acl", "--file", str(db_file)],
                  _pg_env(conn.settings_dict))
+        snapshot_seconds = time.monotonic() - clock
         media_root = Path(settings.MEDIA_ROOT)
         media = _media_files(media_root)  # after the database: every file a copied row names exists
         manifest = {
@@ -131,6 +134,7 @@ def backup(path, *, alias="default"):
             "minqing": _version(),
             "migrations": migrations,
             "database_bytes": db_file.stat().st_size,
+            "database_seconds": round(snapshot_seconds, 3),
             "media_files": len(media),
         }
         (Path(tmp) / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
