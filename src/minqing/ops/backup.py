@@ -140,15 +140,19 @@ def backup(path, *, alias="default"):
         (Path(tmp) / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
         part = path.with_name(path.name + ".part")
         mode = "w:gz" if path.name.endswith((".gz", ".tgz")) else "w"
-        with tarfile.open(part, mode, format=tarfile.PAX_FORMAT) as tar:
-            tar.add(Path(tmp) / MANIFEST, arcname=MANIFEST)
-            tar.add(db_file, arcname=db_file.name)
-            for f in media:
-                try:
-                    tar.add(f, arcname=f"{MEDIA}/{f.relative_to(media_root).as_posix()}", recursive=False)
-                except FileNotFoundError:  # removed meanwhile (a pending upload that was cleaned up)
-                    continue
-        os.replace(part, path)
+        try:
+            with tarfile.open(part, mode, format=tarfile.PAX_FORMAT) as tar:
+                tar.add(Path(tmp) / MANIFEST, arcname=MANIFEST)
+                tar.add(db_file, arcname=db_file.name)
+                for f in media:
+                    try:
+                        tar.add(f, arcname=f"{MEDIA}/{f.relative_to(media_root).as_posix()}", recursive=False)
+                    except FileNotFoundError:  # removed meanwhile (a pending upload that was cleaned up)
+                        continue
+            os.replace(part, path)  # FILE appears whole or not at all
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
     return manifest
 
 
