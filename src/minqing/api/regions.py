@@ -7,6 +7,7 @@ from minqing.cases.errors import InvalidInput, NotFound
 from minqing.regions.models import Department, Level, Region
 
 from .errors import Code, Page, Query_, PageSize, responses
+from .schemas import Listing
 
 router = Router(tags=["regions"])
 
@@ -21,7 +22,7 @@ def region_dict(r):
     }
 
 
-@router.get("/regions", response=responses())
+@router.get("/regions", response=responses(Listing))
 def list_regions(request, parent: Code | None = None, level: Code | None = None, q: Query_ | None = None,
                  page: Page = 1, page_size: PageSize(5000) = 500):
     for name, value in (("parent", parent), ("q", q)):
@@ -68,7 +69,7 @@ def department_dict(d):
     }
 
 
-@router.get("/departments", response=responses())
+@router.get("/departments", response=responses(Listing))
 def list_departments(request, region: Code | None = None, category: Code | None = None):
     no_nul(region, "region")
     no_nul(category, "category")

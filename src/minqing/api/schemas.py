@@ -36,3 +36,10 @@ class CasePage(Open):
     page: int
     page_size: int
     results: list[CaseOut]
+
+
+class Listing(Open):
+    """A list answer: how many there are in all, and this page's items."""
+
+    count: int
+    results: list[dict]

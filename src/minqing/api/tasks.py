@@ -16,6 +16,7 @@ from ninja import Field
 
 from .auth import actor
 from .errors import MAX_LIST, Code, Id, Page, PageSize, responses, text
+from .schemas import Listing
 from .serializers import effect_dict, task_dict
 
 router = Router(tags=["lists"])
@@ -41,7 +42,7 @@ def _visible_tasks(request):
     return qs.filter(Q(department_id__in=a.department_ids()) | Q(cases__in=case_ids)).distinct()
 
 
-@router.get("/tasks", response=responses())
+@router.get("/tasks", response=responses(Listing))
 def list_tasks(request, status: Code | None = None, department: Code | None = None, page: Page = 1,
                page_size: PageSize(200) = 50):
     if page < 1 or not 1 <= page_size <= 200:
@@ -84,7 +85,7 @@ def complete_task(request, task_id: Id, payload: TaskDoneIn):
     return task_dict(actions.complete_task(actor(request), task, outcome=payload.outcome))
 
 
-@router.get("/effects", response=responses())
+@router.get("/effects", response=responses(Listing))
 def list_effects(request, page: Page = 1, page_size: PageSize(200) = 50):
     if page < 1 or not 1 <= page_size <= 200:
         raise InvalidInput("page >= 1 and page_size 1..200", field="page_size")

@@ -17,6 +17,7 @@ from typing import Annotated
 
 from .auth import actor
 from .errors import MAX_LIST, Code, Id, Page, PageSize, Query_, responses, text
+from .schemas import Listing
 
 router = Router(tags=["visits"])
 MAX_PAGE_SIZE = 200
@@ -129,7 +130,7 @@ def record_visit(request, payload: VisitIn):
     return 201, actions.visit_dict(visit_queryset().get(pk=visit.pk), actor(request))
 
 
-@router.get("/visits", response=responses(), summary="Visits the caller may see")
+@router.get("/visits", response=responses(Listing), summary="Visits the caller may see")
 def list_visits(request, f: Query[VisitFilters]):
     a = actor(request)
     qs = visible_visits(a, visit_queryset())
@@ -167,7 +168,7 @@ def save_subject(request, payload: SubjectIn):
     return 201, actions.subject_dict(Subject.objects.select_related("region").get(pk=s.pk), actor(request))
 
 
-@router.get("/subjects", response=responses(), summary="Subjects the caller may see (contact data masked by role)")
+@router.get("/subjects", response=responses(Listing), summary="Subjects the caller may see (contact data masked by role)")
 def list_subjects(request, f: Query[SubjectFilters]):
     a = actor(request)
     qs = actions.visible_subjects(a, Subject.objects.select_related("region").prefetch_related("tags"))
