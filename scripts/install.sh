@@ -27,6 +27,21 @@ fi
 # The pages' browser assets (htmx, ECharts) from the npm registry into the web app's static files.
 frontend/install.sh
 
+if ! command -v pg_dump >/dev/null || ! command -v pg_restore >/dev/null; then
+  # `minqing backup` / `minqing restore` of a PostgreSQL database run pg_dump / pg_restore.
+  export DEBIAN_FRONTEND=noninteractive
+  if [ "$(id -u)" = 0 ]; then
+    apt-get install -y -qq postgresql-client >/dev/null 2>&1 \
+      || { apt-get update -qq && apt-get install -y -qq postgresql-client >/dev/null; } \
+      || echo "warning: could not install postgresql-client; backup/restore of PostgreSQL will fail" >&2
+  elif command -v sudo >/dev/null; then
+    sudo apt-get install -y -qq postgresql-client >/dev/null 2>&1 \
+      || echo "warning: could not install postgresql-client" >&2
+  else
+    echo "warning: pg_dump is missing (not root); backup/restore of PostgreSQL will fail" >&2
+  fi
+fi
+
 if [ $want_test = 1 ] && [ ! -x /usr/bin/chromium ]; then
   # Page tests drive Debian's Chromium; never a downloaded browser.
   if [ "$(id -u)" = 0 ]; then

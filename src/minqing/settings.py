@@ -103,12 +103,14 @@ INSTALLED_APPS = [
     "minqing.api",
     "minqing.notices",
     "minqing.web",
+    "minqing.ops",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Host check, public links, client address behind trusted proxies, Content-Security-Policy
     "minqing.web.middleware.PublicEdgeMiddleware",
+    "minqing.api.errors.BodyLimitMiddleware",  # 413 for an API body over MINQING_API_MAX_BODY
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # Chinese unless the person chose English with the switch (not the browser's Accept-Language)
@@ -232,6 +234,8 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
+# The largest request body the API reads (bytes); over it a 413 ``too_large``.
+MINQING_API_MAX_BODY = int(os.environ.get("MINQING_API_MAX_BODY", 1 << 20))
 MEDIA_URL = "/media/"
 
 LOGIN_URL = "/login/"

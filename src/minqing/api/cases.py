@@ -2,6 +2,7 @@
 
 import datetime as dt
 import json
+from typing import Annotated
 
 from django.db.models import Q
 from django.http import HttpResponse
@@ -17,6 +18,8 @@ from minqing.people.scoping import visible_cases
 from minqing.supervision.alerts import shown_level_q
 
 from .auth import actor
+from .errors import Code, Id, Page, Query_, PageSize, responses, text
+from .schemas import CaseDetailOut, CaseOut, CasePage
 from .serializers import case_detail, case_summary
 
 router = Router(tags=["cases"])
@@ -27,40 +30,40 @@ PHONE_LOOKUP_ROLES = (Role.OPERATOR, Role.DISPATCHER, Role.RETURN_VISITOR)
 
 
 class CaseIn(Schema):
-    text: str
-    channel: str
-    kind: str
-    category: str | None = None
-    region: str | None = None
-    address: str = ""
-    reporter_name: str = ""
-    reporter_phone: str = ""
+    text: text()
+    channel: Code
+    kind: Code
+    category: Code | None = None
+    region: Code | None = None
+    address: text(300) = ""
+    reporter_name: text(100) = ""
+    reporter_phone: text(30) = ""
     anonymous: bool = False
-    lat: float | None = None
-    lng: float | None = None
-    external_id: str = ""
+    lat: float | None = Field(None, ge=-90, le=90, allow_inf_nan=False)
+    lng: float | None = Field(None, ge=-180, le=180, allow_inf_nan=False)
+    external_id: text(100) = ""
 
 
 class CaseListFilters(Schema):
     """The case-list filters, shared by the list and its exports."""
 
-    state: str | None = None
-    channel: str | None = None
-    kind: str | None = None
-    category: str | None = None
-    region: str | None = None
-    department: str | None = None
-    alert_level: str | None = None
-    q: str | None = None
-    tracking_code: str | None = None
+    state: Query_ | None = None
+    channel: Code | None = None
+    kind: Code | None = None
+    category: Code | None = None
+    region: Code | None = None
+    department: Code | None = None
+    alert_level: Code | None = None
+    q: Query_ | None = None
+    tracking_code: Code | None = None
     date_from: dt.date | None = Field(None, alias="from")
     date_to: dt.date | None = Field(None, alias="to")
 
 
 class CaseFilters(CaseListFilters):
-    phone: str | None = None
-    page: int = 1
-    page_size: int = 50
+    phone: str | None = Field(None, max_length=40)
+    page: Page = 1
+    page_size: PageSize(MAX_PAGE_SIZE) = 50
 
 
 def case_queryset():
@@ -76,7 +79,7 @@ def get_visible_case(request, case_id):
     return case
 
 
-@router.post("/cases", response={201: dict}, summary="Register a case")
+@router.post("/cases", response=responses(CaseOut, 201), summary="Register a case")
 def register_case(request, payload: CaseIn):
     # register() hands back the case with its category, region and owner region loaded:
     # no second read of the row just written
@@ -88,7 +91,7 @@ def register_case(request, payload: CaseIn):
     return HttpResponse(body, status=201, content_type="application/json; charset=utf-8")
 
 
-@router.get("/cases", response=dict, summary="List cases visible to the caller")
+@router.get("/cases", response=responses(CasePage), summary="List cases visible to the caller")
 def list_cases(request, filters: Query[CaseFilters]):
     f = filters
     if f.page < 1:
@@ -146,8 +149,8 @@ def list_cases(request, filters: Query[CaseFilters]):
     }
 
 
-@router.get("/cases/{case_id}", response=dict, summary="One case with its events")
-def get_case(request, case_id: int):
+@router.get("/cases/{case_id}", response=responses(CaseDetailOut), summary="One case with its events")
+def get_case(request, case_id: Id):
     case = get_visible_case(request, case_id)
     return case_detail(case, actor(request))
 
@@ -155,77 +158,80 @@ def get_case(request, case_id: int):
 # ---- transitions ---------------------------------------------------------------
 
 
+Codes = Annotated[list[Code], Field(max_length=100)]
+
+
 class AssignIn(Schema):
-    department: str
-    co_departments: list[str] = []
-    mode: str | None = None
+    department: Code
+    co_departments: Codes = []
+    mode: Code | None = None
     deadline: dt.date | None = None
-    note: str = ""
+    note: text() = ""
 
 
 class NoteIn(Schema):
-    note: str = ""
+    note: text() = ""
 
 
 class ReasonIn(Schema):
-    reason: str
+    reason: text()
 
 
 class MeetIn(Schema):
-    minutes: str
-    departments: list[str] = []
+    minutes: text()
+    departments: Codes = []
 
 
 class WhistleIn(Schema):
-    departments: list[str]
+    departments: Codes
     deadline: dt.date | None = None
-    note: str = ""
+    note: text() = ""
 
 
 class ReportIn(Schema):
-    text: str
-    department: str | None = None
+    text: text()
+    department: Code | None = None
 
 
 class SuperviseIn(Schema):
-    note: str = ""
+    note: text() = ""
     due: dt.date | None = None
 
 
 class ExtendIn(Schema):
     deadline: dt.date
-    reason: str
+    reason: text()
 
 
 class ApproveIn(Schema):
     approved: bool = True
-    note: str = ""
+    note: text() = ""
 
 
 class HandleIn(Schema):
-    result: str
-    disposition: str
+    result: text()
+    disposition: Code
 
 
 class ProgressIn(Schema):
-    note: str
+    note: text()
     public: bool = False
 
 
 class VisitBackIn(Schema):
-    rating: str | None = None
-    score: int | None = None
-    note: str = ""
+    rating: Code | None = None
+    score: int | None = Field(None, ge=-1000, le=1000)
+    note: text() = ""
     reached: bool = True
     solved: bool | None = None
 
 
 class CloseByRuleIn(Schema):
-    rule: str
+    rule: Code
 
 
 class MergeIn(Schema):
-    into: int
+    into: Id
 
 
 class CategorizeIn(Schema):
@@ -273,7 +279,7 @@ def _make_endpoint(name, schema):
 
     if optional_body:
 
-        def endpoint(request, case_id: int, payload: schema = Body(None)):  # type: ignore[valid-type]
+        def endpoint(request, case_id: Id, payload: schema = Body(None)):  # type: ignore[valid-type]
             case = get_visible_case(request, case_id)
             data = payload.dict() if payload is not None else {}
             fn(actor(request), case, **data)
@@ -281,7 +287,7 @@ def _make_endpoint(name, schema):
 
     else:
 
-        def endpoint(request, case_id: int, payload: schema):  # type: ignore[valid-type]
+        def endpoint(request, case_id: Id, payload: schema):  # type: ignore[valid-type]
             case = get_visible_case(request, case_id)
             fn(actor(request), case, **payload.dict())
             return case_detail(case_queryset().get(pk=case_id), actor(request))
@@ -289,7 +295,7 @@ def _make_endpoint(name, schema):
     endpoint.__name__ = f"case_{name}"
     router.post(
         f"/cases/{{case_id}}/{name}",
-        response=dict,
+        response=responses(CaseDetailOut),
         summary=f"Transition: {name}",
         operation_id=f"case_{name}",
     )(endpoint)

@@ -6,6 +6,7 @@ from ninja import Query, Router
 from minqing.intake import exports
 
 from .auth import actor
+from .errors import Code, responses
 from .cases import CaseListFilters
 from .stats import StatsQuery, scope_for
 
@@ -26,16 +27,16 @@ def _fmt(fmt):
 
 
 @router.get("/exports/cases.{fmt}", summary="问题清单 / the case list (filtered) as CSV or XLSX",
-            description=FMT_DOC, response={200: None})
-def export_cases(request, fmt: str, filters: Query[CaseExportFilters]):
+            description=FMT_DOC, response=responses(None))
+def export_cases(request, fmt: Code, filters: Query[CaseExportFilters]):
     fmt = _fmt(fmt)
     a = actor(request)
     qs = exports.filter_cases(a, **filters.dict())
     return exports.response(fmt, "cases", [("问题清单", exports.CASE_HEADERS, exports.case_rows(a, qs))])
 
 
-@router.get("/exports/tasks.{fmt}", summary="任务清单 / the task list as CSV or XLSX", response={200: None})
-def export_tasks(request, fmt: str, status: str | None = None, department: str | None = None):
+@router.get("/exports/tasks.{fmt}", summary="任务清单 / the task list as CSV or XLSX", response=responses(None))
+def export_tasks(request, fmt: Code, status: Code | None = None, department: Code | None = None):
     fmt = _fmt(fmt)
     rows = exports.task_rows(actor(request), status=status, department=department)
     first = next(rows, None)  # validates the filters before the response starts
@@ -48,15 +49,16 @@ def export_tasks(request, fmt: str, status: str | None = None, department: str |
     return exports.response(fmt, "tasks", [("任务清单", exports.TASK_HEADERS, all_rows())])
 
 
-@router.get("/exports/effects.{fmt}", summary="效果清单 / the effect list as CSV or XLSX", response={200: None})
-def export_effects(request, fmt: str):
+@router.get("/exports/effects.{fmt}", summary="效果清单 / the effect list as CSV or XLSX",
+            response=responses(None))
+def export_effects(request, fmt: Code):
     fmt = _fmt(fmt)
     return exports.response(fmt, "effects", [("效果清单", exports.EFFECT_HEADERS, exports.effect_rows(actor(request)))])
 
 
 @router.get("/exports/figures.{fmt}", summary="统计指标与部门排名 / figures and the department ranking",
-            response={200: None})
-def export_figures(request, fmt: str, q: Query[StatsQuery], order_by: str = "completion_rate"):
+            response=responses(None))
+def export_figures(request, fmt: Code, q: Query[StatsQuery], order_by: Code = "completion_rate"):
     fmt = _fmt(fmt)
     allowed = ("completion_rate", "on_time_rate", "resolution_rate", "satisfaction_rate", "response_rate", "intake")
     if order_by not in allowed:

@@ -11,7 +11,12 @@ from minqing.insights.text import read
 from minqing.people.models import Role
 from minqing.people.scoping import text_masker, visible_cases
 
+from typing import Annotated
+
+from ninja import Field
+
 from .auth import actor
+from .errors import MAX_LIST, Code, Id, Page, PageSize, Query_, responses, text
 from .cases import case_queryset
 from .serializers import case_summary
 from .stats import StatsQuery, scope_for
@@ -22,11 +27,11 @@ TOPIC_ROLES = (Role.LEADER, Role.DISPATCHER)
 
 
 class AnalyzeIn(Schema):
-    text: str
-    region: str | None = None
+    text: text()
+    region: Code | None = None
 
 
-@router.post("/insights/analyze", response=dict, summary="Read a text: place, categories, departments, duplicates")
+@router.post("/insights/analyze", response=responses(), summary="Read a text: place, categories, departments, duplicates")
 def analyze(request, payload: AnalyzeIn):
     a = actor(request)
     try:
@@ -37,8 +42,9 @@ def analyze(request, payload: AnalyzeIn):
         raise InvalidInput(str(e), field=e.field) from None
 
 
-@router.get("/insights/cases/{case_id}/duplicates", response=dict, summary="Open cases that duplicate this one")
-def case_duplicates(request, case_id: int):
+@router.get("/insights/cases/{case_id}/duplicates", response=responses(),
+            summary="Open cases that duplicate this one")
+def case_duplicates(request, case_id: Id):
     a = actor(request)
     case = visible_cases(a, Case.objects.select_related("region")).filter(pk=case_id).first()
     if case is None:
@@ -65,12 +71,12 @@ def case_duplicates(request, case_id: int):
 
 
 class SearchQuery(Schema):
-    q: str
-    page: int = 1
-    page_size: int = 20
+    q: Query_
+    page: Page = 1
+    page_size: PageSize(MAX_PAGE_SIZE) = 20
 
 
-@router.get("/insights/search", response=dict, summary="Full-text search over the cases the caller may see")
+@router.get("/insights/search", response=responses(), summary="Full-text search over the cases the caller may see")
 def search_cases(request, f: Query[SearchQuery]):
     a = actor(request)
     if f.page < 1:
@@ -93,11 +99,11 @@ def search_cases(request, f: Query[SearchQuery]):
 
 
 class TopicsQuery(StatsQuery):
-    limit: int = 20
-    min_size: int = 3
+    limit: Annotated[int, Field(ge=1, le=200)] = 20
+    min_size: Annotated[int, Field(ge=2, le=1000)] = 3
 
 
-@router.get("/insights/topics", response=dict, summary="Classes of problems in a window and region, ranked")
+@router.get("/insights/topics", response=responses(), summary="Classes of problems in a window and region, ranked")
 def list_topics(request, q: Query[TopicsQuery]):
     if not 1 <= q.limit <= 200:
         raise InvalidInput("limit 取值 1..200 / limit must be 1..200", field="limit")
@@ -109,11 +115,11 @@ def list_topics(request, q: Query[TopicsQuery]):
 
 
 class AdoptIn(Schema):
-    title: str
-    case_ids: list[int]
-    keywords: list[str] = []
-    region: str | None = None
-    policy: str = ""
+    title: text(200)
+    case_ids: Annotated[list[Id], Field(max_length=MAX_LIST)]
+    keywords: Annotated[list[Code], Field(max_length=50)] = []
+    region: Code | None = None
+    policy: text() = ""
 
 
 def _require_topic_role(a, region_code):
@@ -130,7 +136,7 @@ def _require_topic_role(a, region_code):
         raise Forbidden("无权在该区域采纳专题 / you may not adopt a topic for this region")
 
 
-@router.post("/insights/topics", response={201: dict}, summary="Adopt a topic: link its cases, record the policy")
+@router.post("/insights/topics", response=responses(dict, 201), summary="Adopt a topic: link its cases, record the policy")
 def adopt_topic(request, payload: AdoptIn):
     a = actor(request)
     _require_topic_role(a, payload.region)
@@ -143,8 +149,8 @@ def adopt_topic(request, payload: AdoptIn):
 
 
 class PolicyIn(Schema):
-    policy: str
-    case_ids: list[int] = []
+    policy: text()
+    case_ids: Annotated[list[Id], Field(max_length=MAX_LIST)] = []
 
 
 def _visible_topic(a, topic_id):
@@ -156,13 +162,14 @@ def _visible_topic(a, topic_id):
     return t
 
 
-@router.get("/insights/topics/{topic_id}", response=dict, summary="One adopted topic (only for whom it is in scope)")
-def get_topic(request, topic_id: int):
+@router.get("/insights/topics/{topic_id}", response=responses(), summary="One adopted topic (only for whom it is in scope)")
+def get_topic(request, topic_id: Id):
     return topics.topic_dict(_visible_topic(actor(request), topic_id))
 
 
-@router.post("/insights/topics/{topic_id}/adopt", response=dict, summary="Adopt an existing topic with a policy")
-def adopt_existing(request, topic_id: int, payload: PolicyIn):
+@router.post("/insights/topics/{topic_id}/adopt", response=responses(),
+             summary="Adopt an existing topic with a policy")
+def adopt_existing(request, topic_id: Id, payload: PolicyIn):
     a = actor(request)
     if not a.is_admin and not any(m.role in TOPIC_ROLES for m in a.memberships):
         raise Forbidden("只有领导或调度员可以采纳专题 / only leaders and dispatchers may adopt a topic")
@@ -179,7 +186,7 @@ def adopt_existing(request, topic_id: int, payload: PolicyIn):
     return topics.topic_dict(t)
 
 
-@router.get("/insights/shares", response=dict, summary="Share of each category in each channel for a window")
+@router.get("/insights/shares", response=responses(), summary="Share of each category in each channel for a window")
 def channel_shares(request, q: Query[StatsQuery]):
     return shares.channel_category_shares(scope_for(request, q))
 

@@ -2,11 +2,14 @@
 
 Errors are JSON ``{"code", "message"[, "field"]}`` with a stable code: 400/422
 for bad input (the field named), 401 without credentials, 403 outside the
-caller's scope, 404 unknown, 409 a refused or conflicting transition.
+caller's scope, 404 unknown, 409 a refused or conflicting transition, 413 a body
+over ``MINQING_API_MAX_BODY`` (``errors.py``: the shape and the limits, declared in
+the OpenAPI document for every operation).
 """
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Swagger
@@ -17,6 +20,7 @@ from minqing.cases.errors import ActionError
 
 from . import cases, regions, stats, tasks
 from .auth import AUTH
+from .errors import too_large
 
 
 class Renderer(JSONRenderer):
@@ -45,7 +49,13 @@ def on_action_error(request, exc):
 
 
 def _loc_field(loc):
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "filters", "q")]
+    """The input's name from pydantic's location: ("query", "filters", "q") -> "q",
+    ("body", "payload", "cases", 1) -> "cases.1", ("path", "case_id") -> "case_id"."""
+    parts = [str(p) for p in loc]
+    if parts and parts[0] in ("body", "query", "path", "header", "cookie", "form", "file"):
+        parts = parts[1:]
+    if len(parts) > 1 and parts[0] in ("payload", "filters", "q", "f"):  # the handler's schema argument
+        parts = parts[1:]
     return ".".join(parts) or None
 
 
@@ -84,6 +94,11 @@ HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "n
 def on_http_error(request, exc):
     code = HTTP_CODES.get(exc.status_code, "http_error")
     return api.create_response(request, {"code": code, "message": str(exc)}, status=exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_large(request, exc):
+    return too_large()
 
 
 @csrf_exempt

@@ -6,6 +6,9 @@ from minqing.cases.actions import no_nul
 from minqing.cases.errors import InvalidInput, NotFound
 from minqing.regions.models import Department, Level, Region
 
+from .errors import Code, Page, Query_, PageSize, responses
+from .schemas import Listing
+
 router = Router(tags=["regions"])
 
 
@@ -19,9 +22,9 @@ def region_dict(r):
     }
 
 
-@router.get("/regions", response=dict)
-def list_regions(request, parent: str | None = None, level: str | None = None, q: str | None = None,
-                 page: int = 1, page_size: int = 500):
+@router.get("/regions", response=responses(Listing))
+def list_regions(request, parent: Code | None = None, level: Code | None = None, q: Query_ | None = None,
+                 page: Page = 1, page_size: PageSize(5000) = 500):
     for name, value in (("parent", parent), ("q", q)):
         no_nul(value, name)
     if level and level not in Level.values:
@@ -43,8 +46,8 @@ def list_regions(request, parent: str | None = None, level: str | None = None, q
     return {"count": total, "page": page, "page_size": page_size, "results": [region_dict(r) for r in rows]}
 
 
-@router.get("/regions/{code}", response=dict)
-def get_region(request, code: str):
+@router.get("/regions/{code}", response=responses())
+def get_region(request, code: Code):
     no_nul(code, "code")
     r = Region.objects.select_related("parent").filter(code=code).first()
     if r is None:
@@ -66,8 +69,8 @@ def department_dict(d):
     }
 
 
-@router.get("/departments", response=dict)
-def list_departments(request, region: str | None = None, category: str | None = None):
+@router.get("/departments", response=responses(Listing))
+def list_departments(request, region: Code | None = None, category: Code | None = None):
     no_nul(region, "region")
     no_nul(category, "category")
     qs = Department.objects.select_related("region").prefetch_related("categories").filter(active=True)
@@ -82,8 +85,8 @@ def list_departments(request, region: str | None = None, category: str | None = 
     return {"count": len(rows), "results": [department_dict(d) for d in rows]}
 
 
-@router.get("/departments/{code}", response=dict)
-def get_department(request, code: str):
+@router.get("/departments/{code}", response=responses())
+def get_department(request, code: Code):
     no_nul(code, "code")
     d = Department.objects.select_related("region").prefetch_related("categories").filter(code=code).first()
     if d is None:

@@ -9,16 +9,17 @@ from minqing.insights import figures
 from minqing.people.models import Role
 
 from .auth import actor
+from .errors import Code, responses
 
 router = Router(tags=["stats"])
 SCOPED_ROLES = (Role.LEADER, Role.DISPATCHER, Role.SUPERVISOR, Role.RETURN_VISITOR)
 
 
 class StatsQuery(Schema):
-    region: str | None = None
-    department: str | None = None
-    channel: str | None = None
-    category: str | None = None
+    region: Code | None = None
+    department: Code | None = None
+    channel: Code | None = None
+    category: Code | None = None
     date_from: dt.date | None = Field(None, alias="from")
     date_to: dt.date | None = Field(None, alias="to")
 
@@ -51,13 +52,13 @@ def scope_for(request, q):
     raise Forbidden("无权查看该范围的统计 / you may not see figures for this scope")
 
 
-@router.get("/stats", response=dict, summary="Figures for a region/department/channel/category and window")
+@router.get("/stats", response=responses(), summary="Figures for a region/department/channel/category and window")
 def stats(request, q: Query[StatsQuery]):
     return figures.compute(scope_for(request, q))
 
 
-@router.get("/stats/departments", response=dict, summary="Department ranking by the same figures")
-def stats_departments(request, q: Query[StatsQuery], order_by: str = "completion_rate"):
+@router.get("/stats/departments", response=responses(), summary="Department ranking by the same figures")
+def stats_departments(request, q: Query[StatsQuery], order_by: Code = "completion_rate"):
     allowed = ("completion_rate", "on_time_rate", "resolution_rate", "satisfaction_rate", "response_rate", "intake")
     if order_by not in allowed:
         raise InvalidInput(f"order_by must be one of {', '.join(allowed)}", field="order_by")

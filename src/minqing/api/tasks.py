@@ -10,21 +10,27 @@ from minqing.cases.errors import InvalidInput, NotFound
 from minqing.cases.models import Case, Effect, Task
 from minqing.people.scoping import visible_cases
 
+from typing import Annotated
+
+from ninja import Field
+
 from .auth import actor
+from .errors import MAX_LIST, Code, Id, Page, PageSize, responses, text
+from .schemas import Listing
 from .serializers import effect_dict, task_dict
 
 router = Router(tags=["lists"])
 
 
 class TaskIn(Schema):
-    title: str
-    department: str
-    cases: list[int]
+    title: text(200)
+    department: Code
+    cases: Annotated[list[Id], Field(max_length=MAX_LIST)]
     due: dt.date | None = None
 
 
 class TaskDoneIn(Schema):
-    outcome: str
+    outcome: text()
 
 
 def _visible_tasks(request):
@@ -36,8 +42,9 @@ def _visible_tasks(request):
     return qs.filter(Q(department_id__in=a.department_ids()) | Q(cases__in=case_ids)).distinct()
 
 
-@router.get("/tasks", response=dict)
-def list_tasks(request, status: str | None = None, department: str | None = None, page: int = 1, page_size: int = 50):
+@router.get("/tasks", response=responses(Listing))
+def list_tasks(request, status: Code | None = None, department: Code | None = None, page: Page = 1,
+               page_size: PageSize(200) = 50):
     if page < 1 or not 1 <= page_size <= 200:
         raise InvalidInput("page >= 1 and page_size 1..200", field="page_size")
     actions.no_nul(status, "status")
@@ -62,7 +69,7 @@ def _visible_case_ids(request, ids):
     return ids
 
 
-@router.post("/tasks", response={201: dict})
+@router.post("/tasks", response=responses(dict, 201))
 def create_task(request, payload: TaskIn):
     ids = _visible_case_ids(request, payload.cases)
     task = actions.create_task(actor(request), title=payload.title, department=payload.department, cases=ids,
@@ -70,16 +77,16 @@ def create_task(request, payload: TaskIn):
     return 201, task_dict(task, actor(request))
 
 
-@router.post("/tasks/{task_id}/complete", response=dict)
-def complete_task(request, task_id: int, payload: TaskDoneIn):
+@router.post("/tasks/{task_id}/complete", response=responses())
+def complete_task(request, task_id: Id, payload: TaskDoneIn):
     task = _visible_tasks(request).filter(pk=task_id).first()
     if task is None:
         raise NotFound("任务不存在 / task not found")
     return task_dict(actions.complete_task(actor(request), task, outcome=payload.outcome), actor(request))
 
 
-@router.get("/effects", response=dict)
-def list_effects(request, page: int = 1, page_size: int = 50):
+@router.get("/effects", response=responses(Listing))
+def list_effects(request, page: Page = 1, page_size: PageSize(200) = 50):
     if page < 1 or not 1 <= page_size <= 200:
         raise InvalidInput("page >= 1 and page_size 1..200", field="page_size")
     case_ids = visible_cases(actor(request), Case.objects.filter(state="closed")).values("pk")

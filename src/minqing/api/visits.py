@@ -13,7 +13,11 @@ from minqing.people.scoping import region_scope
 from minqing.visits import actions
 from minqing.visits.models import Pairing, Subject, Visit
 
+from typing import Annotated
+
 from .auth import actor
+from .errors import MAX_LIST, Code, Id, Page, PageSize, Query_, responses, text
+from .schemas import Listing
 
 router = Router(tags=["visits"])
 MAX_PAGE_SIZE = 200
@@ -21,75 +25,78 @@ COVERAGE_ROLES = (Role.LEADER, Role.DISPATCHER, Role.SUPERVISOR, Role.RETURN_VIS
 
 
 class ProblemIn(Schema):
-    text: str
-    category: str | None = None
-    kind: str | None = None
-    subject: str | None = None
+    text: text()
+    category: Code | None = None
+    kind: Code | None = None
+    subject: Code | None = None
+
+
+Codes = Annotated[list[Code], Field(max_length=MAX_LIST)]
 
 
 class VisitIn(Schema):
-    cadre: str
-    subjects: list[str] = []
-    date: str
-    method: str
-    notes: str = ""
-    problems: list[ProblemIn] = []
-    region: str | None = None
+    cadre: Code
+    subjects: Codes = []
+    date: Code
+    method: Code
+    notes: text() = ""
+    problems: Annotated[list[ProblemIn], Field(max_length=100)] = []
+    region: Code | None = None
 
 
 class SubjectIn(Schema):
-    external_id: str
-    kind: str
-    name: str
-    region_code: str
-    tags: list[str] = []
-    credit_code: str | None = None
-    address: str = ""
-    phone: str = ""
-    household_no: str = ""
-    contact_name: str = ""
+    external_id: Code
+    kind: Code
+    name: text(200)
+    region_code: Code
+    tags: Annotated[list[Code], Field(max_length=100)] = []
+    credit_code: Code | None = None
+    address: text(300) = ""
+    phone: text(30) = ""
+    household_no: Code = ""
+    contact_name: text(100) = ""
 
 
 class PairingIn(Schema):
-    cadre: str
-    subjects: list[str]
-    role: str = "paired"
-    since: str | None = None
+    cadre: Code
+    subjects: Codes
+    role: Code = "paired"
+    since: Code | None = None
 
 
 class VisitFilters(Schema):
-    cadre: str | None = None
-    subject: str | None = None
-    region: str | None = None
+    cadre: Code | None = None
+    subject: Code | None = None
+    region: Code | None = None
     date_from: dt.date | None = Field(None, alias="from")
     date_to: dt.date | None = Field(None, alias="to")
-    page: int = 1
-    page_size: int = 50
+    page: Page = 1
+    page_size: PageSize(MAX_PAGE_SIZE) = 50
 
 
 class SubjectFilters(Schema):
-    region: str | None = None
-    kind: str | None = None
-    tag: str | None = None
-    q: str | None = None
-    page: int = 1
-    page_size: int = 50
+    region: Code | None = None
+    kind: Code | None = None
+    tag: Code | None = None
+    q: Query_ | None = None
+    page: Page = 1
+    page_size: PageSize(MAX_PAGE_SIZE) = 50
 
 
 class CoverageQuery(Schema):
-    region: str | None = None
+    region: Code | None = None
     date_from: dt.date | None = Field(None, alias="from")
     date_to: dt.date | None = Field(None, alias="to")
     rules: bool = False
-    limit: int = 200
+    limit: Annotated[int, Field(ge=0, le=5000)] = 200
 
 
 class PlanQuery(Schema):
-    region: str
+    region: Code
     date_from: dt.date | None = Field(None, alias="from")
     date_to: dt.date | None = Field(None, alias="to")
-    load: int = 3
-    per_visit: int = 20
+    load: Annotated[int, Field(ge=-1_000_000, le=1_000_000)] = 3
+    per_visit: Annotated[int, Field(ge=-1_000_000, le=1_000_000)] = 20
 
 
 def _page(qs, page, page_size):
@@ -116,14 +123,14 @@ def visit_queryset():
     return Visit.objects.select_related("cadre", "cadre__profile", "region").prefetch_related("subjects")
 
 
-@router.post("/visits", response={201: dict}, summary="Record a visit; each problem becomes a case (channel visit)")
+@router.post("/visits", response=responses(dict, 201), summary="Record a visit; each problem becomes a case (channel visit)")
 def record_visit(request, payload: VisitIn):
     data = payload.dict()
     visit = actions.record_visit(actor(request), **data)
     return 201, actions.visit_dict(visit_queryset().get(pk=visit.pk), actor(request))
 
 
-@router.get("/visits", response=dict, summary="Visits the caller may see")
+@router.get("/visits", response=responses(Listing), summary="Visits the caller may see")
 def list_visits(request, f: Query[VisitFilters]):
     a = actor(request)
     qs = visible_visits(a, visit_queryset())
@@ -144,8 +151,8 @@ def list_visits(request, f: Query[VisitFilters]):
     return {"count": total, "page": f.page, "results": [actions.visit_dict(v, a) for v in page]}
 
 
-@router.get("/visits/{int:visit_id}", response=dict, summary="One visit with its subjects and cases")
-def get_visit(request, visit_id: int):
+@router.get("/visits/{int:visit_id}", response=responses(), summary="One visit with its subjects and cases")
+def get_visit(request, visit_id: Id):
     a = actor(request)
     visit = visible_visits(a, visit_queryset()).filter(pk=visit_id).first()
     if visit is None:
@@ -153,7 +160,7 @@ def get_visit(request, visit_id: int):
     return actions.visit_dict(visit, a)
 
 
-@router.post("/subjects", response={201: dict}, summary="Register or update a subject (by external id)")
+@router.post("/subjects", response=responses(dict, 201), summary="Register or update a subject (by external id)")
 def save_subject(request, payload: SubjectIn):
     data = payload.dict()
     data["region"] = data.pop("region_code")
@@ -161,7 +168,7 @@ def save_subject(request, payload: SubjectIn):
     return 201, actions.subject_dict(Subject.objects.select_related("region").get(pk=s.pk), actor(request))
 
 
-@router.get("/subjects", response=dict, summary="Subjects the caller may see (contact data masked by role)")
+@router.get("/subjects", response=responses(Listing), summary="Subjects the caller may see (contact data masked by role)")
 def list_subjects(request, f: Query[SubjectFilters]):
     a = actor(request)
     qs = actions.visible_subjects(a, Subject.objects.select_related("region").prefetch_related("tags"))
@@ -184,8 +191,9 @@ def list_subjects(request, f: Query[SubjectFilters]):
             "results": [actions.subject_dict(s, a, s.pk in paired) for s in page]}
 
 
-@router.get("/subjects/{external_id}", response=dict, summary="A subject with its pairings, visits and cases")
-def get_subject(request, external_id: str):
+@router.get("/subjects/{external_id}", response=responses(),
+            summary="A subject with its pairings, visits and cases")
+def get_subject(request, external_id: Code):
     a = actor(request)
     s = actions.visible_subjects(a, Subject.objects.select_related("region")).filter(external_id=external_id).first()
     if s is None:
@@ -202,21 +210,21 @@ def get_subject(request, external_id: str):
     return out
 
 
-@router.get("/subjects/{external_id}/card", response=dict, auth=None,
+@router.get("/subjects/{external_id}/card", response=responses(errors=(400, 404, 413, 422)), auth=None,
             summary="党群连心公示牌: the paired cadres' name, unit and phone (public)")
-def subject_card(request, external_id: str):
+def subject_card(request, external_id: Code):
     return actions.contact_card(actions.load_subject(external_id))
 
 
-@router.post("/pairings", response={201: dict}, summary="结对: pair a cadre with subjects")
+@router.post("/pairings", response=responses(dict, 201), summary="结对: pair a cadre with subjects")
 def create_pairings(request, payload: PairingIn):
     pairings = actions.pair(actor(request), **payload.dict())
     return 201, {"pairings": [{"id": p.pk, "cadre": p.cadre.get_username(), "subject": p.subject.external_id,
                                "role": p.role, "since": p.since.isoformat()} for p in pairings]}
 
 
-@router.delete("/pairings/{int:pairing_id}", response=dict, summary="End a pairing (today)")
-def end_pairing(request, pairing_id: int):
+@router.delete("/pairings/{int:pairing_id}", response=responses(), summary="End a pairing (today)")
+def end_pairing(request, pairing_id: Id):
     p = actions.unpair(actor(request), pairing_id)
     return {"id": p.pk, "until": p.until.isoformat()}
 
@@ -238,7 +246,7 @@ def coverage_scope(request, region, date_from, date_to):
     raise Forbidden("无权查看该范围的走访统计 / you may not see visit figures for this scope")
 
 
-@router.get("/coverage", response=dict, summary="走访覆盖率 and 干部参与率 (with the counts), optionally rule compliance")
+@router.get("/coverage", response=responses(), summary="走访覆盖率 and 干部参与率 (with the counts), optionally rule compliance")
 def coverage(request, q: Query[CoverageQuery]):
     if not 0 <= q.limit <= 5000:
         raise InvalidInput("limit must be 0..5000", field="limit")
@@ -246,7 +254,7 @@ def coverage(request, q: Query[CoverageQuery]):
     return figures.coverage(scope, rules=q.rules, limit=q.limit, never_limit=min(q.limit, 200))
 
 
-@router.get("/plan", response=dict, summary="不重不漏: a deployment plan for the cadres of a region")
+@router.get("/plan", response=responses(), summary="不重不漏: a deployment plan for the cadres of a region")
 def plan(request, q: Query[PlanQuery]):
     from minqing.visits import plan as planning
 

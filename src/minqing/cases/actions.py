@@ -17,6 +17,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from minqing.notices import core as notices
@@ -235,22 +236,39 @@ def _require_state(case, action, allowed):
 # ---- the one place where a case changes -------------------------------------
 
 
-def _transition(case, actor, action, to_state, *, at=None, note="", data=None, public=True, **fields):
+def _transition(case, actor, action, to_state, *, at=None, note="", data=None, public=True, note_only=False,
+                **fields):
     """Compare-and-set the case from (its state, its version) to ``to_state`` and
-    append the event. Loses cleanly (Conflict) if someone changed it first."""
+    append the event. Loses cleanly (Conflict) if someone changed it first.
+
+    ``note_only``: the action records something beside the case (a progress note, a
+    summoned department's report, meeting minutes, a supervision order) and changes
+    none of its fields: it checks only that the state is still the one it started
+    from and adds one to whatever the version is by then (the row lock orders the
+    writers), so notes written side by side all succeed, each with its event, while
+    transitions keep their compare-and-set and their one winner."""
     no_nul(note, "note")
     at = _now(at)
     from_state = case.state
     fields["state"] = to_state
     fields["updated_at"] = timezone.now()
-    updated = Case.objects.filter(pk=case.pk, version=case.version, state=from_state).update(
-        version=case.version + 1, **fields
-    )
+    if note_only:
+        assert to_state == from_state and set(fields) == {"state", "updated_at"}, "a note changes no field"
+        updated = Case.objects.filter(pk=case.pk, state=from_state).update(
+            version=F("version") + 1, updated_at=fields["updated_at"]
+        )
+    else:
+        updated = Case.objects.filter(pk=case.pk, version=case.version, state=from_state).update(
+            version=case.version + 1, **fields
+        )
     if updated != 1:
         raise Conflict("案件已被他人更新，请刷新后重试 / the case was changed by someone else; reload and try again")
     for key, value in fields.items():
         setattr(case, key, value)
-    case.version += 1
+    if note_only:
+        case.version = Case.objects.filter(pk=case.pk).values_list("version", flat=True).get()
+    else:
+        case.version += 1
     event = Event.objects.create(
         case=case,
         action=action,
@@ -666,10 +684,13 @@ def report(actor, case, *, text, department=None, at=None):
             raise Forbidden("本部门未被召集 / your department was not summoned to this case")
         raise IllegalTransition("本部门已报到 / your department has already reported", code="already_reported")
     at = _now(at)
-    _transition(case, actor, "report", case.state, at=at, note=text, data={"department": summons.department.code})
+    _transition(case, actor, "report", case.state, at=at, note=text, data={"department": summons.department.code},
+                note_only=True)
+    # compare-and-set on the summons: of two reports of one department at once, one counts
+    if not Summons.objects.filter(pk=summons.pk, reported_at__isnull=True).update(reported_at=at, report=text):
+        raise IllegalTransition("本部门已报到 / your department has already reported", code="already_reported")
     summons.reported_at = at
     summons.report = text
-    summons.save(update_fields=["reported_at", "report"])
     return case
 
 
@@ -805,7 +826,8 @@ def meet(actor, case, *, minutes, departments=None, at=None):
     minutes = _required_text(minutes, "minutes")
     depts = _departments(departments, "departments")
     at = _now(at)
-    _transition(case, actor, "meet", case.state, at=at, note=minutes, data={"departments": [d.code for d in depts]})
+    _transition(case, actor, "meet", case.state, at=at, note=minutes, data={"departments": [d.code for d in depts]},
+                note_only=True)
     meeting = JointMeeting.objects.create(case=case, minutes=minutes, held_at=at, recorded_by=actor.user)
     meeting.departments.set(depts + ([case.lead_department] if case.lead_department else []))
     return case
@@ -911,6 +933,7 @@ def progress(actor, case, *, note, public=False, at=None):
         note=note,
         data={"department": dept.code if dept else None, "public": public},
         public=public,
+        note_only=True,
     )
     return case
 
@@ -931,7 +954,8 @@ def supervise(actor, case, *, note="", due=None, at=None):
     due_date = _date(due, "due") or deadlines.response_deadline(as_date(at))
     if due_date < as_date(at):
         raise InvalidInput("督办期限不能早于今天 / due is in the past", field="due")
-    _transition(case, actor, "supervise", case.state, at=at, note=note, data={"due": due_date.isoformat()})
+    _transition(case, actor, "supervise", case.state, at=at, note=note, data={"due": due_date.isoformat()},
+                note_only=True)
     SupervisionOrder.objects.create(case=case, issued_by=actor.user, issued_at=at, due=due_date, note=note or "")
     notices.notify("supervised", case, [case.lead_department], at=at, due=due_date, note=note)
     return case
