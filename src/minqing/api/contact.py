@@ -10,6 +10,8 @@ import datetime as dt
 from django.utils import timezone
 from ninja import Query, Router, Schema
 
+from .errors import Code, Id, Page, PageSize, responses, text
+
 from minqing.cases.errors import InvalidInput
 from minqing.people import contact
 
@@ -20,20 +22,20 @@ MAX_PAGE_SIZE = 200
 MAX_ID = 2**63 - 1
 
 
-@router.get("/cases/{case_id}/contact", response=dict,
+@router.get("/cases/{case_id}/contact", response=responses(),
             summary="查看联系方式 / the case's contact data and texts unmasked, with a reason (logged)")
-def case_contact(request, case_id: int, reason: str = ""):
+def case_contact(request, case_id: Id, reason: text(200) = ""):
     _case, out = contact.reveal(actor(request), case_id, reason, via="api")
     return out
 
 
 class LogQuery(Schema):
-    case: int | None = None
-    user: str | None = None
+    case: Id | None = None
+    user: Code | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None
-    page: int = 1
-    page_size: int = 50
+    page: Page = 1
+    page_size: PageSize(200) = 50
 
 
 def _bounded(value, name, limit):
@@ -42,7 +44,7 @@ def _bounded(value, name, limit):
     return value
 
 
-@router.get("/contact-access", response=dict,
+@router.get("/contact-access", response=responses(),
             summary="联系方式查看记录 / who revealed which case's contact data, when and why")
 def contact_access(request, q: Query[LogQuery]):
     if not 1 <= q.page <= 10**6 or not 1 <= q.page_size <= MAX_PAGE_SIZE:

@@ -2,6 +2,8 @@
 
 from ninja import Router
 
+from .errors import Id, Page, PageSize, responses, text
+
 from minqing.cases.errors import InvalidInput, NotFound
 from minqing.notices import core as notices
 
@@ -25,8 +27,8 @@ def notice_dict(n):
     }
 
 
-@router.get("/notifications", response=dict)
-def list_notifications(request, unread: str | None = None, page: int = 1, page_size: int = 50):
+@router.get("/notifications", response=responses())
+def list_notifications(request, unread: text(8) | None = None, page: Page = 1, page_size: PageSize(200) = 50):
     if not 1 <= page <= MAX_PAGE:
         raise InvalidInput(f"page must be 1..{MAX_PAGE}", field="page")
     if not 1 <= page_size <= 200:
@@ -43,14 +45,14 @@ def list_notifications(request, unread: str | None = None, page: int = 1, page_s
             "results": [notice_dict(n) for n in rows]}
 
 
-@router.post("/notifications/read_all", response=dict)
+@router.post("/notifications/read_all", response=responses())
 def read_all(request):
     n = notices.mark_all_read(request.auth)
     return {"marked": n, "unread": 0}
 
 
-@router.post("/notifications/{notice_id}/read", response=dict)
-def read_one(request, notice_id: int):
+@router.post("/notifications/{notice_id}/read", response=responses())
+def read_one(request, notice_id: Id):
     notice = notices.mark_read(request.auth, notice_id)
     if notice is None:
         raise NotFound("消息不存在 / notification not found")
