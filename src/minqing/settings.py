@@ -315,7 +315,6 @@ MINQING_OPEN311_RATE_PER_MINUTE = int(os.environ.get("MINQING_OPEN311_RATE_PER_M
 MINQING_WORKER_JOBS.append(
     ("notices_outbox", int(os.environ.get("MINQING_NOTICE_INTERVAL", "10")), "minqing.notices.outbox.run")
 )
-MINQING_PUBLIC_URL = os.environ.get("MINQING_PUBLIC_URL", "http://127.0.0.1:8000")  # links in SMS and e-mails
 MINQING_NOTICE_BACKOFF = float(os.environ.get("MINQING_NOTICE_BACKOFF", "60"))  # first retry, doubled per attempt
 MINQING_NOTICE_MAX_ATTEMPTS = int(os.environ.get("MINQING_NOTICE_MAX_ATTEMPTS", "12"))
 # staff with an e-mail address get these kinds by e-mail too (always; empty the list to send none)

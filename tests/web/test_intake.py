@@ -188,7 +188,8 @@ def test_a_consultation_is_closed_on_the_call_with_the_callers_satisfaction(worl
     assert case.state == "closed" and case.mode == "immediate" and case.close_rule == "satisfied"
     assert case.result.startswith("已告知") and case.last_rating == "satisfied"
     assert (case.rated_visits, case.satisfied_visits) == (1, 1)
-    assert [(e.action, e.from_state, e.to_state) for e in case.events.all()] == [
+    # (the system may file the category first when its suggestion is confident: a categorize event)
+    assert [(e.action, e.from_state, e.to_state) for e in case.events.all() if e.action != "categorize"] == [
         ("register", "", "registered"), ("handle", "registered", "handled"), ("visit_back", "handled", "closed")]
     visit = ReturnVisit.objects.get(case=case)
     assert visit.reached and visit.rating == "satisfied" and visit.operator.username == "op_lk"

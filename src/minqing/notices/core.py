@@ -60,7 +60,9 @@ def _setting(name, default):
 
 
 def public_url(path):
-    return _setting("MINQING_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/") + path
+    """A link in an SMS or e-mail: on MINQING_PUBLIC_URL (settings, "" when unset), else on the
+    demo's local address."""
+    return (_setting("MINQING_PUBLIC_URL", "") or "http://127.0.0.1:8000").rstrip("/") + path
 
 
 def is_live(at):
