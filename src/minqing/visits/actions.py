@@ -19,6 +19,7 @@ from django.utils import timezone
 from minqing.cases import actions as case_actions
 from minqing.cases.errors import Forbidden, InvalidInput, NotFound
 from minqing.cases.models import Kind
+from minqing.choices import ALIASES, parse_choice
 from minqing.people.models import Membership, Profile, Role
 from minqing.people.scoping import mask_name, mask_phone, region_scope
 from minqing.regions.models import Level, Region
@@ -31,7 +32,7 @@ MAX_SUBJECTS_PER_VISIT = 500
 MAX_PROBLEMS = 50
 EARLIEST = dt.date(2000, 1, 1)
 PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
-SUBJECT_LEVELS = frozenset((Level.TOWNSHIP, Level.VILLAGE, Level.GRID))
+SUBJECT_LEVELS = frozenset(Level.values)  # any level: an enterprise of a development zone sits on its county
 SUBJECT_KINDS = frozenset(SubjectKind.values)
 
 
@@ -226,6 +227,7 @@ def set_tags(subjects_tags):
 
 def validate_subject_fields(kind, name, region, credit_code, phone, address, household_no):
     """Shared by the importer and save_subject: returns the cleaned values or raises InvalidInput."""
+    kind = parse_choice(SubjectKind, kind, ALIASES["visits.SubjectKind"]) or kind
     if kind not in SUBJECT_KINDS:
         raise InvalidInput(f"kind 应为 household 或 enterprise / kind must be household or enterprise", field="kind")
     name = (name or "").strip()
@@ -236,8 +238,7 @@ def validate_subject_fields(kind, name, region, credit_code, phone, address, hou
     if region is None:
         raise InvalidInput("区划必填 / region_code is required", field="region_code")
     if region.level not in SUBJECT_LEVELS:
-        raise InvalidInput("对象须登记在乡镇、村社区或网格 / a subject belongs to a township, village or grid",
-                           field="region_code")
+        raise InvalidInput("区划层级无效 / unknown region level", field="region_code")
     credit_code = creditcode.normalize(credit_code) or None
     if kind == SubjectKind.ENTERPRISE:
         if not credit_code:
@@ -268,6 +269,7 @@ def save_subject(actor, *, external_id, kind, name, region, tags=None, credit_co
     if not external_id or len(external_id) > 64:
         raise InvalidInput("编号必填且不超过64字符 / external_id is required (≤ 64 characters)", field="external_id")
     region_obj = case_actions._region(region, "region_code")
+    kind = parse_choice(SubjectKind, kind, ALIASES["visits.SubjectKind"]) or kind
     name, credit_code, phone, address, household_no = validate_subject_fields(
         kind, name, region_obj, credit_code, phone, address, household_no)
     if not _may_manage(actor, region_obj):
@@ -327,6 +329,7 @@ def pair(actor, *, cadre, subjects, role=Pairing.Role.PAIRED, since=None):
     subjects = _subjects(subjects)
     if not subjects:
         raise InvalidInput("请选择对象 / subjects are required", field="subjects")
+    role = parse_choice(Pairing.Role, role, ALIASES["visits.Pairing.Role"]) or role
     if role not in Pairing.Role.values:
         raise InvalidInput(f"role 应为 {', '.join(Pairing.Role.values)} / role must be one of "
                            f"{', '.join(Pairing.Role.values)}", field="role")
@@ -417,6 +420,7 @@ def record_visit(actor, *, cadre, subjects=None, date, method, notes="", problem
     today = timezone.localdate()
     if date > today or date < EARLIEST:
         raise InvalidInput("走访日期不能晚于今天 / date cannot be in the future", field="date")
+    method = parse_choice(Method, method, ALIASES["visits.Method"]) or method
     if method not in Method.values:
         raise InvalidInput(f"method 应为 {', '.join(Method.values)} / method must be one of "
                            f"{', '.join(Method.values)}", field="method")
@@ -469,7 +473,20 @@ def record_visit(actor, *, cadre, subjects=None, date, method, notes="", problem
     return visit
 
 
+def person(user):
+    """(display name, unit) of a user: the profile's name, never the login name when a name is set."""
+    if user is None:
+        return "", ""
+    try:
+        profile = user.profile
+    except Profile.DoesNotExist:
+        profile = None
+    return ((profile.display_name if profile else "") or user.get_username()), (profile.unit if profile else "")
+
+
 def visit_dict(visit, actor):
+    from minqing.cases.models import State
+
     profile = getattr(visit.cadre, "profile", None)
     subjects = list(visit.subjects.all())
     paired = set(Pairing.objects.filter(cadre=actor.user, subject__in=subjects, until__isnull=True)
@@ -478,6 +495,7 @@ def visit_dict(visit, actor):
         "id": visit.pk,
         "cadre": visit.cadre.get_username(),
         "cadre_name": (profile.display_name if profile else "") or visit.cadre.get_username(),
+        "cadre_unit": profile.unit if profile else "",
         "cadre_rank": visit.cadre_rank or None,
         "date": visit.date.isoformat(),
         "method": visit.method,
@@ -490,7 +508,8 @@ def visit_dict(visit, actor):
             for s in subjects
         ],
         "cases": [
-            {"id": c.pk, "tracking_code": c.tracking_code, "state": c.state, "text": c.text,
+            {"id": c.pk, "tracking_code": c.tracking_code, "state": c.state, "state_label": str(State(c.state).label),
+             "text": c.text,
              "category": c.category.code if c.category_id else None}
             for c in visit.cases.select_related("category").order_by("id")
         ],

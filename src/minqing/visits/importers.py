@@ -40,10 +40,11 @@ from django.utils import timezone
 from minqing.cases.errors import InvalidInput
 from minqing.regions.importers import ImportFailed
 from minqing.regions.models import Region
+from minqing.choices import ALIASES, parse_choice
 from minqing.tabular import RowErrors, TableError, _clean, read_rows
 
 from .actions import SUBJECT_KINDS, clean_tags, restamp_visits, validate_subject_fields
-from .models import Subject, SubjectTag, Tag
+from .models import Subject, SubjectKind, SubjectTag, Tag
 
 COLUMNS = ["external_id", "kind", "name", "region_code", "tags", "credit_code", "address", "phone"]
 OPTIONAL = ["household_no", "contact_name"]
@@ -90,6 +91,8 @@ def _translate(raw, mapping):
         row[ours] = v
     if row["kind"] in KIND_WORDS:
         row["kind"] = KIND_WORDS[row["kind"]]
+    else:
+        row["kind"] = parse_choice(SubjectKind, row["kind"], ALIASES["visits.SubjectKind"]) or row["kind"]
     extra_tags = [tag for col, tag in mapping.get("tag_columns", {}).items()
                   if _clean(raw.get(col)).lower() in YES]
     extra = {ours: _clean(raw.get(theirs)) for theirs, ours in mapping.get("extra", {}).items()
