@@ -60,7 +60,7 @@ def choice_type(choices, aliases=None, blank=False):
     def convert(text):
         value = parse_choice(choices, text, aliases)
         if value is None or (value == "" and not blank):
-            raise argparse.ArgumentTypeError(f"{text!r}: {accepted(choices, aliases, blank)}")
+            raise argparse.ArgumentTypeError(f"invalid choice: {text!r} (choose from {accepted(choices, aliases, blank)})")
         return value
 
     convert.__name__ = choices.__name__

@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from minqing.cases.errors import ActionError
 from minqing.cases.models import OPEN_STATES, Case, Category, State
@@ -85,10 +86,11 @@ def _form_context(request, a, data=None, error=None):
     }
 
 
-FIELD_LABELS = {"cadre": "走访干部", "date": "日期", "method": "方式", "subjects": "走访对象", "region": "区划",
-                "notes": "走访情况", "problems": "发现的问题"}
-PROBLEM_FIELD_LABELS = {"text": "问题 %(n)s", "category": "问题 %(n)s 的分类", "kind": "问题 %(n)s 的类型",
-                        "subject": "问题 %(n)s 的对象"}
+FIELD_LABELS = {"cadre": gettext_noop("走访干部"), "date": gettext_noop("日期"), "method": gettext_noop("方式"),
+                "subjects": gettext_noop("走访对象"), "region": gettext_noop("区划"), "notes": gettext_noop("走访情况"),
+                "problems": gettext_noop("发现的问题")}
+PROBLEM_FIELD_LABELS = {"text": gettext_noop("问题 %(n)s"), "category": gettext_noop("问题 %(n)s 的分类"),
+                        "kind": gettext_noop("问题 %(n)s 的类型"), "subject": gettext_noop("问题 %(n)s 的对象")}
 
 
 def field_label(field):
