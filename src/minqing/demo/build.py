@@ -627,6 +627,9 @@ def build_visit_side(world, now, say):
     """Cadres, households and enterprises, pairings, coverage rules and the 金点子 campaign (before the
     cases: a case of the channel ``visit`` is heard on a visit to one of the households)."""
     password = get_user_model().objects.get(username="admin").password  # hashed once in build_people
+    import time
+
+    t0 = time.monotonic()
     cadres = V.build_cadres(world, password)
     subjects = V.build_subjects(world)
     since = timezone.localtime(now).date() - dt.timedelta(days=180)
@@ -634,7 +637,7 @@ def build_visit_side(world, now, say):
     rules = V.build_rules()
     world.campaign = V.build_campaign(world)
     say(f"visits: {len(cadres)} more cadres, {subjects} households and enterprises, {pairings} pairings, "
-        f"{rules} coverage rules, campaign {world.campaign.slug}")
+        f"{rules} coverage rules, campaign {world.campaign.slug} ({time.monotonic() - t0:.1f} s)")
 
 
 def _slug_of(world, village):
@@ -698,8 +701,10 @@ def build(size=3000, *, seed=20261124, now=None, log=None):
             player.play(plan, place(world, plan, now))
             if i % 500 == 0:
                 say(f"cases: {i}/{len(plans)} plans played")
-        say(f"visits: {V.build_visits(world, now)} more visits to paired households and enterprises, "
-            f"屋场夜话 included")
+        t0 = time.monotonic()
+        n = V.build_visits(world, now)
+        say(f"visits: {n} more visits to paired households and enterprises, 屋场夜话 included "
+            f"({time.monotonic() - t0:.1f} s)")
         _, token = ApiToken.issue(world.actors[TOKEN_USER].user, "demo")
         result = sweep(timezone.localtime(now).date())
     demo = Demo(created=True, users=world.users, token=token, sweep=result)

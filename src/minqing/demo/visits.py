@@ -69,44 +69,61 @@ def _credit(world, region):
 
 
 def build_subjects(world):
-    """Households per village (some on a grid), enterprises per township and a development zone's on
-    each county; a few villages tagged 经济薄弱村."""
+    """Households per village (half on a grid), enterprises per township and a development zone's on
+    each county; a quarter of the villages tagged 经济薄弱村.  Registered through the subject import
+    (``minqing import subjects``: one validated bulk pass) from a CSV written here."""
+    import csv
+    import tempfile
+    from pathlib import Path
+
+    from minqing.visits.importers import COLUMNS, OPTIONAL, import_subjects
+    from minqing.visits.models import Subject
+
     rng = world.rng
-    world.households = {}  # village code -> [Subject]
-    world.enterprises = {}  # township or county code -> [Subject]
+    rows = []
     for v in world.villages:
         if rng.random() < 0.25:
             v.tags = [D.WEAK_VILLAGE_TAG]
             v.save(update_fields=["tags"])
-        out = []
         for i in range(1, D.HOUSEHOLDS_PER_VILLAGE + 1):
             region = rng.choice(world.grids[v.code]) if rng.random() < 0.5 else v
             group = rng.choice(D.GROUPS) if not v.name.endswith("社区") else f"{rng.randint(1, 24)}栋"
-            tags = [t for t, share in D.HOUSEHOLD_TAGS.items() if rng.random() < share]
             name = _name(rng)
-            out.append(visit_actions.save_subject(
-                SYSTEM, external_id=f"H{v.code}{i:03d}", kind="household", name=name, region=region, tags=tags,
-                household_no=f"{v.code[-6:]}{i:03d}", address=f"{v.name}{group}{rng.randint(1, 60)}号",
-                phone=_phone(rng) if rng.random() < 0.9 else "", contact_name=name,
-            ))
-        world.households[v.code] = out
-    for t in world.townships:
-        world.enterprises[t.code] = [_enterprise(world, t, f"E{t.code}{i:02d}", t.name) for i in range(1, 3)]
-    for c in world.counties:
-        zone = D.ZONE.get(c.code, c.name)
-        world.enterprises[c.code] = [_enterprise(world, c, f"E{c.code}{i:02d}", zone) for i in range(1, 4)]
-    return sum(len(x) for x in world.households.values()) + sum(len(x) for x in world.enterprises.values())
-
-
-def _enterprise(world, region, external_id, place):
-    rng = world.rng
-    name = f"{place.replace('街道', '').replace('镇', '')}{rng.choice(D.ENTERPRISE_WORDS)}{rng.choice(D.ENTERPRISE_TRADES)}"
-    tags = [t for t, share in D.ENTERPRISE_TAGS.items() if rng.random() < share]
-    return visit_actions.save_subject(
-        SYSTEM, external_id=external_id, kind="enterprise", name=name, region=region, tags=tags,
-        credit_code=_credit(world, region), address=f"{place}{rng.choice(D.GROUPS)[:-1]}号厂区",
-        phone=_phone(rng), contact_name=_name(rng),
-    )
+            rows.append({
+                "external_id": f"H{v.code}{i:03d}", "kind": "household", "name": name, "region_code": region.code,
+                "tags": ";".join(t for t, share in D.HOUSEHOLD_TAGS.items() if rng.random() < share),
+                "credit_code": "", "address": f"{v.name}{group}{rng.randint(1, 60)}号",
+                "phone": _phone(rng) if rng.random() < 0.9 else "", "household_no": f"{v.code[-6:]}{i:03d}",
+                "contact_name": name,
+            })
+    for region, place, n in ([(t, t.name, 2) for t in world.townships]
+                             + [(c, D.ZONE.get(c.code, c.name), 3) for c in world.counties]):
+        for i in range(1, n + 1):
+            short = place.replace("街道", "").replace("镇", "")
+            rows.append({
+                "external_id": f"E{region.code}{i:02d}", "kind": "enterprise",
+                "name": f"{short}{rng.choice(D.ENTERPRISE_WORDS)}{rng.choice(D.ENTERPRISE_TRADES)}",
+                "region_code": region.code,
+                "tags": ";".join(t for t, share in D.ENTERPRISE_TAGS.items() if rng.random() < share),
+                "credit_code": _credit(world, region), "address": f"{place}{rng.randint(1, 99)}号厂区",
+                "phone": _phone(rng), "household_no": "", "contact_name": _name(rng),
+            })
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "subjects.csv"
+        with path.open("w", newline="", encoding="utf-8") as f:
+            w = csv.DictWriter(f, fieldnames=COLUMNS + OPTIONAL)
+            w.writeheader()
+            w.writerows(rows)
+        result = import_subjects(path)
+    world.households, world.enterprises = {}, {}
+    by_path = {v.path: v.code for v in world.villages}
+    for s in Subject.objects.select_related("region").prefetch_related("tags").order_by("external_id"):
+        if s.kind == "household":
+            village = by_path.get(s.region.path) or by_path[s.region.path.rsplit("/", 2)[0] + "/"]
+            world.households.setdefault(village, []).append(s)
+        else:
+            world.enterprises.setdefault(s.region.code, []).append(s)
+    return result["created"]
 
 
 def build_pairings(world, since):
@@ -123,8 +140,7 @@ def build_pairings(world, since):
                                         role=Pairing.Role.STEWARD, since=since))
     for _code, _cname, slug, _roads in D.COUNTIES:
         county = world.regions[_code]
-        firms = [s for key, items in world.enterprises.items() for s in items
-                 if world.regions[key].path.startswith(county.path)]
+        firms = [s for items in world.enterprises.values() for s in items if s.region_path.startswith(county.path)]
         for i, (suffix, _unit, _rank) in enumerate(D.COUNTY_CADRES):
             mine = firms[i::len(D.COUNTY_CADRES)]
             n += len(visit_actions.pair(SYSTEM, cadre=f"cadre_{slug}_{suffix}", subjects=mine,
@@ -149,12 +165,13 @@ def build_visits(world, now):
         if not cadres:
             continue
         # about one in five never visited this quarter; the others one to three times
-        times = 0 if rng.random() < 0.2 else rng.choice([1, 1, 2, 2, 3])
+        times = 0 if rng.random() < 0.22 else rng.choice([1, 1, 1, 2, 2, 3])
         for _ in range(times):
             day = first + dt.timedelta(days=rng.randrange(90))
             method = "door" if s.kind == "enterprise" else rng.choices(["door", "phone", "wechat"], [60, 25, 15])[0]
             notes = rng.choice(D.VISIT_NOTES["enterprise" if s.kind == "enterprise" else method])
-            visit_actions.record_visit(SYSTEM, cadre=rng.choice(cadres), subjects=[s], date=day, method=method,
+            visit_actions.record_visit(SYSTEM, cadre=world.actors[rng.choice(cadres)].user, subjects=[s], date=day,
+                                       method=method,
                                        notes=notes)
             n += 1
     for code, _tname, tslug, _county, villages in D.TOWNSHIPS:
@@ -162,7 +179,7 @@ def build_visits(world, now):
             members = rng.sample(world.households[vcode], rng.randint(5, 8))
             day = first + dt.timedelta(days=rng.randrange(90))
             notes = rng.choice(D.MEETING_NOTES).format(v=vname, n=rng.randint(4, 9), m=rng.randint(2, 4))
-            visit_actions.record_visit(SYSTEM, cadre=f"cadre_{tslug}_2", subjects=members, date=day,
+            visit_actions.record_visit(SYSTEM, cadre=world.actors[f"cadre_{tslug}_2"].user, subjects=members, date=day,
                                        method=Method.MEETING, notes=notes)
             n += 1
     return n
@@ -184,7 +201,8 @@ def visit_for_case(world, village, at, text, category, kind):
         cadre, method = f"cadre_{tslug}", Method.DOOR
         notes = "入户走访时群众反映问题，已登记转办。"
     problem = {"text": text, "category": category, "kind": kind, "subject": members[0].external_id}
-    visit = visit_actions.record_visit(world.actors[cadre], cadre=cadre, subjects=members, date=day, method=method,
+    visit = visit_actions.record_visit(world.actors[cadre], cadre=world.actors[cadre].user, subjects=members, date=day,
+                                       method=method,
                                        notes=notes, problems=[problem], at=at)
     return visit.cases.get()
 

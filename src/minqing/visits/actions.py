@@ -154,7 +154,7 @@ def _subjects(values, field="subjects"):
         raise InvalidInput(f"对象过多(最多{MAX_SUBJECTS_PER_VISIT}) / at most {MAX_SUBJECTS_PER_VISIT} subjects",
                            field=field)
     ids = [str(v).strip() for v in values if not isinstance(v, Subject)]
-    found = {s.external_id: s for s in Subject.objects.select_related("region").filter(external_id__in=ids)}
+    found = {s.external_id: s for s in Subject.objects.select_related("region").filter(external_id__in=ids)} if ids else {}
     out, seen = [], set()
     for v in values:
         s = v if isinstance(v, Subject) else found.get(str(v).strip())
@@ -337,12 +337,15 @@ def pair(actor, *, cadre, subjects, role=Pairing.Role.PAIRED, since=None):
     for s in subjects:
         if not _may_manage(actor, s.region):
             raise Forbidden(f"无权为 {s.external_id} 结对 / you may not pair subjects of that region")
-    out = []
-    for s in subjects:
-        p, _ = Pairing.objects.get_or_create(cadre=cadre, subject=s, role=role, until__isnull=True,
-                                             defaults={"since": since, "created_by": actor.user})
-        out.append(p)
-    return out
+    existing = {p.subject_id: p for p in Pairing.objects.filter(cadre=cadre, role=role, until__isnull=True,
+                                                                subject__in=subjects)}
+    new = [Pairing(cadre=cadre, subject=s, role=role, since=since, created_by=actor.user)
+           for s in subjects if s.pk not in existing]
+    if new:
+        Pairing.objects.bulk_create(new)
+        existing.update({p.subject_id: p for p in Pairing.objects.filter(
+            cadre=cadre, role=role, until__isnull=True, subject__in=[p.subject_id for p in new])})
+    return [existing[s.pk] for s in subjects]
 
 
 @transaction.atomic
