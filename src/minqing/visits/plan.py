@@ -136,11 +136,11 @@ class Assignment:
 
     def explanation(self):
         p, c = self.place, self.cadre
-        rank = str(Rank(c.rank).label) if c.rank else "—"
+        who = "，".join(x for x in (str(Rank(c.rank).label) if c.rank else "", c.unit) if x)
         where = _("本地") if self.distance == 0 else _("属地内，相隔%(n)s级") % {"n": self.distance}
-        return _("%(name)s（%(rank)s，%(unit)s）→ %(place)s：未覆盖 %(uncovered)s/%(subjects)s，在办问题 %(open)s"
+        return _("%(name)s（%(who)s）→ %(place)s：未覆盖 %(uncovered)s/%(subjects)s，在办问题 %(open)s"
                  "（红牌 %(red)s），规则缺口 %(gap)s；第%(slot)s位前往，预计走访 %(met)s 次；%(where)s") % {
-            "name": c.name, "rank": rank, "unit": c.unit or "—", "place": p.region.name, "uncovered": p.uncovered,
+            "name": c.name, "who": who or "—", "place": p.region.name, "uncovered": p.uncovered,
             "subjects": p.subjects, "open": p.open, "red": p.red, "gap": p.rule_gap, "slot": self.slot,
             "met": self.met, "where": where}
 

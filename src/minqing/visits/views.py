@@ -59,8 +59,15 @@ def home(request):
                 .select_related("subject", "subject__region").order_by("subject__region_path", "subject__external_id"))
     last = dict(Visit.objects.filter(cadre=request.user).values_list("subjects").annotate(last=Max("date")))
     today = timezone.localdate()
-    paired = [{"p": p, "last": last.get(p.subject_id),
-               "days": (today - last[p.subject_id]).days if p.subject_id in last else None} for p in pairings]
+    paired, by_subject = [], {}
+    for p in pairings:  # one row per subject, with each of the cadre's roles for it (结对帮扶, 红色管家 …)
+        if p.subject_id in by_subject:
+            by_subject[p.subject_id]["roles"].append(p.get_role_display())
+            continue
+        row = {"p": p, "roles": [p.get_role_display()], "last": last.get(p.subject_id),
+               "days": (today - last[p.subject_id]).days if p.subject_id in last else None}
+        by_subject[p.subject_id] = row
+        paired.append(row)
     visits = Visit.objects.filter(Q(cadre=request.user) | Q(recorded_by=request.user)).select_related("region")[:20]
     region = _home_region(a)
     can_plan = a.is_admin or bool(a.regions_for(Role.DISPATCHER, Role.LEADER))
@@ -210,6 +217,7 @@ def region_page(request, code=None):
                         "open": case_counts.get(s.pk, 0),
                         "days": (scope.date_to - s.last).days if s.last else None} for s in page]
         ctx["kind"] = kind or ""
+    ctx["from_s"], ctx["to_s"] = scope.date_from.isoformat(), scope.date_to.isoformat()
     return render(request, "visits/region.html", ctx)
 
 
