@@ -164,8 +164,8 @@ def build_visits(world, now):
         cadres = pairings.get(s.pk)
         if not cadres:
             continue
-        # about one in five never visited this quarter; the others one to three times
-        times = 0 if rng.random() < 0.22 else rng.choice([1, 1, 1, 2, 2, 3])
+        # half of them visited by their cadres one to three times besides the visits that found problems
+        times = 0 if rng.random() < 0.5 else rng.choice([1, 1, 1, 2, 2, 3])
         for _ in range(times):
             day = first + dt.timedelta(days=rng.randrange(90))
             method = "door" if s.kind == "enterprise" else rng.choices(["door", "phone", "wechat"], [60, 25, 15])[0]
@@ -192,8 +192,8 @@ def visit_for_case(world, village, at, text, category, kind):
     households = world.households[village.code]
     tslug = township_slug(world, village)
     day = timezone.localtime(at).date()
-    if rng.random() < 0.35:
-        members = rng.sample(households, rng.randint(4, 7))
+    if rng.random() < 0.15:
+        members = rng.sample(households, rng.randint(3, 5))
         cadre, method = f"cadre_{tslug}_2", Method.MEETING
         notes = rng.choice(D.MEETING_NOTES).format(v=village.name, n=rng.randint(4, 9), m=rng.randint(2, 4))
     else:

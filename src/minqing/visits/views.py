@@ -27,6 +27,7 @@ from .naming import name_coverage
 
 VIEW_ROLES = (Role.LEADER, Role.DISPATCHER, Role.SUPERVISOR, Role.RETURN_VISITOR, Role.CADRE)
 PROBLEM_ROWS = 3
+HOME_ROWS = 20
 
 
 def _actor(request):
@@ -68,10 +69,17 @@ def home(request):
                "days": (today - last[p.subject_id]).days if p.subject_id in last else None}
         by_subject[p.subject_id] = row
         paired.append(row)
-    visits = Visit.objects.filter(Q(cadre=request.user) | Q(recorded_by=request.user)).select_related("region")[:20]
+    # the longest unvisited first (never visited at the top); a long list is cut unless asked for all
+    paired.sort(key=lambda r: (r["days"] is not None, -(r["days"] or 0)))
+    total = len(paired)
+    if not request.GET.get("all"):
+        paired = paired[:HOME_ROWS]
+    visits = (Visit.objects.filter(Q(cadre=request.user) | Q(recorded_by=request.user)).select_related("region")
+              .prefetch_related("cases")[:20])
     region = _home_region(a)
     can_plan = a.is_admin or bool(a.regions_for(Role.DISPATCHER, Role.LEADER))
-    return render(request, "visits/home.html", {"paired": paired, "visits": visits, "region": region,
+    return render(request, "visits/home.html", {"paired": paired, "paired_total": total, "visits": visits,
+                                                 "region": region,
                                                  "can_plan": can_plan, "is_cadre": Role.CADRE in a.roles()})
 
 
