@@ -269,3 +269,45 @@ def test_visit_pages_show_cadre_names(vworld):
     assert "李明 · 朱亭镇人民政府" in html and "周敏 · 朱亭镇党政综合办" in html and ">li<" not in html
     html = page(vworld, "disp_zt", "/visits/subject/H1/").content.decode()
     assert "李明" in html and "朱亭镇人民政府" in html
+
+
+# ---- one language per page ---------------------------------------------------------------------------
+
+
+def test_visit_pages_show_one_language(vworld):
+    """Errors on the pages in the reader's language only (the API keeps both)."""
+    make_cadre(vworld, "li")
+    make_subject(vworld, "H1")
+    c = Client()
+    c.force_login(vworld.users["li"])
+    future = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    r = c.post("/visits/new/", {"cadre": "li", "date": future, "method": "door", "subjects": ["H1"]})
+    html = r.content.decode()
+    assert r.status_code == 422 and "走访日期不能晚于今天" in html and "cannot be in the future" not in html
+    assert "<strong>日期</strong>" in html
+    c.post("/i18n/setlang/", {"language": "en", "next": "/visits/"})
+    html = c.post("/visits/new/", {"cadre": "li", "date": future, "method": "door", "subjects": ["H1"]}).content.decode()
+    assert "cannot be in the future" in html and "走访日期不能晚于今天" not in html and "Record a visit" in html
+    c.post("/i18n/setlang/", {"language": "zh-hans", "next": "/visits/"})
+    c2 = Client()
+    c2.force_login(vworld.users["disp_lk"])
+    r = c2.get("/visits/plan/?region=430212&run=1&load=abc")
+    assert r.status_code == 422 and "须为整数" in r.content.decode()
+    r = c2.get("/visits/plan/?region=430212&run=1&load=0")
+    assert r.status_code == 422 and "load must be" not in r.content.decode()
+
+
+def test_no_bilingual_strings_in_the_visit_pages():
+    """No "中文 / English" pair in the visit templates, views, admin or models (messages of the actions
+    layer, which the API passes on in both languages, are split by the pages)."""
+    import re
+    from pathlib import Path
+
+    import minqing.visits as app
+
+    root = Path(app.__file__).parent
+    pair = re.compile(r"[\u4e00-\u9fff][^\"'\n]{0,40} / [A-Za-z]")
+    files = [*root.glob("templates/**/*.html"), root / "views.py", root / "admin.py", root / "models.py",
+             root / "naming.py", root / "management/commands/coverage.py"]
+    found = [f"{p.name}: {m.group(0)}" for p in files for m in pair.finditer(p.read_text())]
+    assert found == []

@@ -30,6 +30,17 @@ PROBLEM_ROWS = 3
 HOME_ROWS = 20
 
 
+def page_message(message):
+    """An action's error on a page, in the page's language: the actions answer Chinese, " / ", English (the
+    API passes both on), a page shows the half its reader chose."""
+    from django.utils.translation import get_language
+
+    zh, sep, en = str(message).partition(" / ")
+    if not sep:
+        return zh
+    return en if (get_language() or "").startswith("en") else zh
+
+
 def _actor(request):
     return Actor.for_user(request.user)
 
@@ -98,6 +109,7 @@ def _form_context(request, a, data=None, error=None):
         "today": timezone.localdate().isoformat(),
         "may_choose_cadre": a.is_admin or bool(a.regions_for(Role.DISPATCHER)),
         "error_field": field_label(error.field) if error is not None and error.field else "",
+        "error_message": page_message(error.message) if error is not None else "",
     }
 
 
@@ -283,11 +295,17 @@ def plan_page(request):
     ctx = {"region": region, "scope": scope, "load": request.GET.get("load", "3"),
            "per_visit": request.GET.get("per_visit", "20"), "result": None, "error": None}
     if request.GET.get("run") or request.GET.get("format") == "xlsx":
+        result = None
         try:
-            result = make_plan(scope, load=int(ctx["load"]), per_visit=int(ctx["per_visit"]))
-        except (PlanError, ValueError) as e:
-            ctx["error"] = str(e)
-        else:
+            load, per_visit = int(ctx["load"]), int(ctx["per_visit"])
+        except ValueError:
+            load = per_visit = None
+            ctx["error"] = _("每人最多去几处和每次可走访户数须为整数")
+        try:
+            result = make_plan(scope, load=load, per_visit=per_visit) if load is not None else None
+        except PlanError as e:
+            ctx["error"] = page_message(e)
+        if result is not None:
             if request.GET.get("format") == "xlsx":
                 resp = HttpResponse(result.to_xlsx(), content_type=(
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
