@@ -311,3 +311,13 @@ def test_no_bilingual_strings_in_the_visit_pages():
              root / "naming.py", root / "management/commands/coverage.py"]
     found = [f"{p.name}: {m.group(0)}" for p in files for m in pair.finditer(p.read_text())]
     assert found == []
+
+
+@pytest.mark.parametrize("user, visits, coverage", [("cadre_zt", True, False), ("disp_zt", True, True),
+                                                    ("leader_city", True, True), ("water", False, False),
+                                                    ("rv_lk", False, False)])
+def test_menu_links_to_the_visit_pages(vworld, user, visits, coverage):
+    html = page(vworld, user, "/work/cases/").content.decode()
+    nav = html[html.index("<nav"):html.index("</nav>")]
+    assert ('href="/visits/"' in nav) is visits
+    assert ('href="/visits/coverage/"' in nav) is coverage
