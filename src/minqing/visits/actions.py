@@ -488,8 +488,6 @@ def person(user):
 
 
 def visit_dict(visit, actor):
-    from minqing.cases.models import State
-
     profile = getattr(visit.cadre, "profile", None)
     subjects = list(visit.subjects.all())
     paired = set(Pairing.objects.filter(cadre=actor.user, subject__in=subjects, until__isnull=True)
@@ -511,8 +509,7 @@ def visit_dict(visit, actor):
             for s in subjects
         ],
         "cases": [
-            {"id": c.pk, "tracking_code": c.tracking_code, "state": c.state, "state_label": str(State(c.state).label),
-             "text": c.text,
+            {"id": c.pk, "tracking_code": c.tracking_code, "state": c.state, "text": c.text,
              "category": c.category.code if c.category_id else None}
             for c in visit.cases.select_related("category").order_by("id")
         ],

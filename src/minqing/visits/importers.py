@@ -40,11 +40,10 @@ from django.utils import timezone
 from minqing.cases.errors import InvalidInput
 from minqing.regions.importers import ImportFailed
 from minqing.regions.models import Region
-from minqing.choices import ALIASES, parse_choice
 from minqing.tabular import RowErrors, TableError, _clean, read_rows
 
 from .actions import SUBJECT_KINDS, clean_tags, restamp_visits, validate_subject_fields
-from .models import Subject, SubjectKind, SubjectTag, Tag
+from .models import Subject, SubjectTag, Tag
 
 COLUMNS = ["external_id", "kind", "name", "region_code", "tags", "credit_code", "address", "phone"]
 OPTIONAL = ["household_no", "contact_name"]
@@ -91,7 +90,11 @@ def _translate(raw, mapping):
         row[ours] = v
     if row["kind"] in KIND_WORDS:
         row["kind"] = KIND_WORDS[row["kind"]]
-    else:
+    else:  # its label (企业, Enterprise) or an everyday word for it
+        from minqing.choices import ALIASES, parse_choice
+
+        from .models import SubjectKind
+
         row["kind"] = parse_choice(SubjectKind, row["kind"], ALIASES["visits.SubjectKind"]) or row["kind"]
     extra_tags = [tag for col, tag in mapping.get("tag_columns", {}).items()
                   if _clean(raw.get(col)).lower() in YES]

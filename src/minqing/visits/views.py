@@ -177,6 +177,7 @@ def visit_page(request, pk):
                   .values_list("pk", flat=True))
     for c in d["cases"]:
         c["visible"] = c["id"] in visible
+        c["state_label"] = State(c["state"]).label
     recorder = ""
     if visit.recorded_by_id and visit.recorded_by_id != visit.cadre_id:
         name, unit = actions.person(visit.recorded_by)
