@@ -139,3 +139,53 @@ def test_rebuilding_adds_nothing(demo):
     assert exists()
     after = (Case.objects.count(), Event.objects.count(), Region.objects.count(), Membership.objects.count())
     assert after == before
+
+
+def test_visit_side_has_data_on_every_page(demo):
+    """Households and enterprises with tags, pairings, three months of visits with 屋场夜话 whose problems
+    became cases, coverage rules and a 金点子 campaign with submissions (issue 11, point 6)."""
+    from django.test import Client
+
+    from minqing.people.models import Profile
+    from minqing.visits.models import CoverageRule, Pairing, Subject, Visit
+    from minqing.web.models import Campaign, CampaignCase
+
+    tags = set(Subject.objects.values_list("tags__name", flat=True))
+    assert {"低保户", "独居老人", "退役军人", "重点企业", "规上企业"} <= tags
+    assert Subject.objects.filter(kind="household").count() >= 400
+    firms = Subject.objects.filter(kind="enterprise")
+    assert firms.filter(region__level="county").exists() and firms.filter(region__level="township").exists()
+    assert set(Pairing.objects.values_list("role", flat=True)) == {"paired", "steward", "contact"}
+    today = timezone.localdate()
+    dates = list(Visit.objects.values_list("date", flat=True))
+    assert min(dates) <= today - dt.timedelta(days=80) and max(dates) <= today
+    meetings = Visit.objects.filter(method="meeting")
+    assert meetings.count() >= 10 and meetings.filter(cases__isnull=False).exists()
+    visit_cases = Case.objects.filter(channel="visit")
+    assert visit_cases.exists() and not visit_cases.filter(visits__isnull=True).exists()
+    assert CoverageRule.objects.filter(active=True).count() >= 5
+    campaign = Campaign.objects.get(active=True)
+    assert CampaignCase.objects.filter(campaign=campaign).exists()
+    # every user has a Chinese display name and a unit
+    assert not Profile.objects.filter(display_name="").exists() and not Profile.objects.filter(unit="").exists()
+    from django.contrib.auth import get_user_model
+
+    assert get_user_model().objects.filter(profile__isnull=True).count() == 0
+    # every visits page opens with data for the roles that have the menu link
+    subject = Subject.objects.filter(visits__isnull=False, pairings__cadre__username="cadre_zhuting").first()
+    lk = Region.objects.get(code="430212000000")
+    visit = meetings.filter(cases__isnull=False, region_path__startswith=lk.path).first()
+    for username, urls in [
+        ("cadre_zhuting", ["/visits/", "/visits/new/", f"/visits/subject/{subject.external_id}/"]),
+        ("disp_lk", ["/visits/", "/visits/coverage/", "/visits/region/430212000000/", "/visits/plan/?run=1",
+                     f"/visits/{visit.pk}/"]),
+        ("leader_city", ["/visits/", "/visits/coverage/", "/visits/plan/?run=1&region=430223000000"]),
+    ]:
+        c = Client()
+        c.force_login(get_user_model().objects.get(username=username))
+        for url in urls:
+            r = c.get(url)
+            assert r.status_code == 200, (username, url, r.status_code)
+            assert "/visits/" in r.content.decode()
+    html = c.get("/visits/coverage/").content.decode()
+    assert "独居老人每月走访" in html and 'id="never"' in html

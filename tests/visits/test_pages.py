@@ -90,7 +90,7 @@ def test_coverage_and_plan_pages(pw):
     page = c.get("/visits/coverage/").content.decode()
     assert "走访覆盖率" in page and "(1/2)" in page and "低保户" in page
     page = c.get("/visits/plan/?run=1&load=2").content.decode()
-    assert "预期效果" in page
+    assert "id=\"plan-summary\"" in page and "派遣明细" in page
     r = c.get("/visits/plan/?format=xlsx")
     assert r.status_code == 200 and r["Content-Type"].startswith("application/vnd.openxmlformats")
     assert openpyxl.load_workbook(io.BytesIO(r.content)).sheetnames[0] == "部署方案 plan"

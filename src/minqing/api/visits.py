@@ -251,7 +251,10 @@ def coverage(request, q: Query[CoverageQuery]):
     if not 0 <= q.limit <= 5000:
         raise InvalidInput("limit must be 0..5000", field="limit")
     scope = coverage_scope(request, q.region, q.date_from, q.date_to)
-    return figures.coverage(scope, rules=q.rules, limit=q.limit, never_limit=min(q.limit, 200))
+    from minqing.visits.naming import name_coverage
+
+    return name_coverage(figures.coverage(scope, rules=q.rules, limit=q.limit, never_limit=min(q.limit, 200)),
+                         actor(request))
 
 
 @router.get("/plan", response=responses(), summary="不重不漏: a deployment plan for the cadres of a region")

@@ -27,6 +27,7 @@ from minqing.regions.models import Department, Level, Region
 from minqing.supervision import deadlines
 
 from . import data as D
+from . import visits as V
 
 WINDOW_DAYS = 90
 TOKEN_USER = "disp_city"
@@ -472,12 +473,19 @@ class Player:
         phone = "" if anonymous else f"1{rng.choice('35789')}{rng.randrange(10**9):09d}"
         channel = _weighted(rng, D.CHANNEL_WEIGHTS)
         kind = "praise" if text and text.startswith("表扬") else _weighted(rng, D.KIND_WEIGHTS)
-        creator = self.world.actors[f"cadre_{_slug_of(self.world, plan.village)}"] if channel == "visit" else (
-            self.world.actors[TOKEN_USER] if channel in ("hotline", "import", "open311") else self.public
-        )
-        return actions.register(
+        if channel == "visit" and anonymous:
+            channel = "hotline"  # a problem heard on a visit has a known reporter
+        text = text or case_text(self.world, plan.category, plan.village)
+        campaign = None
+        if kind == "suggestion" and channel in ("web", "qr") and not text.startswith("又有群众反映"):
+            campaign = self.world.campaign  # 金点子: suggestions sent through the campaign's QR code / link
+            channel, text = "qr", V.suggestion_text(self.world, plan.village)
+        if channel == "visit":
+            return V.visit_for_case(self.world, plan.village, at, text, self.world.categories[plan.category], kind)
+        creator = self.world.actors[TOKEN_USER] if channel in ("hotline", "import", "open311") else self.public
+        case = actions.register(
             creator,
-            text=text or case_text(self.world, plan.category, plan.village),
+            text=text,
             channel=channel,
             kind=kind,
             category=self.world.categories[plan.category],
@@ -489,6 +497,11 @@ class Player:
             anonymous=anonymous,
             at=at,
         )
+        if campaign is not None:
+            from minqing.web.models import CampaignCase
+
+            CampaignCase.objects.create(campaign=campaign, case=case)
+        return case
 
     def play(self, plan, times):
         text = case_text(self.world, plan.category, plan.village)
@@ -612,6 +625,23 @@ class Player:
         actions.reopen(self.dispatcher(case), case, reason="群众再次来电，反映问题出现反弹。", at=at)
 
 
+def build_visit_side(world, now, say):
+    """Cadres, households and enterprises, pairings, coverage rules and the 金点子 campaign (before the
+    cases: a case of the channel ``visit`` is heard on a visit to one of the households)."""
+    password = get_user_model().objects.get(username="admin").password  # hashed once in build_people
+    import time
+
+    t0 = time.monotonic()
+    cadres = V.build_cadres(world, password)
+    subjects = V.build_subjects(world)
+    since = timezone.localtime(now).date() - dt.timedelta(days=180)
+    pairings = V.build_pairings(world, since)
+    rules = V.build_rules()
+    world.campaign = V.build_campaign(world)
+    say(f"visits: {len(cadres)} more cadres, {subjects} households and enterprises, {pairings} pairings, "
+        f"{rules} coverage rules, campaign {world.campaign.slug} ({time.monotonic() - t0:.1f} s)")
+
+
 def _slug_of(world, village):
     t = world.township_of(village)
     return next(slug for code, _n, slug, _c, _v in D.TOWNSHIPS if code == t.code)
@@ -648,6 +678,7 @@ def build(size=3000, *, seed=20261124, now=None, log=None):
         build_places(world)
         build_departments(world)
         build_people(world)
+        build_visit_side(world, now, say)
         say(f"regions {len(world.regions)}, departments {len(world.departments)}, users {len(world.users)}")
         fates = [f for f, n in fate_counts(size).items() for _ in range(n)]
         rng.shuffle(fates)
@@ -672,6 +703,10 @@ def build(size=3000, *, seed=20261124, now=None, log=None):
             player.play(plan, place(world, plan, now))
             if i % 500 == 0:
                 say(f"cases: {i}/{len(plans)} plans played")
+        t0 = time.monotonic()
+        n = V.build_visits(world, now)
+        say(f"visits: {n} more visits to paired households and enterprises, 屋场夜话 included "
+            f"({time.monotonic() - t0:.1f} s)")
         _, token = ApiToken.issue(world.actors[TOKEN_USER].user, "demo")
         result = sweep(timezone.localtime(now).date())
     demo = Demo(created=True, users=world.users, token=token, sweep=result)
@@ -698,7 +733,9 @@ def _demo_usernames():
     for _code, _name, slug, _roads in D.COUNTIES:
         names += [f"disp_{slug}", f"sup_{slug}", f"leader_{slug}", f"rv_{slug}", f"op_{slug}"]
     for _code, _name, slug, _county, _villages in D.TOWNSHIPS:
-        names += [f"disp_{slug}", f"cadre_{slug}"]
+        names += [f"disp_{slug}", f"cadre_{slug}", f"cadre_{slug}_2"]
+    for _code, _name, slug, _roads in D.COUNTIES:
+        names += [f"cadre_{slug}_{suffix}" for suffix, _unit, _rank in D.COUNTY_CADRES]
     codes = Department.objects.filter(region__path__startswith=f"/{D.PROVINCE[0]}/").values_list("code", flat=True)
     names += [f"h_{c}" for c in codes]
     return names

@@ -19,6 +19,7 @@ from django.utils import timezone
 from minqing.cases import actions as case_actions
 from minqing.cases.errors import Forbidden, InvalidInput, NotFound
 from minqing.cases.models import Kind
+from minqing.choices import ALIASES, parse_choice
 from minqing.people.models import Membership, Profile, Role
 from minqing.people.scoping import mask_name, mask_phone, mask_text, region_scope, text_masker
 from minqing.regions.models import Level, Region
@@ -31,7 +32,7 @@ MAX_SUBJECTS_PER_VISIT = 500
 MAX_PROBLEMS = 50
 EARLIEST = dt.date(2000, 1, 1)
 PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
-SUBJECT_LEVELS = frozenset((Level.TOWNSHIP, Level.VILLAGE, Level.GRID))
+SUBJECT_LEVELS = frozenset(Level.values)  # any level: an enterprise of a development zone sits on its county
 SUBJECT_KINDS = frozenset(SubjectKind.values)
 
 
@@ -153,7 +154,7 @@ def _subjects(values, field="subjects"):
         raise InvalidInput(f"对象过多(最多{MAX_SUBJECTS_PER_VISIT}) / at most {MAX_SUBJECTS_PER_VISIT} subjects",
                            field=field)
     ids = [str(v).strip() for v in values if not isinstance(v, Subject)]
-    found = {s.external_id: s for s in Subject.objects.select_related("region").filter(external_id__in=ids)}
+    found = {s.external_id: s for s in Subject.objects.select_related("region").filter(external_id__in=ids)} if ids else {}
     out, seen = [], set()
     for v in values:
         s = v if isinstance(v, Subject) else found.get(str(v).strip())
@@ -226,6 +227,7 @@ def set_tags(subjects_tags):
 
 def validate_subject_fields(kind, name, region, credit_code, phone, address, household_no):
     """Shared by the importer and save_subject: returns the cleaned values or raises InvalidInput."""
+    kind = parse_choice(SubjectKind, kind, ALIASES["visits.SubjectKind"]) or kind
     if kind not in SUBJECT_KINDS:
         raise InvalidInput(f"kind 应为 household 或 enterprise / kind must be household or enterprise", field="kind")
     name = (name or "").strip()
@@ -236,8 +238,7 @@ def validate_subject_fields(kind, name, region, credit_code, phone, address, hou
     if region is None:
         raise InvalidInput("区划必填 / region_code is required", field="region_code")
     if region.level not in SUBJECT_LEVELS:
-        raise InvalidInput("对象须登记在乡镇、村社区或网格 / a subject belongs to a township, village or grid",
-                           field="region_code")
+        raise InvalidInput("区划层级无效 / unknown region level", field="region_code")
     credit_code = creditcode.normalize(credit_code) or None
     if kind == SubjectKind.ENTERPRISE:
         if not credit_code:
@@ -268,6 +269,7 @@ def save_subject(actor, *, external_id, kind, name, region, tags=None, credit_co
     if not external_id or len(external_id) > 64:
         raise InvalidInput("编号必填且不超过64字符 / external_id is required (≤ 64 characters)", field="external_id")
     region_obj = case_actions._region(region, "region_code")
+    kind = parse_choice(SubjectKind, kind, ALIASES["visits.SubjectKind"]) or kind
     name, credit_code, phone, address, household_no = validate_subject_fields(
         kind, name, region_obj, credit_code, phone, address, household_no)
     if not _may_manage(actor, region_obj):
@@ -327,6 +329,7 @@ def pair(actor, *, cadre, subjects, role=Pairing.Role.PAIRED, since=None):
     subjects = _subjects(subjects)
     if not subjects:
         raise InvalidInput("请选择对象 / subjects are required", field="subjects")
+    role = parse_choice(Pairing.Role, role, ALIASES["visits.Pairing.Role"]) or role
     if role not in Pairing.Role.values:
         raise InvalidInput(f"role 应为 {', '.join(Pairing.Role.values)} / role must be one of "
                            f"{', '.join(Pairing.Role.values)}", field="role")
@@ -334,12 +337,15 @@ def pair(actor, *, cadre, subjects, role=Pairing.Role.PAIRED, since=None):
     for s in subjects:
         if not _may_manage(actor, s.region):
             raise Forbidden(f"无权为 {s.external_id} 结对 / you may not pair subjects of that region")
-    out = []
-    for s in subjects:
-        p, _ = Pairing.objects.get_or_create(cadre=cadre, subject=s, role=role, until__isnull=True,
-                                             defaults={"since": since, "created_by": actor.user})
-        out.append(p)
-    return out
+    existing = {p.subject_id: p for p in Pairing.objects.filter(cadre=cadre, role=role, until__isnull=True,
+                                                                subject__in=subjects)}
+    new = [Pairing(cadre=cadre, subject=s, role=role, since=since, created_by=actor.user)
+           for s in subjects if s.pk not in existing]
+    if new:
+        Pairing.objects.bulk_create(new)
+        existing.update({p.subject_id: p for p in Pairing.objects.filter(
+            cadre=cadre, role=role, until__isnull=True, subject__in=[p.subject_id for p in new])})
+    return [existing[s.pk] for s in subjects]
 
 
 @transaction.atomic
@@ -417,6 +423,7 @@ def record_visit(actor, *, cadre, subjects=None, date, method, notes="", problem
     today = timezone.localdate()
     if date > today or date < EARLIEST:
         raise InvalidInput("走访日期不能晚于今天 / date cannot be in the future", field="date")
+    method = parse_choice(Method, method, ALIASES["visits.Method"]) or method
     if method not in Method.values:
         raise InvalidInput(f"method 应为 {', '.join(Method.values)} / method must be one of "
                            f"{', '.join(Method.values)}", field="method")
@@ -469,6 +476,17 @@ def record_visit(actor, *, cadre, subjects=None, date, method, notes="", problem
     return visit
 
 
+def person(user):
+    """(display name, unit) of a user: the profile's name, never the login name when a name is set."""
+    if user is None:
+        return "", ""
+    try:
+        profile = user.profile
+    except Profile.DoesNotExist:
+        profile = None
+    return ((profile.display_name if profile else "") or user.get_username()), (profile.unit if profile else "")
+
+
 def visit_dict(visit, actor):
     profile = getattr(visit.cadre, "profile", None)
     subjects = list(visit.subjects.all())
@@ -478,6 +496,7 @@ def visit_dict(visit, actor):
         "id": visit.pk,
         "cadre": visit.cadre.get_username(),
         "cadre_name": (profile.display_name if profile else "") or visit.cadre.get_username(),
+        "cadre_unit": profile.unit if profile else "",
         "cadre_rank": visit.cadre_rank or None,
         "date": visit.date.isoformat(),
         "method": visit.method,

@@ -1,6 +1,14 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from .actions import person
 from .models import CoverageRule, Pairing, Subject, Tag, Visit
+
+
+@admin.display(description=_("干部"))
+def cadre_name(obj):
+    name, unit = person(obj.cadre)
+    return f"{name}（{unit}）" if unit else name
 
 
 @admin.register(CoverageRule)
@@ -22,7 +30,8 @@ class SubjectAdmin(admin.ModelAdmin):
 
 @admin.register(Pairing)
 class PairingAdmin(admin.ModelAdmin):
-    list_display = ("cadre", "subject", "role", "since", "until")
+    list_display = (cadre_name, "subject", "role", "since", "until")
+    list_select_related = ("cadre__profile", "subject")
     raw_id_fields = ("cadre", "subject", "created_by")
 
 
@@ -30,8 +39,9 @@ class PairingAdmin(admin.ModelAdmin):
 class VisitAdmin(admin.ModelAdmin):
     """Read-only: visits are recorded through the visit form, the API or the CLI."""
 
-    list_display = ("date", "cadre", "method", "region")
+    list_display = ("date", cadre_name, "method", "region")
     list_filter = ("method",)
+    list_select_related = ("cadre__profile", "region")
 
     def has_add_permission(self, request):
         return False

@@ -91,6 +91,12 @@ def _translate(raw, mapping):
         row[ours] = v
     if row["kind"] in KIND_WORDS:
         row["kind"] = KIND_WORDS[row["kind"]]
+    else:  # its label (企业, Enterprise) or an everyday word for it
+        from minqing.choices import ALIASES, parse_choice
+
+        from .models import SubjectKind
+
+        row["kind"] = parse_choice(SubjectKind, row["kind"], ALIASES["visits.SubjectKind"]) or row["kind"]
     extra_tags = [tag for col, tag in mapping.get("tag_columns", {}).items()
                   if _clean(raw.get(col)).lower() in YES]
     extra = {ours: _clean(raw.get(theirs)) for theirs, ours in mapping.get("extra", {}).items()

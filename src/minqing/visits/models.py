@@ -55,14 +55,16 @@ class Subject(models.Model):
     external_id = models.CharField(_("编号"), max_length=64, unique=True)
     kind = models.CharField(_("类型"), max_length=10, choices=SubjectKind.choices)
     name = models.CharField(_("名称/户主"), max_length=200)
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="subjects")
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="subjects",
+                               verbose_name=_("区划"))
     region_path = models.CharField(max_length=400, editable=False, default="")
     household_no = models.CharField(_("户号"), max_length=64, blank=True, default="")
     credit_code = models.CharField(_("统一社会信用代码"), max_length=18, null=True, blank=True, unique=True)
     address = models.CharField(_("地址"), max_length=300, blank=True, default="")
     contact_name = models.CharField(_("联系人"), max_length=100, blank=True, default="")
     phone = models.CharField(_("电话"), max_length=30, blank=True, default="")
-    tags = models.ManyToManyField(Tag, through="SubjectTag", blank=True, related_name="subjects")
+    tags = models.ManyToManyField(Tag, through="SubjectTag", blank=True, related_name="subjects",
+                                  verbose_name=_("标签"))
     extra = models.JSONField(_("其他信息"), default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     # the latest visit's date, kept by actions.record_visit: coverage "to date" and days since the
@@ -104,8 +106,10 @@ class Pairing(models.Model):
         STEWARD = "steward", _("红色管家")
         CONTACT = "contact", _("联系户")
 
-    cadre = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pairings")
-    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="pairings")
+    cadre = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pairings",
+                              verbose_name=_("干部"))
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="pairings",
+                                verbose_name=_("走访对象"))
     role = models.CharField(_("结对方式"), max_length=10, choices=Role.choices, default=Role.PAIRED)
     since = models.DateField(_("开始"), default=timezone.localdate)
     until = models.DateField(_("结束"), null=True, blank=True)
@@ -128,16 +132,19 @@ class Pairing(models.Model):
 class Visit(models.Model):
     """走访: one contact of one cadre with one or more subjects (a meeting has many)."""
 
-    cadre = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visits")
+    cadre = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="visits",
+                              verbose_name=_("干部"))
     cadre_rank = models.CharField(_("走访时职级"), max_length=10, choices=Rank.choices, blank=True, default="")
     rank_level = models.PositiveSmallIntegerField(default=0)
     date = models.DateField(_("走访日期"))
     method = models.CharField(_("方式"), max_length=10, choices=Method.choices)
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="visits")
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="visits",
+                               verbose_name=_("区划"))
     region_path = models.CharField(max_length=400, default="", editable=False)
     notes = models.TextField(_("走访情况"), blank=True, default="")
-    subjects = models.ManyToManyField(Subject, through="VisitSubject", related_name="visits")
-    cases = models.ManyToManyField("cases.Case", blank=True, related_name="visits")
+    subjects = models.ManyToManyField(Subject, through="VisitSubject", related_name="visits",
+                                      verbose_name=_("走访对象"))
+    cases = models.ManyToManyField("cases.Case", blank=True, related_name="visits", verbose_name=_("发现的问题"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -201,9 +208,9 @@ class CoverageRule(models.Model):
     name = models.CharField(_("规则名称"), max_length=200)
     target = models.CharField(_("对象"), max_length=10, choices=Target.choices)
     tag = models.CharField(_("标签"), max_length=50, blank=True, default="",
-                           help_text=_("空 = 该类全部对象 / empty = every subject of the target"))
+                           help_text=_("留空表示该类全部对象"))
     region = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.PROTECT,
-                               help_text=_("空 = 全域 / empty = everywhere"))
+                               verbose_name=_("区划"), help_text=_("留空表示全域"))
     min_rank = models.CharField(_("最低职级"), max_length=10, choices=Rank.choices, blank=True, default="")
     period = models.CharField(_("周期"), max_length=10, choices=Period.choices, default=Period.QUARTER)
     starts_on = models.DateField(_("活动开始"), null=True, blank=True)
@@ -223,6 +230,6 @@ class CoverageRule(models.Model):
         from django.core.exceptions import ValidationError
 
         if self.period == self.Period.CAMPAIGN and not (self.starts_on and self.ends_on):
-            raise ValidationError(_("活动期规则需要开始和结束日期 / a campaign rule needs start and end dates"))
+            raise ValidationError(_("活动期规则需要开始和结束日期"))
         if self.starts_on and self.ends_on and self.starts_on > self.ends_on:
-            raise ValidationError(_("开始日期晚于结束日期 / start is after end"))
+            raise ValidationError(_("开始日期晚于结束日期"))

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
@@ -54,20 +55,37 @@ class PlanError(ValueError):
 
 @dataclass
 class Place:
+    """A village/community (or a township/county for the subjects registered there directly).
+
+    ``uncovered`` subjects had no visit in the window; ``rule_gap`` subjects (or, for a
+    village-target rule, the village itself) fail an active coverage rule.  A subject that is
+    both counts once in ``need``: ``to_visit`` is the distinct subjects needing a visit
+    (uncovered, plus those visited but still failing a rule), ``need`` adds one follow-up visit
+    per red case and one visit for a village-rule gap when no subject needs a visit anyway.
+    Every unit of ``need`` is one visit, so a plan's expected visits at a place never exceed it."""
+
     region: Region
     subjects: int = 0
     visited: int = 0
     open: int = 0
     red: int = 0
-    rule_gap: int = 0
+    rule_gap: int = 0          # subjects failing a rule (visited or not) + village-rule gaps
+    rule_gap_visited: int = 0  # of those subjects, the ones visited in the window (not in ``uncovered``)
+    village_gap: int = 0       # village-target rules this village fails
+    direct: bool = False       # subjects registered on a township/county itself
 
     @property
     def uncovered(self):
         return self.subjects - self.visited
 
     @property
+    def to_visit(self):
+        return self.uncovered + self.rule_gap_visited
+
+    @property
     def need(self):
-        return self.uncovered + self.rule_gap + self.red
+        village = 1 if self.village_gap and self.to_visit == 0 else 0
+        return self.to_visit + village + self.red
 
     @property
     def factor(self):
@@ -75,12 +93,16 @@ class Place:
         return 1.0 + OPEN_WEIGHT * self.open / n + RED_WEIGHT * self.red / n
 
     def slots(self, per_visit, limit):
-        """Need met by the 1st, 2nd … cadre here (non-increasing)."""
+        """Visits made by the 1st, 2nd … cadre here (non-increasing; their sum is at most ``need``)."""
         out, left = [], self.need
         while left > 0 and len(out) < limit:
             out.append(min(per_visit, left))
             left -= per_visit
         return out
+
+    def new_subjects(self, planned):
+        """Subjects first visited in the window by ``planned`` visits here (uncovered ones go first)."""
+        return min(planned, self.uncovered)
 
 
 @dataclass
@@ -114,16 +136,18 @@ class Assignment:
 
     def explanation(self):
         p, c = self.place, self.cadre
-        rank = Rank(c.rank).label if c.rank else "—"
-        where = "本地" if self.distance == 0 else f"属地内，相隔{self.distance}级"
-        return (f"{c.name}（{rank}，{c.unit or '—'}）→ {p.region.name}：未覆盖 {p.uncovered}/{p.subjects}，"
-                f"在办问题 {p.open}（红牌 {p.red}），规则缺口 {p.rule_gap}；第{self.slot}位前往，"
-                f"预计走访 {self.met} 户/企；{where}")
+        who = "，".join(x for x in (str(Rank(c.rank).label) if c.rank else "", c.unit) if x)
+        where = _("本地") if self.distance == 0 else _("属地内，相隔%(n)s级") % {"n": self.distance}
+        return _("%(name)s（%(who)s）→ %(place)s：未覆盖 %(uncovered)s/%(subjects)s，在办问题 %(open)s"
+                 "（红牌 %(red)s），规则缺口 %(gap)s；第%(slot)s位前往，预计走访 %(met)s 次；%(where)s") % {
+            "name": c.name, "who": who or "—", "place": p.region.name, "uncovered": p.uncovered,
+            "subjects": p.subjects, "open": p.open, "red": p.red, "gap": p.rule_gap, "slot": self.slot,
+            "met": self.met, "where": where}
 
     def explanation_en(self):
         p, c = self.place, self.cadre
         return (f"{c.username} → {p.region.code}: {p.uncovered} of {p.subjects} not visited, {p.open} open cases "
-                f"({p.red} red), {p.rule_gap} rule gaps; cadre #{self.slot} there, meets {self.met}; "
+                f"({p.red} red), {p.rule_gap} rule gaps; cadre #{self.slot} there, {self.met} visits expected; "
                 f"{'own area' if self.distance == 0 else f'{self.distance} level(s) below home'}")
 
     def as_dict(self):
@@ -135,18 +159,19 @@ class Assignment:
         }
 
 
-def evaluate(places, assignments, per_visit):
-    """Problem-weighted gap met and subjects newly covered by a set of assignments."""
+def planned_visits(places, assignments, per_visit):
+    """{place region id: visits the assignments make there} (the sum of their slots)."""
     count = {}
     for a in assignments:
         count[a.place.region.pk] = count.get(a.place.region.pk, 0) + 1
-    pw_gap_met = 0.0
-    covered = 0
-    for p in places:
-        n = count.get(p.region.pk, 0)
-        slots = p.slots(per_visit, n)
-        pw_gap_met += sum(slots) * p.factor
-        covered += min(n * per_visit, p.uncovered)
+    return {p.region.pk: sum(p.slots(per_visit, count.get(p.region.pk, 0))) for p in places}
+
+
+def evaluate(places, assignments, per_visit):
+    """Problem-weighted gap met and subjects newly covered by a set of assignments."""
+    planned = planned_visits(places, assignments, per_visit)
+    pw_gap_met = sum(planned[p.region.pk] * p.factor for p in places)
+    covered = sum(p.new_subjects(planned[p.region.pk]) for p in places)
     return pw_gap_met, covered
 
 
@@ -161,6 +186,9 @@ class PlanResult:
     baseline: list = field(default_factory=list)
 
     def summary(self):
+        """The plan's figures; they add up: ``subjects`` = ``visited`` + ``uncovered`` (the coverage figures
+        of the same scope and window), ``expected_visits`` = the assignments' expected visits = the places'
+        planned visits, ``expected_new_subjects`` ≤ both ``expected_visits`` and ``uncovered``."""
         subjects = sum(p.subjects for p in self.places)
         visited = sum(p.visited for p in self.places)
         pw_gap = sum(p.need * p.factor for p in self.places)
@@ -169,9 +197,11 @@ class PlanResult:
         rate = figures._rate
         return {
             "places": len(self.places), "cadres": len(self.cadres), "assigned": len(self.assignments),
-            "subjects": subjects, "visited": visited,
+            "subjects": subjects, "visited": visited, "uncovered": subjects - visited,
+            "to_visit": sum(p.to_visit for p in self.places), "need": sum(p.need for p in self.places),
             "coverage_before": rate(visited, subjects),
             "coverage_expected": rate(visited + covered, subjects),
+            "expected_visits": sum(a.met for a in self.assignments),
             "expected_new_subjects": covered,
             "problem_weighted_gap": round(pw_gap, 2),
             "problem_weighted_gap_met": round(met, 2),
@@ -179,6 +209,7 @@ class PlanResult:
             "baseline_nearest": {
                 "assigned": len(self.baseline), "problem_weighted_gap_met": round(b_met, 2),
                 "share_of_gap_met": rate(b_met, pw_gap), "expected_new_subjects": b_covered,
+                "expected_visits": sum(a.met for a in self.baseline),
                 "coverage_expected": rate(visited + b_covered, subjects),
             },
         }
@@ -186,18 +217,24 @@ class PlanResult:
     def as_dict(self):
         by_place = {}
         for a in self.assignments:
-            by_place.setdefault(a.place.region.pk, []).append(a.cadre.username)
+            by_place.setdefault(a.place.region.pk, []).append(a)
+        places = []
+        for p in self.places:
+            sent = by_place.get(p.region.pk, [])
+            planned = sum(a.met for a in sent)
+            places.append({
+                "region": p.region.code, "name": p.region.name, "level": p.region.level, "direct": p.direct,
+                "subjects": p.subjects, "visited": p.visited, "uncovered": p.uncovered, "open": p.open,
+                "red": p.red, "rule_gap": p.rule_gap, "to_visit": p.to_visit, "need": p.need,
+                "factor": round(p.factor, 3), "planned_visits": planned, "new_subjects": p.new_subjects(planned),
+                "cadres": [a.cadre.username for a in sent], "cadre_names": [a.cadre.name for a in sent],
+            })
         return {
             "scope": self.scope.as_dict(),
             "load": self.load, "per_visit": self.per_visit,
             "summary": self.summary(),
             "assignments": [a.as_dict() for a in self.assignments],
-            "places": [
-                {"region": p.region.code, "name": p.region.name, "subjects": p.subjects, "visited": p.visited,
-                 "uncovered": p.uncovered, "open": p.open, "red": p.red, "rule_gap": p.rule_gap,
-                 "factor": round(p.factor, 3), "cadres": by_place.get(p.region.pk, [])}
-                for p in self.places
-            ],
+            "places": places,
             "unassigned_cadres": sorted({c.username for c in self.cadres} - {a.cadre.username for a in self.assignments}),
         }
 
@@ -249,8 +286,50 @@ def _unit_of(path, units_by_path):
     return None
 
 
+def rule_gaps(scope, rules=None):
+    """Per region id: (subjects failing an active rule, of which visited in the window) — each subject
+    once however many rules it fails — and per village id the village-target rules it fails."""
+    from django.db.models import Exists, OuterRef
+
+    from .models import CoverageRule
+
+    rules = rules if rules is not None else CoverageRule.objects.filter(active=True).select_related("region")
+    failing, villages = {}, {}
+    for rule in rules:
+        start, end = figures.rule_window(rule, scope.date_to)
+        until = min(end, scope.date_to) if end else scope.date_to
+        live = start is not None and until >= start
+        if rule.target == "village":
+            vs = figures._rule_villages(rule, scope)
+            ok = figures._visited_villages(rule, vs, start, until) if live else set()
+            for v in vs:
+                if v.pk not in ok:
+                    villages[v.pk] = villages.get(v.pk, 0) + 1
+            continue
+        qs = figures._rule_subjects(rule, scope)
+        if live:
+            qs = qs.filter(~Exists(figures._rule_links(rule, scope, start, until).filter(subject_id=OuterRef("pk"))))
+        for pk, rid in qs.values_list("pk", "region_id").iterator(chunk_size=5000):
+            failing[pk] = rid
+    visited = set()
+    ids = list(failing)
+    for i in range(0, len(ids), 5000):
+        visited |= set(VisitSubject.objects.filter(subject_id__in=ids[i:i + 5000], date__gte=scope.date_from,
+                                                   date__lte=scope.date_to).values_list("subject_id", flat=True))
+    by_region = {}
+    for pk, rid in failing.items():
+        row = by_region.setdefault(rid, [0, 0])
+        row[0] += 1
+        row[1] += pk in visited
+    return by_region, villages
+
+
 def gather(scope, load=3, cadres=None):
-    """The places of the scope with their need, and the cadres available."""
+    """The places of the scope with their need, and the cadres available.
+
+    Every subject of the scope belongs to exactly one place (its village, or the township/county it
+    is registered on directly), so the places' subjects and visited add up to the coverage figures
+    of the same scope and window."""
     region = scope.region
     if region is None:
         raise PlanError("请指定区划 / a region is required", "region")
@@ -263,6 +342,15 @@ def gather(scope, load=3, cadres=None):
     places = [Place(r) for r in regions]
     by_path = {p.region.path: p for p in places}
     paths = dict(Region.objects.filter(path__startswith=region.path).values_list("pk", "path"))
+    subject_counts = list(Subject.objects.filter(region_path__startswith=region.path).values_list("region_id")
+                          .annotate(n=Count("id")))
+    # subjects registered above village level (an enterprise of a development zone on its county):
+    # their own region is a place of its own
+    direct = [rid for rid, _n in subject_counts if _unit_of(paths[rid], by_path) is None]
+    for r in Region.objects.filter(pk__in=direct).order_by("path"):
+        place = Place(r, direct=True)
+        places.append(place)
+        by_path[r.path] = place
 
     def add(rid_or_path, attr, n):
         path = paths.get(rid_or_path) if isinstance(rid_or_path, int) else rid_or_path
@@ -270,8 +358,7 @@ def gather(scope, load=3, cadres=None):
         if place is not None:
             setattr(place, attr, getattr(place, attr) + n)
 
-    for rid, n in Subject.objects.filter(region_path__startswith=region.path).values_list("region_id").annotate(
-            n=Count("id")):
+    for rid, n in subject_counts:
         add(rid, "subjects", n)
     links = VisitSubject.objects.filter(date__gte=scope.date_from, date__lte=scope.date_to,
                                         subject_region_path__startswith=region.path)
@@ -281,8 +368,13 @@ def gather(scope, load=3, cadres=None):
     for path, n, red in cases.values_list("region_path").annotate(n=Count("id"), red=Count("id", filter=alert_q("red"))):
         add(path, "open", n)
         add(path, "red", red)
-    for rid, n in figures.rule_gaps_by_region(scope).items():
+    gaps, village_gaps = rule_gaps(scope)
+    for rid, (n, visited) in gaps.items():
         add(rid, "rule_gap", n)
+        add(rid, "rule_gap_visited", visited)
+    for rid, n in village_gaps.items():
+        add(rid, "rule_gap", n)
+        add(rid, "village_gap", n)
 
     ms = (Membership.objects.filter(role=Role.CADRE, user__is_active=True)
           .select_related("user", "user__profile", "user__profile__home_region", "region"))

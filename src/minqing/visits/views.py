@@ -11,6 +11,8 @@ from django.db.models import Count, Max, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from minqing.cases.errors import ActionError
 from minqing.cases.models import OPEN_STATES, Case, Category, State
@@ -21,9 +23,22 @@ from minqing.regions.models import Level, Region
 
 from . import actions
 from .models import Method, Pairing, Subject, Visit
+from .naming import name_coverage
 
 VIEW_ROLES = (Role.LEADER, Role.DISPATCHER, Role.SUPERVISOR, Role.RETURN_VISITOR, Role.CADRE)
 PROBLEM_ROWS = 3
+HOME_ROWS = 20
+
+
+def page_message(message):
+    """An action's error on a page, in the page's language: the actions answer Chinese, " / ", English (the
+    API passes both on), a page shows the half its reader chose."""
+    from django.utils.translation import get_language
+
+    zh, sep, en = str(message).partition(" / ")
+    if not sep:
+        return zh
+    return en if (get_language() or "").startswith("en") else zh
 
 
 def _actor(request):
@@ -39,7 +54,7 @@ def _home_region(a):
 
 def _require_region(a, region):
     if not (a.is_admin or a.covers_region(region, *VIEW_ROLES)):
-        raise PermissionDenied("无权查看该区划 / not your region")
+        raise PermissionDenied(_("无权查看该区划"))
 
 
 def _window(request):
@@ -56,12 +71,26 @@ def home(request):
                 .select_related("subject", "subject__region").order_by("subject__region_path", "subject__external_id"))
     last = dict(Visit.objects.filter(cadre=request.user).values_list("subjects").annotate(last=Max("date")))
     today = timezone.localdate()
-    paired = [{"p": p, "last": last.get(p.subject_id),
-               "days": (today - last[p.subject_id]).days if p.subject_id in last else None} for p in pairings]
-    visits = Visit.objects.filter(Q(cadre=request.user) | Q(recorded_by=request.user)).select_related("region")[:20]
+    paired, by_subject = [], {}
+    for p in pairings:  # one row per subject, with each of the cadre's roles for it (结对帮扶, 红色管家 …)
+        if p.subject_id in by_subject:
+            by_subject[p.subject_id]["roles"].append(p.get_role_display())
+            continue
+        row = {"p": p, "roles": [p.get_role_display()], "last": last.get(p.subject_id),
+               "days": (today - last[p.subject_id]).days if p.subject_id in last else None}
+        by_subject[p.subject_id] = row
+        paired.append(row)
+    # the longest unvisited first (never visited at the top); a long list is cut unless asked for all
+    paired.sort(key=lambda r: (r["days"] is not None, -(r["days"] or 0)))
+    total = len(paired)
+    if not request.GET.get("all"):
+        paired = paired[:HOME_ROWS]
+    visits = (Visit.objects.filter(Q(cadre=request.user) | Q(recorded_by=request.user)).select_related("region")
+              .prefetch_related("cases")[:20])
     region = _home_region(a)
     can_plan = a.is_admin or bool(a.regions_for(Role.DISPATCHER, Role.LEADER))
-    return render(request, "visits/home.html", {"paired": paired, "visits": visits, "region": region,
+    return render(request, "visits/home.html", {"paired": paired, "paired_total": total, "visits": visits,
+                                                 "region": region,
                                                  "can_plan": can_plan, "is_cadre": Role.CADRE in a.roles()})
 
 
@@ -79,7 +108,25 @@ def _form_context(request, a, data=None, error=None):
         "data": data, "problem_rows": rows, "error": error,
         "today": timezone.localdate().isoformat(),
         "may_choose_cadre": a.is_admin or bool(a.regions_for(Role.DISPATCHER)),
+        "error_field": field_label(error.field) if error is not None and error.field else "",
+        "error_message": page_message(error.message) if error is not None else "",
     }
+
+
+FIELD_LABELS = {"cadre": gettext_noop("走访干部"), "date": gettext_noop("日期"), "method": gettext_noop("方式"),
+                "subjects": gettext_noop("走访对象"), "region": gettext_noop("区划"), "notes": gettext_noop("走访情况"),
+                "problems": gettext_noop("发现的问题")}
+PROBLEM_FIELD_LABELS = {"text": gettext_noop("问题 %(n)s"), "category": gettext_noop("问题 %(n)s 的分类"),
+                        "kind": gettext_noop("问题 %(n)s 的类型"), "subject": gettext_noop("问题 %(n)s 的对象")}
+
+
+def field_label(field):
+    """The form's own words for an action error's field ("problems.0.category" → 问题 1 的分类)."""
+    parts = field.split(".")
+    if parts[0] == "problems" and len(parts) >= 2 and parts[1].isdigit():
+        return _(PROBLEM_FIELD_LABELS.get(parts[2] if len(parts) > 2 else "text", "问题 %(n)s")) % {
+            "n": int(parts[1]) + 1}
+    return _(FIELD_LABELS[field]) if field in FIELD_LABELS else field
 
 
 @login_required
@@ -115,9 +162,9 @@ def new_visit(request):
 def _visible_visit(a, pk):
     from minqing.api.visits import visible_visits
 
-    visit = visible_visits(a, Visit.objects.select_related("cadre", "cadre__profile", "region")).filter(pk=pk).first()
+    visit = visible_visits(a, Visit.objects.select_related("cadre", "cadre__profile", "region", "recorded_by__profile")).filter(pk=pk).first()
     if visit is None:
-        raise Http404("走访记录不存在 / visit not found")
+        raise Http404(_("走访记录不存在"))
     return visit
 
 
@@ -130,7 +177,12 @@ def visit_page(request, pk):
                   .values_list("pk", flat=True))
     for c in d["cases"]:
         c["visible"] = c["id"] in visible
-    return render(request, "visits/visit.html", {"visit": visit, "d": d})
+        c["state_label"] = State(c["state"]).label
+    recorder = ""
+    if visit.recorded_by_id and visit.recorded_by_id != visit.cadre_id:
+        name, unit = actions.person(visit.recorded_by)
+        recorder = f"{name} · {unit}" if unit else name
+    return render(request, "visits/visit.html", {"visit": visit, "d": d, "recorder": recorder})
 
 
 @login_required
@@ -139,7 +191,7 @@ def case_visits(request, case_id):
     a = _actor(request)
     case = visible_cases(a, Case.objects.filter(pk=case_id)).first()
     if case is None:
-        raise Http404("案件不存在 / case not found")
+        raise Http404(_("案件不存在"))
     from minqing.api.visits import visible_visits
 
     visits = list(visible_visits(a, case.visits.select_related("cadre", "region")).order_by("-date"))
@@ -154,18 +206,23 @@ def region_page(request, code=None):
     a = _actor(request)
     region = Region.objects.filter(code=code).first() if code else _home_region(a)
     if region is None:
-        raise Http404("区划不存在 / region not found")
+        raise Http404(_("区划不存在"))
     _require_region(a, region)
     win = _window(request)
     scope = figures.make_visit_scope(region, win.date_from, win.date_to)
     vc = figures.visit_coverage(scope, recency=False, never_limit=0)
-    ctx = {"region": region, "ancestors": region.ancestors()[:-1], "scope": scope, "vc": vc}
-    if region.level in (Level.VILLAGE, Level.GRID):
-        subjects = actions.visible_subjects(a, Subject.objects.filter(region_path__startswith=region.path))
+    children = region.level not in (Level.VILLAGE, Level.GRID)
+    ctx = {"region": region, "ancestors": region.ancestors()[:-1], "scope": scope, "vc": vc, "children": children}
+    # a village or grid lists all its subjects; a township or county those registered on it directly
+    # (an enterprise of a development zone sits on its county)
+    own = (Subject.objects.filter(region=region) if children
+           else Subject.objects.filter(region_path__startswith=region.path))
+    if not children or own.exists():
+        subjects = actions.visible_subjects(a, own)
         kind = request.GET.get("kind")
         if kind in ("household", "enterprise"):
             subjects = subjects.filter(kind=kind)
-        subjects = subjects.select_related("region").annotate(
+        subjects = subjects.select_related("region").prefetch_related("tags").annotate(
             last=Max("visit_links__date", filter=Q(visit_links__date__lte=scope.date_to)),
             in_window=Count("visit_links", filter=Q(visit_links__date__gte=scope.date_from,
                                                     visit_links__date__lte=scope.date_to)),
@@ -181,6 +238,7 @@ def region_page(request, code=None):
                         "open": case_counts.get(s.pk, 0),
                         "days": (scope.date_to - s.last).days if s.last else None} for s in page]
         ctx["kind"] = kind or ""
+    ctx["from_s"], ctx["to_s"] = scope.date_from.isoformat(), scope.date_to.isoformat()
     return render(request, "visits/region.html", ctx)
 
 
@@ -191,9 +249,11 @@ def subject_page(request, external_id):
     subject = actions.visible_subjects(a, Subject.objects.select_related("region")).filter(
         external_id=external_id).first()
     if subject is None:
-        raise Http404("走访对象不存在 / subject not found")
+        raise Http404(_("走访对象不存在"))
     d = actions.subject_dict(subject, a)
     visits = list(subject.visits.select_related("cadre", "cadre__profile").order_by("-date", "-id")[:100])
+    for v in visits:
+        v.cadre_name, v.cadre_unit = actions.person(v.cadre)
     cases = list(visible_cases(a, Case.objects.filter(visits__subjects=subject))
                  .annotate(visit_id=Max("visits__id")).select_related("category").order_by("-id")[:100])
     today = timezone.localdate()
@@ -210,12 +270,12 @@ def coverage_page(request):
     code = request.GET.get("region") or None
     region = Region.objects.filter(code=code).first() if code else _home_region(a)
     if region is None and not a.is_admin:
-        raise PermissionDenied("无权查看 / no region to show")
+        raise PermissionDenied(_("无权查看"))
     if region is not None:
         _require_region(a, region)
     win = _window(request)
     scope = figures.make_visit_scope(region, win.date_from, win.date_to)
-    result = figures.coverage(scope, rules=True, limit=50, never_limit=50)
+    result = name_coverage(figures.coverage(scope, rules=True, limit=50, never_limit=50), a)
     return render(request, "visits/coverage.html", {"scope": scope, "r": result, "region": region,
                                                      "rules_admin": request.user.is_staff})
 
@@ -228,32 +288,50 @@ def plan_page(request):
     code = request.GET.get("region") or None
     region = Region.objects.filter(code=code).first() if code else _home_region(a)
     if region is None:
-        raise Http404("区划不存在 / region not found")
+        raise Http404(_("区划不存在"))
     if not (a.is_admin or a.covers_region(region, Role.DISPATCHER, Role.LEADER)):
-        raise PermissionDenied("只有该区划的调度员或领导可以编制部署方案 / only a dispatcher or leader may plan")
+        raise PermissionDenied(_("只有该区划的调度员或领导可以编制部署方案"))
     win = _window(request)
     scope = figures.make_visit_scope(region, win.date_from, win.date_to)
     ctx = {"region": region, "scope": scope, "load": request.GET.get("load", "3"),
            "per_visit": request.GET.get("per_visit", "20"), "result": None, "error": None}
     if request.GET.get("run") or request.GET.get("format") == "xlsx":
+        result = None
         try:
-            result = make_plan(scope, load=int(ctx["load"]), per_visit=int(ctx["per_visit"]))
-        except (PlanError, ValueError) as e:
-            ctx["error"] = str(e)
-        else:
+            load, per_visit = int(ctx["load"]), int(ctx["per_visit"])
+        except ValueError:
+            load = per_visit = None
+            ctx["error"] = _("每人最多去几处和每次可走访户数须为整数")
+        try:
+            result = make_plan(scope, load=load, per_visit=per_visit) if load is not None else None
+        except PlanError as e:
+            ctx["error"] = page_message(e)
+        if result is not None:
             if request.GET.get("format") == "xlsx":
                 resp = HttpResponse(result.to_xlsx(), content_type=(
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
                 resp["Content-Disposition"] = (f'attachment; filename="plan-{region.code}-'
                                                f'{scope.date_from}-{scope.date_to}.xlsx"')
                 return resp
-            ctx["result"] = result.as_dict()
+            d = result.as_dict()
+            summary = d["summary"]
+            for key in ("coverage_before", "coverage_expected", "share_of_gap_met"):
+                summary[f"{key}_pct"] = _pct(summary[key])
+            summary["baseline_nearest"]["share_of_gap_met_pct"] = _pct(summary["baseline_nearest"]["share_of_gap_met"])
+            d["totals"] = {"red": sum(p["red"] for p in d["places"])}
+            names = {c.username: c.name for c in result.cadres}
+            d["unassigned_names"] = [names.get(u, u) for u in d["unassigned_cadres"]]
+            ctx["result"] = d
     return render(request, "visits/plan.html", ctx, status=422 if ctx["error"] else 200)
+
+
+def _pct(rate):
+    return "—" if rate is None else f"{rate * 100:.1f}%"
 
 
 def card_page(request, external_id):
     """党群连心公示牌: public, no login; the subject's own data masked."""
     subject = Subject.objects.select_related("region").filter(external_id=external_id).first()
     if subject is None:
-        raise Http404("走访对象不存在 / subject not found")
+        raise Http404(_("走访对象不存在"))
     return render(request, "visits/card.html", {"card": actions.contact_card(subject)})

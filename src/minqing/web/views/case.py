@@ -31,6 +31,18 @@ ACTION_LABELS = {
 STATUS_FOR = {"InvalidInput": 422, "Forbidden": 403, "NotFound": 404, "IllegalTransition": 409, "Conflict": 409}
 
 
+def event_person(event):
+    """Who acted, as the timeline names them: the person's display name and unit (民情办 · 张三),
+    not their login; the recorded label for the system and the public."""
+    user = event.actor
+    if user is None:
+        return event.actor_label
+    profile = getattr(user, "profile", None)
+    name = (profile.display_name if profile else "") or user.get_username()
+    unit = profile.unit if profile else ""
+    return f"{name}（{unit}）" if unit else name
+
+
 def visible_case(request, pk):
     from minqing.people.scoping import visible_cases
 
@@ -75,9 +87,10 @@ def case_context(request, case, bound=None, revealed=False, reveal_error=None):
     else:
         suggestion = None
     dups = similar_duplicates(actor, case) if "merge" in available else []
-    events = list(case.events.select_related("actor").order_by("at", "id"))
+    events = list(case.events.select_related("actor__profile").order_by("at", "id"))
     for e in events:
         e.label = ACTION_LABELS.get(e.action, e.action)
+        e.actor_label = event_person(e)  # shown, never saved (events are append-only)
     for e in events:
         e.shown_note = shown(e.note)
     for d in dups:

@@ -2,6 +2,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from minqing.choices import ALIASES, choice_type
 from minqing.people.models import ApiToken, Membership, Profile, Rank, Role
 from minqing.regions.models import Department, Region
 
@@ -13,12 +14,14 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="sub", required=True)
         add = sub.add_parser("add", help="create a user (or add a role to an existing one)")
         add.add_argument("username")
-        add.add_argument("--role", required=True, choices=Role.values)
+        add.add_argument("--role", required=True, type=choice_type(Role, ALIASES["people.Role"]),
+                         help="operator|dispatcher|handler|supervisor|leader|return_visitor|cadre|admin or 接诉员、调度员、干部…")
         add.add_argument("--region", help="region code (dispatcher, operator, leader, supervisor, return_visitor, cadre)")
         add.add_argument("--department", help="department code (handler)")
         add.add_argument("--password", help="password for the web login")
         add.add_argument("--name", help="display name")
-        add.add_argument("--rank", choices=[r for r in Rank.values if r], help="cadre rank")
+        add.add_argument("--rank", type=choice_type(Rank, ALIASES["people.Rank"]),
+                         help="cadre rank: staff|section|division|bureau or 科员、科级、处级、厅级")
         add.add_argument("--unit", help="cadre's unit")
         add.add_argument("--phone")
         add.add_argument("--token", action="store_true", help="print a new API token on the last line")

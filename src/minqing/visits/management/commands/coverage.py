@@ -1,6 +1,7 @@
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from minqing.insights import figures
 
@@ -10,7 +11,7 @@ def pct(rate):
 
 
 class Command(BaseCommand):
-    help = ("走访覆盖率、干部参与率、覆盖规则 / visit coverage, cadre participation and coverage-rule compliance "
+    help = ("visit coverage (走访覆盖率), cadre participation and coverage-rule compliance "
             "for a region and date window (default: this quarter to date).")
 
     def add_arguments(self, parser):
@@ -22,6 +23,8 @@ class Command(BaseCommand):
         parser.add_argument("--limit", type=int, default=1000,
                             help="at most this many subjects per list (0 = all; default 1000)")
         parser.add_argument("--json", action="store_true", help="print JSON")
+        parser.add_argument("--as", dest="as_user", help="names masked as this user would see them "
+                                                         "(default: the system, names in full)")
         parser.add_argument("--restamp-paths", action="store_true",
                             help="first re-copy region paths into subjects and visits (after regions were moved)")
 
@@ -36,25 +39,50 @@ class Command(BaseCommand):
             scope = figures.make_visit_scope(o["region"], o["date_from"], o["date_to"])
         except figures.FigureError as e:
             raise CommandError(f"--{e.field}: {e}") from None
-        result = figures.coverage(scope, rules=o["rules"], limit=o["limit"], never_limit=o["limit"] or None)
+        from django.contrib.auth import get_user_model
+
+        from minqing.people.scoping import Actor
+        from minqing.visits.naming import name_coverage
+
+        actor = Actor.system("cli")
+        if o["as_user"]:
+            user = get_user_model().objects.filter(username=o["as_user"]).first()
+            if user is None:
+                raise CommandError(f"--as: no such user: {o['as_user']}")
+            actor = Actor.for_user(user)
+        result = name_coverage(figures.coverage(scope, rules=o["rules"], limit=o["limit"],
+                                                never_limit=o["limit"] or None), actor)
         if o["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
             return
         vc, pr = result["visit_coverage"], result["participation_rate"]
         s = result["scope"]
-        self.stdout.write(f"范围 scope: {s['region'] or '全部 all'}  {s['from']} – {s['to']}")
-        self.stdout.write(f"走访覆盖率 visit coverage      {pct(vc['rate'])}  ({vc['visited']}/{vc['subjects']})")
+        out = self.stdout.write
+        kinds = {"household": _("户"), "enterprise": _("企业")}
+        out(_("范围：%(region)s  %(from)s – %(to)s") % {"region": s["region"] or _("全部"), "from": s["from"],
+                                                    "to": s["to"]})
+        out(f"{_('走访覆盖率'):<12} {pct(vc['rate'])}  ({vc['visited']}/{vc['subjects']})")
         for kind, c in vc["by_kind"].items():
-            self.stdout.write(f"  {kind:<26} {pct(c['rate'])}  ({c['visited']}/{c['subjects']})")
+            out(f"  {kinds.get(kind, kind):<10} {pct(c['rate'])}  ({c['visited']}/{c['subjects']})")
         for tag, c in vc.get("by_tag", {}).items():
-            self.stdout.write(f"  #{tag:<25} {pct(c['rate'])}  ({c['visited']}/{c['subjects']})")
+            out(f"  #{tag:<9} {pct(c['rate'])}  ({c['visited']}/{c['subjects']})")
         for r in vc.get("by_region", []):
-            self.stdout.write(f"  {r['name']:<24} {pct(r['rate'])}  ({r['visited']}/{r['subjects']})")
-        self.stdout.write(f"干部参与率 participation       {pct(pr['rate'])}  ({pr['active_cadres']}/{pr['cadres']})"
-                          f"  走访 visits {pr['visits']}, 人均 per cadre {pr['visits_per_cadre']}")
-        self.stdout.write(f"窗口内未走访 never visited in the window: {vc['never_visited']['count']}")
+            out(f"  {r['name']:<10} {pct(r['rate'])}  ({r['visited']}/{r['subjects']})")
+        out(_("干部参与率 %(rate)s (%(active)s/%(cadres)s)，走访 %(visits)s 次，人均 %(per)s 次") % {
+            "rate": pct(pr["rate"]), "active": pr["active_cadres"], "cadres": pr["cadres"], "visits": pr["visits"],
+            "per": pr["visits_per_cadre"] if pr["visits_per_cadre"] is not None else "—"})
+        never = vc["never_visited"]
+        out(_("窗口内未走访：%(n)s") % {"n": never["count"]})
+        for x in never["subjects"][:50]:
+            days = (_("从未走访") if x["days_since_last_visit"] is None
+                    else _("%(days)s 天前") % {"days": x["days_since_last_visit"]})
+            out(f"  {x['name']}  {x['region_name']}  {days}  [{x['external_id']}]")
+        if never["count"] > min(len(never["subjects"]), 50):
+            out("  …")
         for r in result.get("rules", []):
-            self.stdout.write(f"规则 rule {r['rule']}: {r['name']}\n  {r['window']['from']} – {r['window']['to']}: "
-                              f"{pct(r['rate'])} ({r['compliant']}/{r['subjects']}), 未达标 non-compliant "
-                              f"{r['non_compliant']}: {', '.join(r['non_compliant_subjects'][:20])}"
-                              f"{' …' if r['non_compliant'] > 20 else ''}")
+            named = "、".join(x["name"] for x in r["non_compliant_named"][:20])
+            out(_("规则 %(id)s：%(name)s") % {"id": r["rule"], "name": r["name"]})
+            out("  " + _("%(from)s – %(to)s：达标 %(rate)s (%(ok)s/%(n)s)，未达标 %(non)s") % {
+                "from": r["window"]["from"], "to": r["window"]["to"], "rate": pct(r["rate"]), "ok": r["compliant"],
+                "n": r["subjects"], "non": r["non_compliant"]} + (f"：{named}" if named else "")
+                + (" …" if r["non_compliant"] > 20 else ""))

@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from minqing.insights import figures
 
@@ -39,7 +40,8 @@ class Command(BaseCommand):
         for a in d["assignments"]:
             self.stdout.write(a["explanation"])
         s = d["summary"]
-        self.stdout.write(f"覆盖率 coverage {s['coverage_before']} → {s['coverage_expected']}; "
-                          f"问题加权缺口 problem-weighted gap met {s['problem_weighted_gap_met']}/"
-                          f"{s['problem_weighted_gap']} (nearest-region baseline "
-                          f"{s['baseline_nearest']['problem_weighted_gap_met']})")
+        self.stdout.write(_("覆盖率 %(before)s → %(after)s；预计走访 %(visits)s 次，新覆盖 %(new)s 户/企；问题加权缺口满足 "
+                            "%(met)s/%(gap)s（就近派遣对照 %(base)s）") % {
+            "before": s["coverage_before"], "after": s["coverage_expected"], "visits": s["expected_visits"],
+            "new": s["expected_new_subjects"], "met": s["problem_weighted_gap_met"], "gap": s["problem_weighted_gap"],
+            "base": s["baseline_nearest"]["problem_weighted_gap_met"]})

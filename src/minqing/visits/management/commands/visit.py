@@ -3,14 +3,16 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from minqing.cases.errors import ActionError
+from minqing.choices import ALIASES, choice_type
 from minqing.people.scoping import Actor
+from minqing.visits.models import Method, Pairing
 
 
 class Command(BaseCommand):
     help = ("走访 / visits from the command line:\n"
-            "  minqing visit add --cadre USER --subjects ID[,ID…] --date D --method door|phone|wechat|meeting "
+            "  minqing visit add --cadre USER --subjects ID[,ID…] --date D --method door|phone|wechat|meeting|上门|夜话… "
             "[--notes T] [--problem 'text|category'…] [--region CODE]\n"
-            "  minqing visit pair --cadre USER --subjects ID[,ID…] [--role paired|steward|contact]")
+            "  minqing visit pair --cadre USER --subjects ID[,ID…] [--role paired|steward|contact|结对|红色管家|联系户]")
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="sub", required=True)
@@ -18,7 +20,8 @@ class Command(BaseCommand):
         add.add_argument("--cadre", required=True, help="the visiting cadre's username")
         add.add_argument("--subjects", default="", help="subject external ids, comma-separated")
         add.add_argument("--date", required=True, help="YYYY-MM-DD")
-        add.add_argument("--method", required=True)
+        add.add_argument("--method", required=True, type=choice_type(Method, ALIASES["visits.Method"]),
+                         help="door|phone|wechat|meeting or 入户走访/上门、电话、微信、夜话/屋场会")
         add.add_argument("--notes", default="")
         add.add_argument("--problem", action="append", default=[],
                          help="'text' or 'text|category code' (repeatable)")
@@ -28,7 +31,8 @@ class Command(BaseCommand):
         pair = sub.add_parser("pair", help="结对: pair a cadre with subjects")
         pair.add_argument("--cadre", required=True)
         pair.add_argument("--subjects", required=True)
-        pair.add_argument("--role", default="paired")
+        pair.add_argument("--role", default="paired", type=choice_type(Pairing.Role, ALIASES["visits.Pairing.Role"]),
+                          help="paired|steward|contact or 结对帮扶/结对、红色管家、联系户")
 
     def handle(self, *args, **o):
         from django.contrib.auth import get_user_model
