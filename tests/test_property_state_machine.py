@@ -55,7 +55,7 @@ FITTING = {
     "assigned": ["accept"] * 5 + ["return", "whistle", "report", "extend", "approve_extension", "approve_extension",
                                   "merge", "escalate", "supervise"],
     "in_progress": ["handle"] * 4 + ["meet", "whistle", "report", "extend", "approve_extension",
-                                     "approve_extension", "supervise", "escalate", "progress", "categorize"],
+                                     "approve_extension", "supervise", "escalate", "progress", "progress", "categorize"],
     "handled": ["visit_back"] * 4 + ["close_by_rule"] * 2 + ["reopen"],
     "closed": ["reopen"],
     "reopened": ["accept", "accept", "supervise"],
