@@ -70,6 +70,8 @@ def shoot(page, shots, name):
     """The page at 390 and 1366 px (full length), checking it never scrolls sideways."""
     for width in (390, 1366):
         page.set_viewport_size({"width": width, "height": 900})
+        # two frames: the resize handlers (the dashboard's charts) have run
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
         scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
         assert scroll <= inner + 1, (name, width, scroll, inner)
         page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
@@ -109,7 +111,7 @@ def day(tworld, settings):
     # this window, before the day: an open water case at the village (assigned yesterday) …
     open_water = through(w, new_case(w, text="朱亭村三组停水了，家里一滴水都没有", phone="13911112222", name="李四",
                                      at=days_ago(1)), "assign", at=days_ago(1))
-    # … and a report from the portal this morning with no category, placed at the township only
+    # … and a call logged this morning with no category, placed at the township only
     morning = new_case(w, text="朱亭村二组自来水管爆了，路上全是水，家里停水了", category=None, region=TOWNSHIP,
                        phone="13500003333", name="周女士")
     assert morning.category is None
@@ -303,6 +305,8 @@ def test_a_working_day(tworld, live_server, browser, day, shots):  # noqa: F811
     assert dt.date.fromisoformat(visit.data["deadline"]) > old_deadline
     facts = rv.locator("dt:has-text('办理时限') + dd").inner_text()
     assert facts.split()[0] == morning.deadline.isoformat()  # the new 办理时限 (the old one is on the assign event)
+    redo = rv.locator("#timeline .redo-deadline").inner_text()  # the event's own record of both deadlines
+    assert redo == f"重办，新的办理时限 {morning.deadline.isoformat()}（原时限 {old_deadline.isoformat()}）"
     shoot(rv, shots, "4-case-reopened")
     rv.context.close()
 
