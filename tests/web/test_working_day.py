@@ -72,8 +72,10 @@ def shoot(page, shots, name):
         page.set_viewport_size({"width": width, "height": 900})
         # two frames: the resize handlers (the dashboard's charts) have run
         page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
-        scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-        assert scroll <= inner + 1, (name, width, scroll, inner)
+        # the body too: the pages hide sideways overflow on <html>, which would clip it unseen
+        scroll, body, inner = page.evaluate(
+            "[document.documentElement.scrollWidth, document.body.scrollWidth, window.innerWidth]")
+        assert max(scroll, body) <= inner + 1, (name, width, scroll, body, inner)
         page.screenshot(path=str(shots / f"{name}-{width}.png"), full_page=True)
     page.set_viewport_size({"width": 1366, "height": 900})
 
