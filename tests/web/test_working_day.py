@@ -330,7 +330,7 @@ def test_a_working_day(tworld, live_server, browser, day, shots):  # noqa: F811
     track.goto(f"{base}/t/{duplicate.tracking_code}/")
     assert original.tracking_code in track.content()
     disp.locator("#action-unmerge summary").click()
-    disp.fill("#action-unmerge textarea", "孙大姐家在五组，不是同一处停水")
+    disp.fill("#action-unmerge textarea", "孙大姐回电更正：是五组停水，不是三组，不是同一处")
     shoot(disp, shots, "5-case-unmerge")
     disp.locator("#action-unmerge button[type=submit]").click()
     disp.wait_for_selector("#case-state:has-text('已登记')")
@@ -374,5 +374,8 @@ def test_a_working_day(tworld, live_server, browser, day, shots):  # noqa: F811
         assert shown == f"（上期 {want}）", (key, shown, want)
         compared += 1
     assert compared >= 5  # intake, completion, resolution, satisfaction, reopen … all have both windows
+    # no department has enough cases to be ranked: no empty ranking chart, the rows and the reason instead
+    assert leader.locator("#chart-ranking").count() == 0 and leader.locator("#unranked-note").is_visible()
+    assert leader.locator("#ranking td", has_text="渌口区水务局").first.is_visible()
     shoot(leader, shots, "6-dashboard")
     leader.context.close()
