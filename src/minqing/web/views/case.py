@@ -93,6 +93,10 @@ def case_context(request, case, bound=None, revealed=False, reveal_error=None):
         e.actor_label = event_person(e)  # shown, never saved (events are append-only)
     for e in events:
         e.shown_note = shown(e.note)
+        data = e.data if isinstance(e.data, dict) else {}
+        # a redo's own deadline, recorded on its event: (new, old) shown on the timeline
+        e.redo = (data["deadline"], data.get("old_deadline")) if e.action in ("visit_back", "reopen") and \
+            data.get("deadline") else None
     for d in dups:
         d.shown_text = mask_text(d.text) if not actor.can_see_contact(d) else d.text
     if revealed and not case.anonymous:
