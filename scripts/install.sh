@@ -14,17 +14,56 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.minqing-installed
 sum=$(cat pyproject.toml | sha256sum | cut -c1-16)-$want_test
+apt_install() {
+  # Debian packages, as root or through sudo; quiet unless it fails.
+  export DEBIAN_FRONTEND=noninteractive
+  local SUDO=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || return 1
+    SUDO=sudo
+  fi
+  $SUDO apt-get install -y -qq "$@" >/dev/null 2>&1 \
+    || { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "$@" >/dev/null; }
+}
+
+pip_quiet() {
+  # pip with its own noise kept down: a machine-wide pip configuration naming index
+  # directories that do not exist makes pip print "Location … is ignored" once per package;
+  # those lines are counted and summed up in one, every other message is shown as pip wrote it.
+  local log rc=0
+  log=$(mktemp)
+  .venv/bin/python -m pip "$@" 2>"$log" || rc=$?
+  local ignored
+  ignored=$(grep -c "^WARNING: Location '.*' is ignored" "$log" || true)
+  grep -v "^WARNING: Location '.*' is ignored" "$log" >&2 || true
+  if [ "$ignored" -gt 0 ]; then
+    echo "pip: $ignored \"Location … is ignored\" warnings from this machine's pip configuration not shown ($(pip_config_origin))" >&2
+  fi
+  rm -f "$log"
+  return $rc
+}
+pip_config_origin() {
+  .venv/bin/python -m pip config list 2>/dev/null | grep -m1 -o "^[^=]*index[^=]*" || echo "pip config list"
+}
+
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
-  .venv/bin/python -m pip install --quiet --upgrade pip
+  echo "installing minqing and its Python packages into .venv …" >&2
+  pip_quiet install --quiet --upgrade pip
   if [ $want_test = 1 ]; then
-    .venv/bin/python -m pip install --quiet -e ".[test]"
+    pip_quiet install --quiet -e ".[test]"
   else
-    .venv/bin/python -m pip install --quiet -e .
+    pip_quiet install --quiet -e .
   fi
   echo "$sum" > "$stamp"
 fi
 
-# The pages' browser assets (htmx, ECharts) from the npm registry into the web app's static files.
+# The pages' browser assets (htmx, ECharts) from the npm registry into the web app's static files;
+# npm (and Node) from Debian's packages when missing, as for Chromium below. frontend/install.sh
+# does nothing when the copied assets match the lock file, so npm is only needed the first time.
+if ! command -v npm >/dev/null && ! frontend/install.sh --check 2>/dev/null; then
+  echo "installing Node.js and npm from Debian's packages (the pages' htmx and ECharts come from npm) …" >&2
+  apt_install nodejs npm || { echo "error: npm is missing and could not be installed (apt-get install nodejs npm)" >&2; exit 1; }
+fi
 frontend/install.sh
 
 if [ $want_test = 1 ] && [ ! -x /usr/bin/chromium ]; then
