@@ -26,24 +26,19 @@ apt_install() {
     || { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "$@" >/dev/null; }
 }
 
+pip_ignored=0
 pip_quiet() {
   # pip with its own noise kept down: a machine-wide pip configuration naming index
   # directories that do not exist makes pip print "Location … is ignored" once per package;
-  # those lines are counted and summed up in one, every other message is shown as pip wrote it.
-  local log rc=0
+  # those lines are counted (summed up once at the end), every other message is shown as pip wrote it.
+  local log rc=0 n
   log=$(mktemp)
   .venv/bin/python -m pip "$@" 2>"$log" || rc=$?
-  local ignored
-  ignored=$(grep -c "^WARNING: Location '.*' is ignored" "$log" || true)
+  n=$(grep -c "^WARNING: Location '.*' is ignored" "$log" || true)
+  pip_ignored=$((pip_ignored + n))
   grep -v "^WARNING: Location '.*' is ignored" "$log" >&2 || true
-  if [ "$ignored" -gt 0 ]; then
-    echo "pip: $ignored \"Location … is ignored\" warnings from this machine's pip configuration not shown ($(pip_config_origin))" >&2
-  fi
   rm -f "$log"
   return $rc
-}
-pip_config_origin() {
-  .venv/bin/python -m pip config list 2>/dev/null | grep -m1 -o "^[^=]*index[^=]*" || echo "pip config list"
 }
 
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
@@ -55,6 +50,9 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
     pip_quiet install --quiet -e .
   fi
   echo "$sum" > "$stamp"
+  if [ "$pip_ignored" -gt 0 ]; then
+    echo "(pip: $pip_ignored \"Location … is ignored\" warnings of this machine's pip configuration not shown; see pip config list)" >&2
+  fi
 fi
 
 # The pages' browser assets (htmx, ECharts) from the npm registry into the web app's static files;
