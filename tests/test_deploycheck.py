@@ -264,3 +264,23 @@ def test_check_without_deploy_runs_none_of_them(prod_env):
     out = io.StringIO()
     call_command("check", stdout=out)
     assert "minqing.E010" not in out.getvalue()
+
+
+def test_a_configured_production_passes_djangos_own_deploy_checks_too(tmp_path):
+    """A fresh process with the production settings of deploy/env.example (https public URL,
+    nginx trusted): secure cookies, HSTS and the https redirect are on, so Django's deploy
+    checks no longer warn about them; the same process without them does."""
+    base = {**os.environ, "MINQING_DATA_DIR": str(tmp_path)}
+    base.pop("MINQING_REDIS_URL", None)
+    base.pop("MINQING_PUBLIC_URL", None)
+    base.pop("MINQING_TRUSTED_PROXIES", None)
+    cmd = [sys.executable, "-m", "minqing", "check", "--deploy"]
+    demo = subprocess.run(cmd, env=base, capture_output=True, text=True, timeout=120)
+    prod = subprocess.run(cmd, env={**base, "MINQING_SECRET_KEY": GOOD_KEY, "MINQING_TRUSTED_PROXIES": "127.0.0.1",
+                                    "MINQING_PUBLIC_URL": "https://minqing.example.gov.cn"},
+                          capture_output=True, text=True, timeout=120)
+    wanted = ("security.W004", "security.W008", "security.W012", "security.W016")
+    assert demo.returncode == 1 and all(w in demo.stderr for w in wanted), demo.stderr
+    assert "minqing.E001" in demo.stderr and "minqing.E010" in demo.stderr
+    assert prod.returncode == 0, prod.stderr
+    assert not any(w in prod.stderr for w in wanted) and "minqing.E0" not in prod.stderr, prod.stderr
