@@ -213,6 +213,25 @@ def test_no_heartbeat_warns_then_a_beat_clears_it(prod_env):
 
 
 @pytest.mark.django_db
+def test_the_task_engines_record_is_read_when_there_is_one(prod_env, monkeypatch):
+    """With minqing.tasks.last_beat (the task engine), its time is the heartbeat."""
+    import types
+
+    cache.delete(deploycheck.HEARTBEAT_KEY)
+    engine = types.ModuleType("minqing.tasks")
+    engine.last_beat = lambda: None
+    monkeypatch.setitem(sys.modules, "minqing.tasks", engine)
+    import minqing
+
+    monkeypatch.setattr(minqing, "tasks", engine, raising=False)
+    assert ids(deploycheck.check_worker()) == {"minqing.W040"}
+    engine.last_beat = lambda: timezone.now() - dt.timedelta(hours=2)
+    assert ids(deploycheck.check_worker()) == {"minqing.E041"}
+    engine.last_beat = lambda: timezone.now()
+    assert deploycheck.check_worker() == []
+
+
+@pytest.mark.django_db
 def test_stale_heartbeat_is_an_error(prod_env):
     old = timezone.now() - dt.timedelta(seconds=deploycheck.heartbeat_max_age() + 5)
     cache.set(deploycheck.HEARTBEAT_KEY, {"at": old.isoformat(), "host": "w1", "pid": 7}, timeout=None)

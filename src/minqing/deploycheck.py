@@ -13,10 +13,10 @@ stays the quick development check). Errors make the command exit non-zero.
 - minqing.W040  no worker heartbeat recorded (``minqing worker`` never ran against this database)
 - minqing.E041  the last worker heartbeat is older than MINQING_WORKER_HEARTBEAT_MAX_AGE seconds
 
-The worker's heartbeat is read through one function, ``worker_heartbeat()``; the worker
-writes it with the ``heartbeat`` job (``beat()``, settings.MINQING_WORKER_JOBS) into the
-default cache, which is a database table and so shared by every machine of a deployment.
-A task engine that keeps its own record replaces the body of ``worker_heartbeat()``.
+The worker's heartbeat is read through one function, ``worker_heartbeat()``: the task
+engine's ``minqing.tasks.last_beat()`` when that exists, else what the ``heartbeat`` job
+(``beat()``, settings.MINQING_WORKER_JOBS) wrote into the default cache, which is a database
+table and so shared by every machine of a deployment.
 """
 
 import datetime as dt
@@ -48,10 +48,29 @@ def beat():
     return f"alive at {now:%H:%M:%S}"
 
 
+def _engine_last_beat():
+    """The task engine's own record (``minqing.tasks.last_beat()``, its ``WorkerBeat`` rows),
+    when the engine is installed: ``(True, datetime or None)``; ``(False, None)`` without it."""
+    try:
+        from minqing import tasks
+    except ImportError:
+        return False, None
+    last_beat = getattr(tasks, "last_beat", None)
+    if last_beat is None:
+        return False, None
+    return True, last_beat()
+
+
 def worker_heartbeat():
-    """The last heartbeat of any worker: ``{"at": aware datetime, "host", "pid"}``, or None."""
+    """The last heartbeat of any worker: ``{"at": aware datetime, "host", "pid"}``, or None.
+
+    The task engine's record when there is one (``minqing.tasks.last_beat``), else the
+    ``heartbeat`` job's entry in the shared cache."""
     from django.core.cache import cache
 
+    has_engine, at = _engine_last_beat()
+    if has_engine and at is not None:
+        return {"at": at, "host": "?", "pid": "?"}
     value = cache.get(HEARTBEAT_KEY)
     if not value:
         return None
