@@ -23,7 +23,8 @@ if [ $quick = 0 ]; then
     "${PYTEST[@]}" -m slow "$@" || status=1
   fi
   echo "== PostgreSQL: default suite"
-  if url=$(scripts/postgres.sh | tail -1); then
+  # this checkout's own database (minqing_<hash of its path>): two checkouts never share a test database
+  if url=$(scripts/postgres.sh --test | tail -1); then
     MINQING_DATABASE_URL="$url" "${PYTEST[@]}" -m "not slow and not browser" "$@" || status=1
   else
     echo "could not start PostgreSQL" >&2; status=1

@@ -10,6 +10,8 @@ sum=$(sha256sum package-lock.json | cut -c1-16)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && [ -f "$dest/htmx.min.js" ] && [ -f "$dest/echarts.min.js" ]; then
   exit 0
 fi
+# --check: only say (exit status) whether the assets are in place
+[ "${1:-}" = "--check" ] && exit 1
 if ! command -v npm >/dev/null; then
   echo "error: npm is needed to install the pages' assets (apt-get install npm)" >&2
   exit 1

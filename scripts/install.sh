@@ -14,17 +14,54 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=.venv/.minqing-installed
 sum=$(cat pyproject.toml | sha256sum | cut -c1-16)-$want_test
+apt_install() {
+  # Debian packages, as root or through sudo; quiet unless it fails.
+  export DEBIAN_FRONTEND=noninteractive
+  local SUDO=""
+  if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null || return 1
+    SUDO=sudo
+  fi
+  $SUDO apt-get install -y -qq "$@" >/dev/null 2>&1 \
+    || { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "$@" >/dev/null; }
+}
+
+pip_ignored=0
+pip_quiet() {
+  # pip with its own noise kept down: a machine-wide pip configuration naming index
+  # directories that do not exist makes pip print "Location … is ignored" once per package;
+  # those lines are counted (summed up once at the end), every other message is shown as pip wrote it.
+  local log rc=0 n
+  log=$(mktemp)
+  .venv/bin/python -m pip "$@" 2>"$log" || rc=$?
+  n=$(grep -c "^WARNING: Location '.*' is ignored" "$log" || true)
+  pip_ignored=$((pip_ignored + n))
+  grep -v "^WARNING: Location '.*' is ignored" "$log" >&2 || true
+  rm -f "$log"
+  return $rc
+}
+
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
-  .venv/bin/python -m pip install --quiet --upgrade pip
+  echo "installing minqing and its Python packages into .venv …" >&2
+  pip_quiet install --quiet --upgrade pip
   if [ $want_test = 1 ]; then
-    .venv/bin/python -m pip install --quiet -e ".[test]"
+    pip_quiet install --quiet -e ".[test]"
   else
-    .venv/bin/python -m pip install --quiet -e .
+    pip_quiet install --quiet -e .
   fi
   echo "$sum" > "$stamp"
+  if [ "$pip_ignored" -gt 0 ]; then
+    echo "(pip: $pip_ignored \"Location … is ignored\" warnings of this machine's pip configuration not shown; see pip config list)" >&2
+  fi
 fi
 
-# The pages' browser assets (htmx, ECharts) from the npm registry into the web app's static files.
+# The pages' browser assets (htmx, ECharts) from the npm registry into the web app's static files;
+# npm (and Node) from Debian's packages when missing, as for Chromium below. frontend/install.sh
+# does nothing when the copied assets match the lock file, so npm is only needed the first time.
+if ! command -v npm >/dev/null && ! frontend/install.sh --check 2>/dev/null; then
+  echo "installing Node.js and npm from Debian's packages (the pages' htmx and ECharts come from npm) …" >&2
+  apt_install nodejs npm || { echo "error: npm is missing and could not be installed (apt-get install nodejs npm)" >&2; exit 1; }
+fi
 frontend/install.sh
 
 if ! command -v pg_dump >/dev/null || ! command -v pg_restore >/dev/null; then

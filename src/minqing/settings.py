@@ -74,6 +74,15 @@ ALLOWED_HOSTS += [h.strip() for h in os.environ.get("MINQING_ALLOWED_HOSTS", "")
 # X-Forwarded-For is believed only from these peers (REMOTE_ADDR); the client is the
 # right-most address in it that is not one of them.
 MINQING_TRUSTED_PROXIES = os.environ.get("MINQING_TRUSTED_PROXIES", "")
+# Production behind TLS (deploy/nginx/): cookies only over https, and the proxy's
+# X-Forwarded-Proto says the request came over https (only with trusted proxies configured:
+# the app then listens where nothing but the proxies reach it). `minqing check --deploy`.
+if MINQING_PUBLIC_URL.startswith("https://"):
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("MINQING_HSTS_SECONDS", "31536000"))
+    if MINQING_TRUSTED_PROXIES:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+        SECURE_SSL_REDIRECT = True
 # Content-Security-Policy of every response (web/middleware.py); no inline scripts anywhere.
 MINQING_CSP = os.environ.get("MINQING_CSP") or (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
@@ -227,6 +236,9 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+# `minqing collectstatic` fills it (nginx may serve it); whitenoise warns "No directory at"
+# on every start while it does not exist, so it always does.
+STATIC_ROOT.mkdir(exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"] if (BASE_DIR / "static").exists() else []
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -300,6 +312,8 @@ MINQING_WORKER_JOBS += [
 MINQING_WORKER_JOBS.append(
     ("warm_pages", int(os.environ.get("MINQING_WARM_PAGES_INTERVAL", "60")), "minqing.web.jobs.warm_pages")
 )
+# `minqing check --deploy` reads the worker's heartbeat (minqing/deploycheck.py).
+MINQING_WORKER_JOBS.append(("heartbeat", 30, "minqing.deploycheck.beat"))
 # Pages: the public form's photos kept over a form error expire after a day.
 MINQING_WORKER_JOBS.append(
     ("pending_uploads", int(os.environ.get("MINQING_PENDING_UPLOADS_INTERVAL", "3600")),

@@ -8,6 +8,8 @@ class RegionsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
+        from minqing import deploycheck  # noqa: F401 - registers `minqing check --deploy`'s own checks
+
         from . import workdays
         from .models import CalendarDay
 
