@@ -20,6 +20,13 @@ from minqing import deploycheck
 GOOD_KEY = "kR3v9-Qz_7mWp2LxYt8NbHc4JdFs6GaUe1VoZiKwTyMnBq5XrPl"
 
 
+@pytest.fixture(autouse=True)
+def _no_async_unsafe(monkeypatch):
+    """Playwright's page tests set DJANGO_ALLOW_ASYNC_UNSAFE in their process; Django's deploy check
+    (rightly) calls it an error, so a check run after a page test in the same process would see it."""
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
+
+
 def ids(messages):
     return {m.id for m in messages}
 
