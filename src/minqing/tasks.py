@@ -42,7 +42,8 @@ SCHEDULER = "_scheduler"  # the JobRun row of the minute's tick
 def make_huey():
     url = getattr(settings, "MINQING_REDIS_URL", "")
     if url:
-        return RedisHuey("minqing", url=url, results=False, utc=True)
+        # the queue's keys are named after the cache prefix: clusters sharing a Redis keep apart
+        return RedisHuey(getattr(settings, "MINQING_CACHE_PREFIX", "minqing"), url=url, results=False, utc=True)
     return SqliteHuey("minqing", filename=str(settings.DATA_DIR / "huey.sqlite3"), results=False, utc=True)
 
 

@@ -63,7 +63,7 @@ class Command(BaseCommand):
 
         cmd = [sys.executable, "-m", "minqing", "worker", "--parent-pid", str(os.getpid())]
         worker = subprocess.Popen(cmd)
-        self.stdout.write(f"后台任务已启动 / worker started (pid {worker.pid})")
+        self.stdout.write(f"worker started (pid {worker.pid}): deadline sweep, webhooks, notices, index")
         self.stdout.flush()
         return worker
 

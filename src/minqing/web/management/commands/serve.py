@@ -46,6 +46,6 @@ class Command(BaseCommand):
 
         self.stdout.write(f"minqing serving on http://{opts['host']}:{opts['port']}/ ({opts['workers']} workers)")
         if not opts["worker_started"]:
-            self.stdout.write("后台任务（超期巡检、Webhook、消息、索引）需另行启动 / start the background jobs "
-                              "(deadline sweep, webhooks, notices, index) beside it: minqing worker")
+            self.stdout.write("the background jobs (deadline sweep, webhooks, notices, index) are not part of "
+                              "the server: start them beside it with `minqing worker`")
         App().run()
