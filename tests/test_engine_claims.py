@@ -240,3 +240,25 @@ def test_the_outbox_job_sends_each_notice_once_from_two_workers(tworld, settings
     assert not errors, errors
     assert len(sent) == 10 and set(sent.values()) == {1}
     assert sum(r["sent"] for r in results) == 10
+
+
+def test_two_sweep_processes_at_once_write_each_overdue_event_once(tworld):
+    """Two `minqing sweep` processes started together on the same database."""
+    import os
+    import subprocess
+    import sys
+
+    ids = _overdue_cases(tworld, 10)
+    s = connection.settings_dict
+    if connection.vendor == "sqlite":
+        url = f"sqlite:///{s['NAME']}"
+    else:
+        url = f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+    env = dict(os.environ, MINQING_DATABASE_URL=url)
+    procs = [subprocess.Popen([sys.executable, "-m", "minqing", "sweep"], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    per_case = Counter(Event.objects.filter(case_id__in=ids, action="overdue").values_list("case_id", flat=True))
+    assert per_case == Counter({pk: 1 for pk in ids})
+    assert Counter(Notification.objects.filter(kind="red").values_list("case_id", "user_id")).most_common(1)[0][1] == 1
