@@ -9,10 +9,10 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from casebuild import register
 from django.db import connection
 from django.utils import timezone
 
-from casebuild import register
 from minqing.cases import actions
 from minqing.cases.models import Case, Event
 from minqing.insights import indexing

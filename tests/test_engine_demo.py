@@ -38,7 +38,7 @@ def test_demo_serves_with_its_worker(tmp_path):
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MINQING_")}
     env.update(MINQING_DATA_DIR=str(tmp_path), PYTHONPATH=os.environ.get("PYTHONPATH", ""))
-    log = open(tmp_path / "demo.log", "w")
+    log = open(tmp_path / "demo.log", "w")  # noqa: SIM115 - the child writes to it until it stops
     demo = subprocess.Popen([sys.executable, "-m", "minqing", "demo", "--size", "200", "--port", str(port)],
                             env=env, stdout=log, stderr=subprocess.STDOUT)
     text = ""
@@ -48,7 +48,7 @@ def test_demo_serves_with_its_worker(tmp_path):
         while time.monotonic() < deadline:
             assert demo.poll() is None, (tmp_path / "demo.log").read_text()
             text = (tmp_path / "demo.log").read_text()
-            lines = [re.search(rf"^{job}: ", text, re.M) for job in ("sweep", "webhooks", "warm_pages")]
+            lines = [re.search(rf"^{job}: ", text, re.MULTILINE) for job in ("sweep", "webhooks", "warm_pages")]
             if all(lines) and (tmp_path / "minqing.sqlite3").exists():
                 with sqlite3.connect(tmp_path / "minqing.sqlite3") as db:
                     try:
@@ -59,8 +59,8 @@ def test_demo_serves_with_its_worker(tmp_path):
                     break
             time.sleep(1)
         assert beat, text
-        assert re.search(r"^sweep: \d+ newly red, \d+ newly yellow", text, re.M), text
-        assert re.search(r"^webhooks: ", text, re.M) and re.search(r"^warm_pages: ", text, re.M), text
+        assert re.search(r"^sweep: \d+ newly red, \d+ newly yellow", text, re.MULTILINE), text
+        assert re.search(r"^webhooks: ", text, re.MULTILINE) and re.search(r"^warm_pages: ", text, re.MULTILINE), text
         r = httpx.get(f"http://127.0.0.1:{port}/", timeout=30)
         assert r.status_code in (200, 302)
         worker_pid = int(re.search(r"worker started \(pid (\d+)\)", text).group(1))

@@ -61,7 +61,7 @@ def other_process(code, prefix=None):
     else:
         env.pop("MINQING_REDIS_URL", None)
     script = "import django\ndjango.setup()\n" + textwrap.dedent(code)
-    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     return done.stdout.strip()
 
@@ -70,10 +70,10 @@ def test_settings_use_redis_when_the_url_is_set():
     env = dict(os.environ, MINQING_REDIS_URL=REDIS, DJANGO_SETTINGS_MODULE="minqing.settings")
     code = ("import django; django.setup(); from django.conf import settings; from minqing import tasks; "
             "print(settings.CACHES['default']['BACKEND'], tasks.backend_name())")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=False)
     assert out.stdout.split() == ["django.core.cache.backends.redis.RedisCache", "redis"], out.stderr
     env.pop("MINQING_REDIS_URL")
-    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=False)
     assert out.stdout.split() == ["django.core.cache.backends.db.DatabaseCache", "sqlite"], out.stderr
 
 

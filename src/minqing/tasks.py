@@ -108,7 +108,7 @@ def run_job(name, force=False, stdout=None):
         JobRun.objects.bulk_create([JobRun(name=name)], ignore_conflicts=True)
         try:
             result = _load(path)()
-        except Exception as e:  # noqa: BLE001 - keep the worker alive, log the job's failure
+        except Exception as e:  # keep the worker alive, log the job's failure
             log.exception("job %s failed", name)
             JobRun.objects.filter(name=name).update(
                 finished_at=timezone.now(), runs=F("runs") + 1, last_error=f"{type(e).__name__}: {e}"[:500])
@@ -164,6 +164,14 @@ def tick():
     schedule_minute()
 
 
+@huey.on_shutdown()
+def _close_connections():
+    """A stopping consumer thread closes its database connections (kept open between runs)."""
+    from django.db import connections
+
+    connections.close_all()
+
+
 def beat(started_at=None):
     from minqing.supervision.models import WorkerBeat
 
@@ -209,9 +217,12 @@ class Heartbeat(threading.Thread):
                 try:
                     close_old_connections()
                     beat(self.started_at)
-                except Exception:  # noqa: BLE001 - a missed beat is logged, the next one tries again
+                except Exception:
                     log.exception("heartbeat failed")
                 finally:
                     close_old_connections()
                 next_beat = time.monotonic() + self.seconds
             self.stopped.wait(1.0)
+        from django.db import connections
+
+        connections.close_all()

@@ -21,9 +21,9 @@ import threading
 import time
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import transaction
-from django.contrib.auth import get_user_model
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
@@ -57,7 +57,7 @@ def _generation():
         return 0
     try:
         return cache.get(GENERATION_KEY, 0)
-    except Exception:  # noqa: BLE001 - Redis down: read the database every time
+    except Exception:  # Redis down: read the database every time
         log.warning("token cache generation unreadable", exc_info=True)
         return None
 
@@ -66,7 +66,7 @@ def _bump():
     try:
         if not cache.add(GENERATION_KEY, 1, timeout=None):
             cache.incr(GENERATION_KEY)
-    except Exception:  # noqa: BLE001
+    except Exception:
         log.warning("token cache generation not bumped", exc_info=True)
 
 
