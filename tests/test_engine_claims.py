@@ -5,6 +5,7 @@ PostgreSQL (MINQING_DATABASE_URL=postgres://…/minqing_engine)."""
 
 import datetime as dt
 import threading
+import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -243,7 +244,8 @@ def test_the_outbox_job_sends_each_notice_once_from_two_workers(tworld, settings
 
 
 def test_two_sweep_processes_at_once_write_each_overdue_event_once(tworld):
-    """Two `minqing sweep` processes started together on the same database."""
+    """Two sweeping processes at the same instant on the same database (a smoke test across processes:
+    their transactions last milliseconds, so the thread test above is the one that forces the overlap)."""
     import os
     import subprocess
     import sys
@@ -254,8 +256,11 @@ def test_two_sweep_processes_at_once_write_each_overdue_event_once(tworld):
         url = f"sqlite:///{s['NAME']}"
     else:
         url = f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
-    env = dict(os.environ, MINQING_DATABASE_URL=url)
-    procs = [subprocess.Popen([sys.executable, "-m", "minqing", "sweep"], env=env, stdout=subprocess.PIPE,
+    env = dict(os.environ, MINQING_DATABASE_URL=url, DJANGO_SETTINGS_MODULE="minqing.settings")
+    start = time.time() + 8  # both set up, then sweep at the same instant
+    script = ("import time, django\ndjango.setup()\nfrom minqing.supervision.sweep import sweep\n"
+              f"time.sleep(max(0, {start} - time.time()))\nprint(sweep())")
+    procs = [subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for _ in range(2)]
     outs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
