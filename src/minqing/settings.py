@@ -6,6 +6,7 @@ MINQING_SECRET_KEY    default: a key generated once and kept in the data directo
 MINQING_DEBUG         default: off
 MINQING_PUBLIC_URL    default: none (the demo: localhost, 127.0.0.1); https://host of the deployment
 MINQING_TRUSTED_PROXIES  default: none; comma-separated IPs/CIDRs of reverse proxies
+MINQING_REDIS_URL     default: none; redis://host:6379/0 shares cache, rate limits, token revocations, job queue
 """
 
 import datetime as dt
