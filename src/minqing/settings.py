@@ -6,6 +6,7 @@ MINQING_SECRET_KEY    default: a key generated once and kept in the data directo
 MINQING_DEBUG         default: off
 MINQING_PUBLIC_URL    default: none (the demo: localhost, 127.0.0.1); https://host of the deployment
 MINQING_TRUSTED_PROXIES  default: none; comma-separated IPs/CIDRs of reverse proxies
+MINQING_REDIS_URL     default: none; redis://host:6379/0 shares cache, rate limits, token revocations, job queue
 """
 
 import datetime as dt
@@ -257,12 +258,27 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-        "LOCATION": "minqing_cache",
+# Shared state (minqing/tasks.py, web/ratelimit.py, api/auth.py): with MINQING_REDIS_URL
+# (redis://host:6379/0) the cache (so the rate limits), the API token revocations and the
+# worker's queue live in Redis, shared by every server and worker; without it the cache is
+# the database's and the queue an SQLite file in the data directory.
+MINQING_REDIS_URL = os.environ.get("MINQING_REDIS_URL", "").strip()
+MINQING_CACHE_PREFIX = os.environ.get("MINQING_CACHE_PREFIX", "minqing")
+if MINQING_REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": MINQING_REDIS_URL,
+            "KEY_PREFIX": MINQING_CACHE_PREFIX,
+        }
     }
-}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "minqing_cache",
+        }
+    }
 
 TASKS = {
     "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
@@ -273,6 +289,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("MINQING_LOG_LEVEL", "WARNING")},
+    # one line per job run ("sweep: 3 newly red, …") and the worker's start and stop
+    "loggers": {"minqing.worker": {"level": os.environ.get("MINQING_WORKER_LOG_LEVEL", "INFO")}},
 }
 
 # Domain configuration (defaults; deployments override in the admin where a model exists).

@@ -7,17 +7,23 @@ the user's memberships with their regions and departments) before it does anythi
 
 What that means for revocation: revoking a token (``revoke()``, the admin, any
 ``save()``/``delete()`` of a token), deactivating a user or changing a membership,
-region or department drops this process's whole cache at once. Another server
-process, or a change written behind the ORM's back (``QuerySet.update()``, raw SQL),
-is seen within ``token_cache_seconds()``: a revoked token keeps working at most that
-long on the other workers.
+region or department drops this process's whole cache at once. With
+``MINQING_REDIS_URL`` it also bumps a generation counter in Redis that every server
+process reads on each bearer request (one GET): their cached entries of an older
+generation are dropped, so such a revocation is refused by every server at once.
+Without Redis, another server process sees it within ``token_cache_seconds()``; a
+change written behind the ORM's back (``QuerySet.update()``, raw SQL) is seen by
+every process within ``token_cache_seconds()`` either way.
 """
 
+import logging
 import threading
 import time
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 from ninja.security import HttpBearer, SessionAuth
@@ -27,7 +33,8 @@ from minqing.people.scoping import Actor
 
 MAX_CACHED = 10_000
 _clock = time.monotonic  # tests move it
-_cache = {}  # key_hash -> (expires, user, memberships)
+_cache = {}  # key_hash -> (expires, generation, user, memberships)
+log = logging.getLogger("minqing.api")
 _lock = threading.Lock()
 
 
@@ -35,9 +42,42 @@ def token_cache_seconds():
     return float(getattr(settings, "MINQING_API_TOKEN_CACHE_SECONDS", 5))
 
 
+GENERATION_KEY = "mq-api-token-generation"
+
+
+def _shared():
+    """With MINQING_REDIS_URL the cache is Redis, shared by every server process."""
+    return bool(getattr(settings, "MINQING_REDIS_URL", ""))
+
+
+def _generation():
+    """The shared generation of the token caches (0 without Redis; None when Redis does
+    not answer: then nothing is served from a cache)."""
+    if not _shared():
+        return 0
+    try:
+        return cache.get(GENERATION_KEY, 0)
+    except Exception:  # Redis down: read the database every time
+        log.warning("token cache generation unreadable", exc_info=True)
+        return None
+
+
+def _bump():
+    try:
+        if not cache.add(GENERATION_KEY, 1, timeout=None):
+            cache.incr(GENERATION_KEY)
+    except Exception:
+        log.warning("token cache generation not bumped", exc_info=True)
+
+
 def clear_token_cache(*args, **kwargs):
     with _lock:
         _cache.clear()
+    if _shared():
+        # every process's cache: now, and again once the change is committed (a process
+        # reading the database in between would have cached the old rows)
+        _bump()
+        transaction.on_commit(_bump)
 
 
 def _load(key_hash):
@@ -57,15 +97,16 @@ def token_user(raw):
     key_hash = hash_token(raw)
     ttl = token_cache_seconds()
     now = _clock()
+    generation = _generation() if ttl > 0 else None
     hit = _cache.get(key_hash)
-    if hit is not None and hit[0] > now:
-        return hit[1], hit[2]
+    if hit is not None and hit[0] > now and generation is not None and hit[1] == generation:
+        return hit[2], hit[3]
     found = _load(key_hash)
-    if found is not None and ttl > 0:
+    if found is not None and ttl > 0 and generation is not None:
         with _lock:
             if len(_cache) >= MAX_CACHED:
                 _cache.clear()
-            _cache[key_hash] = (now + ttl, *found)
+            _cache[key_hash] = (now + ttl, generation, *found)
     return found
 
 

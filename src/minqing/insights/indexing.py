@@ -6,10 +6,15 @@ registration's own transaction — nothing else, so registration stays fast.
 ``catch_up`` then reads the pending cases in batches: normalises the text,
 resolves the place, suggests categories, and writes ``CaseInsight``, the
 duplicate keys and the search bigrams. It runs before every duplicate check and
-search (so both always see every registered case) and in the worker.
+search (so both always see every registered case) and in the worker. Each
+caller first claims its batch of pending cases with a conditional UPDATE
+(``claim``), so two indexers never index one case at once; a claim older than
+CLAIM_LEASE (a killed worker) is taken over.
 """
 
+import datetime as dt
 import logging
+import uuid
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,6 +24,8 @@ from .normalize import bigrams, normalize
 
 log = logging.getLogger("minqing.insights")
 BATCH = 2000
+# a claim older than this is a dead indexer's: the next catch_up takes it over
+CLAIM_LEASE = dt.timedelta(minutes=10)
 
 
 _PENDING_SQL = None
@@ -66,8 +73,10 @@ def place_for(reading, region_code, idx):
     return None
 
 
-def index_cases(rows):
-    """Index cases given as dicts with id, text, address and region__code. Returns how many."""
+def index_cases(rows, token=None):
+    """Index cases given as dicts with id, text, address and region__code. Returns how many.
+    With ``token`` (a claim of ``catch_up``), only if the claim still holds: a claim taken
+    over after CLAIM_LEASE is the other indexer's to write."""
     from minqing.insights import classify
     from minqing.insights.text import read
 
@@ -94,6 +103,15 @@ def index_cases(rows):
         grams += [SearchGram(gram=g, case_id=r["id"]) for g in search_grams(searchable)]
     ids = [r["id"] for r in rows]
     with transaction.atomic():
+        if token is not None:
+            # still ours? (a claim taken over after CLAIM_LEASE: the other indexer writes)
+            held = set(PendingIndex.objects.select_for_update().filter(case_id__in=ids, claimed_by=token)
+                       .values_list("case_id", flat=True))
+            if len(held) < len(ids):
+                ids = [i for i in ids if i in held]
+                insights = [x for x in insights if x.case_id in held]
+                keys = [k for k in keys if k.case_id in held]
+                grams = [g for g in grams if g.case_id in held]
         CaseInsight.objects.filter(case_id__in=ids).delete()
         DupKey.objects.filter(case_id__in=ids).delete()
         SearchGram.objects.filter(case_id__in=ids).delete()
@@ -102,11 +120,41 @@ def index_cases(rows):
         DupKey.objects.bulk_create(keys, batch_size=2000)
         SearchGram.objects.bulk_create(grams, batch_size=5000)
         PendingIndex.objects.filter(case_id__in=ids).delete()
-    return len(rows)
+    return len(ids)
+
+
+def _unclaimed(now):
+    from django.db.models import Q
+
+    return Q(claimed_by="") | Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_LEASE)
+
+
+def candidates(size, now):
+    """Ids of pending cases nobody is indexing, oldest first."""
+    from .models import PendingIndex
+
+    return list(PendingIndex.objects.filter(_unclaimed(now)).order_by("case_id")
+                .values_list("case_id", flat=True)[:size])
+
+
+def claim(size, now=None):
+    """Claim up to ``size`` pending cases for this caller with one conditional UPDATE (a
+    case another indexer claimed in between no longer matches). Returns (token, ids)."""
+    from .models import PendingIndex
+
+    now = now or timezone.now()
+    ids = candidates(size, now)
+    if not ids:
+        return None, []
+    token = uuid.uuid4().hex
+    PendingIndex.objects.filter(_unclaimed(now), case_id__in=ids).update(claimed_by=token, claimed_at=now)
+    return token, list(PendingIndex.objects.filter(claimed_by=token).order_by("case_id")
+                       .values_list("case_id", flat=True))
 
 
 def catch_up(limit=None):
-    """Index every pending case (at most ``limit``). Returns how many were indexed."""
+    """Index every pending case (at most ``limit``) that no other indexer is working on.
+    Returns how many were indexed."""
     from minqing.cases.models import Case
 
     from .models import PendingIndex
@@ -114,7 +162,7 @@ def catch_up(limit=None):
     done = 0
     while limit is None or done < limit:
         size = BATCH if limit is None else min(BATCH, limit - done)
-        ids = list(PendingIndex.objects.order_by("case_id").values_list("case_id", flat=True)[:size])
+        token, ids = claim(size)
         if not ids:
             break
         rows = list(Case.objects.filter(pk__in=ids).values("id", "text", "address", "region__code"))
@@ -122,7 +170,7 @@ def catch_up(limit=None):
         missing = [i for i in ids if i not in found]
         if missing:
             PendingIndex.objects.filter(case_id__in=missing).delete()
-        done += index_cases(rows)
+        done += index_cases(rows, token=token)
         if len(ids) < size:
             break
     return done

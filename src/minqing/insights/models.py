@@ -17,6 +17,11 @@ class PendingIndex(models.Model):
     """A case registered but not yet read by the insight layer."""
 
     case = models.OneToOneField("cases.Case", primary_key=True, on_delete=models.CASCADE, related_name="+")
+    # the indexer working on it (indexing.catch_up claims with a conditional UPDATE; a claim
+    # older than indexing.CLAIM_LEASE is a dead worker's and is taken over). Database
+    # defaults: the registration's raw INSERT names the case only.
+    claimed_by = models.CharField(max_length=32, blank=True, db_default="", default="")
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
 
 class CaseInsight(models.Model):

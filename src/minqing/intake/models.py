@@ -199,6 +199,10 @@ class WebhookDelivery(models.Model):
     last_error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True)
+    # the worker sending it (intake/webhooks.py claims with a conditional UPDATE; a claim
+    # older than webhooks.CLAIM_LEASE is a dead worker's and is taken over)
+    claimed_by = models.CharField(max_length=32, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -10,7 +10,10 @@
    fan-out cannot duplicate), then sends due deliveries: POST of a JSON body
    signed with HMAC-SHA256 (``X-Minqing-Signature: sha256=<hex>``) under the
    subscriber's secret, with a stable ``X-Minqing-Delivery`` id the receiver
-   uses to recognise a retry.
+   uses to recognise a retry. A worker first CLAIMS the due deliveries with
+   one conditional UPDATE (``… SET claimed_by=<token> WHERE id IN (…) AND
+   unclaimed``), so two workers never send one delivery; a claim older than
+   ``CLAIM_LEASE`` (a worker killed mid-send) is taken over by the next.
 3. A failed delivery is retried with exponential back-off (base
    ``MINQING_WEBHOOK_BACKOFF`` seconds, doubled per attempt, capped at an
    hour). A subscriber that fails ``MINQING_WEBHOOK_PAUSE_AFTER`` times in a
@@ -24,10 +27,11 @@ import hmac
 import json
 import logging
 import time
+import uuid
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import F, Min, Q
 from django.utils import timezone
 
 from minqing.cases.models import Event
@@ -36,6 +40,9 @@ from .models import WebhookDelivery, WebhookOutbox, WebhookSubscriber
 
 log = logging.getLogger("minqing.webhooks")
 MAX_BACKOFF = 3600
+# a claim older than this is a dead worker's: another worker sends the delivery again
+# (the receiver recognises the repeat by its X-Minqing-Delivery id)
+CLAIM_LEASE = dt.timedelta(minutes=10)
 
 
 # Whether any subscriber exists, re-read at most every CHECK_SECONDS per process, so a
@@ -176,6 +183,50 @@ def _post(client, subscriber, delivery):
     return client.post(subscriber.url, content=body, headers=headers)
 
 
+def _unclaimed(now):
+    return Q(claimed_by="") | Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_LEASE)
+
+
+def candidates(now, limit):
+    """Ids of the deliveries due now: the pending queues of active subscribers whose head
+    is due and that no other worker is sending (a fresh claim), oldest first."""
+    # a subscriber's deliveries go out in order: its queue moves only when its head is due
+    heads = (
+        WebhookDelivery.objects.filter(status=WebhookDelivery.PENDING, subscriber__active=True)
+        .values("subscriber").annotate(first=Min("id")).values_list("first", flat=True)
+    )
+    due_subs = set(
+        WebhookDelivery.objects.filter(id__in=list(heads), next_attempt_at__lte=now).values_list("subscriber", flat=True)
+    )
+    busy = set(
+        WebhookDelivery.objects.filter(status=WebhookDelivery.PENDING, subscriber_id__in=due_subs)
+        .exclude(_unclaimed(now)).values_list("subscriber", flat=True)
+    )
+    return list(
+        WebhookDelivery.objects.filter(status=WebhookDelivery.PENDING, subscriber_id__in=due_subs - busy)
+        .order_by("id").values_list("id", flat=True)[:limit]
+    )
+
+
+def claim(limit=500, now=None):
+    """Claim due deliveries for this worker with one conditional UPDATE: a delivery
+    another worker claimed in between no longer matches, so each is sent by one worker."""
+    now = now or timezone.now()
+    ids = candidates(now, limit)
+    if not ids:
+        return []
+    token = uuid.uuid4().hex
+    WebhookDelivery.objects.filter(_unclaimed(now), pk__in=ids, status=WebhookDelivery.PENDING).update(
+        claimed_by=token, claimed_at=now)
+    return list(WebhookDelivery.objects.filter(claimed_by=token, status=WebhookDelivery.PENDING)
+                .select_related("subscriber").order_by("id"))
+
+
+def _finish(d, **fields):
+    """Record a delivery's outcome, only while it is still this worker's claim."""
+    return WebhookDelivery.objects.filter(pk=d.pk, claimed_by=d.claimed_by).update(claimed_by="", **fields)
+
+
 def deliver_due(limit=500, now=None):
     """Send due deliveries of active subscribers, oldest first; one failure stops
     that subscriber's queue for this round (keeps order). Returns (sent, failed)."""
@@ -184,23 +235,13 @@ def deliver_due(limit=500, now=None):
     now = now or timezone.now()
     timeout = float(_setting("MINQING_WEBHOOK_TIMEOUT", 10))
     pause_after = int(_setting("MINQING_WEBHOOK_PAUSE_AFTER", 10))
-    # a subscriber's deliveries go out in order: its queue moves only when its head is due
-    heads = (
-        WebhookDelivery.objects.filter(status=WebhookDelivery.PENDING, subscriber__active=True)
-        .values("subscriber").annotate(first=Min("id")).values_list("first", flat=True)
-    )
-    due_subs = list(
-        WebhookDelivery.objects.filter(id__in=list(heads), next_attempt_at__lte=now).values_list("subscriber", flat=True)
-    )
-    due = list(
-        WebhookDelivery.objects.filter(status=WebhookDelivery.PENDING, subscriber_id__in=due_subs)
-        .select_related("subscriber").order_by("id")[:limit]
-    )
+    due = claim(limit, now)
     blocked, sent, failed = set(), 0, 0
     with httpx.Client(timeout=timeout, follow_redirects=False) as client:
         for d in due:
             s = d.subscriber
             if s.pk in blocked:
+                _finish(d)  # back to the queue, unclaimed
                 continue
             error, status = "", None
             try:
@@ -211,11 +252,9 @@ def deliver_due(limit=500, now=None):
                     error = f"HTTP {status}"
             except httpx.HTTPError as e:
                 ok, error = False, f"{type(e).__name__}: {e}"[:500]
-            d.attempts += 1
-            d.last_status = status
             if ok:
-                d.status, d.delivered_at, d.last_error = WebhookDelivery.DELIVERED, timezone.now(), ""
-                d.save(update_fields=["status", "delivered_at", "attempts", "last_status", "last_error"])
+                _finish(d, status=WebhookDelivery.DELIVERED, delivered_at=timezone.now(), last_error="",
+                        attempts=F("attempts") + 1, last_status=status)
                 if s.consecutive_failures:
                     s.consecutive_failures = 0
                     s.save(update_fields=["consecutive_failures"])
@@ -223,9 +262,8 @@ def deliver_due(limit=500, now=None):
                 continue
             failed += 1
             blocked.add(s.pk)
-            d.last_error = error
-            d.next_attempt_at = timezone.now() + dt.timedelta(seconds=backoff(d.attempts))
-            d.save(update_fields=["attempts", "last_status", "last_error", "next_attempt_at"])
+            _finish(d, attempts=F("attempts") + 1, last_status=status, last_error=error,
+                    next_attempt_at=timezone.now() + dt.timedelta(seconds=backoff(d.attempts + 1)))
             s.consecutive_failures += 1
             s.save(update_fields=["consecutive_failures"])
             if s.consecutive_failures >= pause_after:

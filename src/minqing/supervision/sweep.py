@@ -7,11 +7,18 @@ each handler of the lead department one ``red`` (or ``yellow``) notice per case
 that turned red (or yellow), linked to the case, and leaves each covering
 supervisor one ``overdue`` notice with the count of their newly red cases.
 
+Two sweeps at once (two workers, or ``minqing sweep`` beside the worker) write
+each overdue event and notice once: the level changes come first, as
+conditional ``UPDATE … WHERE alert_level <> 'red' … RETURNING id`` — each case
+goes to the one sweep whose UPDATE changed it, and only that sweep writes its
+event and notices (for the same (case, deadline) once: a case leaves red only
+when its deadline moves).
+
 The work stays in the database however many cases are open: the overdue
-events are one INSERT … SELECT over the newly red cases, the per-case notices
+events are one INSERT … SELECT per 10,000 newly red cases, the per-case notices
 two more (cases joined with their departments' handlers), the supervisors'
-counts two GROUP BYs, the level changes three UPDATEs — no case row is brought
-into Python. The sweep sends no e-mail or SMS.
+counts a GROUP BY, the level changes three UPDATEs — only the ids of the cases
+whose level changed come into Python. The sweep sends no e-mail or SMS.
 """
 
 import logging
@@ -38,21 +45,45 @@ def sweep(day=None):
     result = {"date": day.isoformat(), "red": 0, "yellow": 0, "green": 0, "notified": 0, "notices": 0}
 
     with transaction.atomic():
-        newly_red = open_cases.filter(deadline__lt=red_before).exclude(alert_level="red")
-        by_path = Counter(dict(newly_red.values_list("region_path").annotate(n=Count("id"))))
-        result["red"] = _record_overdue(newly_red, now)
-        result["notices"] = _notify_cases(newly_red, "red", now)
-        newly_red.update(alert_level="red")
-        newly_yellow = open_cases.filter(deadline__gte=red_before, deadline__lt=green_from).exclude(
-            alert_level="yellow")
-        result["notices"] += _notify_cases(newly_yellow, "yellow", now)
-        result["yellow"] = newly_yellow.update(alert_level="yellow")
+        # Claim first: the level change is a conditional UPDATE … RETURNING, so of two
+        # sweeps at once only one gets each case (the other's UPDATE waits for the row and
+        # then no longer matches it); events and notices go to the claimed cases only.
+        red_ids = _claim(open_cases.filter(deadline__lt=red_before), "red")
+        by_path = Counter()
+        for newly_red in _chunks(red_ids):
+            by_path.update(dict(newly_red.values_list("region_path").annotate(n=Count("id"))))
+            result["red"] += _record_overdue(newly_red, now)
+            result["notices"] += _notify_cases(newly_red, "red", now)
+        yellow_ids = _claim(open_cases.filter(deadline__gte=red_before, deadline__lt=green_from), "yellow")
+        for newly_yellow in _chunks(yellow_ids):
+            result["notices"] += _notify_cases(newly_yellow, "yellow", now)
+        result["yellow"] = len(yellow_ids)
         result["green"] = open_cases.filter(deadline__gte=green_from).exclude(alert_level="green").update(
             alert_level="green"
         )
         result["notified"] = _notify(by_path, now)
     log.info("sweep %s", result)
     return result
+
+
+def _chunks(ids, size=10_000):
+    for i in range(0, len(ids), size):
+        yield Case.objects.filter(pk__in=ids[i:i + size]).order_by()
+
+
+def _claim(cases, level):
+    """Set ``level`` on those of ``cases`` not at it yet; returns the ids this call changed
+    (one UPDATE … WHERE alert_level <> level … RETURNING id)."""
+    sql, params = cases.values("id").query.sql_with_params()
+    qn = connection.ops.quote_name
+    table = qn(Case._meta.db_table)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {table} SET {qn('alert_level')} = %s WHERE {qn('alert_level')} <> %s "
+            f"AND {qn('id')} IN ({sql}) RETURNING {qn('id')}",
+            [level, level, *params],
+        )
+        return [row[0] for row in cur.fetchall()]
 
 
 def _record_overdue(cases, now):

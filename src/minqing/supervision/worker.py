@@ -1,39 +1,31 @@
-"""``minqing worker``: runs the periodic jobs named in settings.MINQING_WORKER_JOBS.
+"""``minqing worker``: a Huey consumer running the periodic jobs of
+settings.MINQING_WORKER_JOBS (minqing/tasks.py), with a heartbeat.
 
 Each job is (name, interval in seconds, dotted path of a function without
 arguments). A failing job is logged and retried at its next turn; the worker
 never dies of one job's error.
 """
 
-import importlib
 import logging
-import time
+import os
+import signal
 
-from django.conf import settings
-from django.db import close_old_connections
+from minqing import tasks
 
 log = logging.getLogger("minqing.worker")
+_load = tasks._load
 
 
-def _load(path):
-    module, _, name = path.rpartition(".")
-    return getattr(importlib.import_module(module), name)
-
-
-def run(once=False, stdout=None):
-    jobs = [(name, interval, _load(path)) for name, interval, path in settings.MINQING_WORKER_JOBS]
-    next_run = {name: 0.0 for name, _, _ in jobs}
-    while True:
-        for name, interval, fn in jobs:
-            if time.monotonic() >= next_run[name]:
-                close_old_connections()
-                try:
-                    result = fn()
-                    if stdout:
-                        stdout.write(f"{name}: {result}\n")
-                except Exception:  # noqa: BLE001 - keep the worker alive, log the job's failure
-                    log.exception("job %s failed", name)
-                next_run[name] = time.monotonic() + interval
-        if once:
-            return
-        time.sleep(1)
+def run(once=False, stdout=None, threads=2, parent_pid=None):
+    if once:
+        tasks.run_all_once(stdout=stdout)
+        return
+    consumer = tasks.huey.create_consumer(workers=max(1, threads), worker_type="thread", periodic=True,
+                                          check_worker_health=True)
+    heart = tasks.Heartbeat(parent_pid=parent_pid, on_orphan=lambda: os.kill(os.getpid(), signal.SIGINT))
+    heart.start()
+    log.info("worker %s started (%s queue, %s threads)", tasks.worker_id(), tasks.backend_name(), threads)
+    try:
+        consumer.run()  # until SIGINT (finish the running jobs) or SIGTERM
+    finally:
+        heart.stopped.set()

@@ -1,5 +1,6 @@
 """Per-client rate limit of the public forms: a sliding window, counted in the cache
-(the database cache by default, so it holds across server processes).
+(the database cache by default, so it holds across server processes; Redis with
+``MINQING_REDIS_URL``, so it holds across every server of a cluster).
 
 ``(count, seconds)`` means at most ``count`` accepted requests in ANY ``seconds``-long
 span: the times of the accepted ones are kept (at most ``count`` of them per client), so

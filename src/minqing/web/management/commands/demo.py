@@ -48,7 +48,37 @@ class Command(BaseCommand):
         if opts["no_serve"]:
             return
         out.write(f"\n打开 / open http://{opts['host']}:{opts['port']}/")
-        call_command("serve", host=opts["host"], port=opts["port"], no_migrate=True)
+        worker = self._start_worker()
+        try:
+            call_command("serve", host=opts["host"], port=opts["port"], no_migrate=True, worker_started=True)
+        finally:
+            self._stop_worker(worker)
+
+    def _start_worker(self):
+        """The background jobs (sweep, webhooks, index, warm-up) in a child process beside
+        the server; it stops with the server (and by itself if this process dies)."""
+        import os
+        import subprocess
+        import sys
+
+        cmd = [sys.executable, "-m", "minqing", "worker", "--parent-pid", str(os.getpid())]
+        worker = subprocess.Popen(cmd)
+        self.stdout.write(f"worker started (pid {worker.pid}): deadline sweep, webhooks, notices, index")
+        self.stdout.flush()
+        return worker
+
+    def _stop_worker(self, worker):
+        import signal
+        import subprocess
+
+        if worker.poll() is not None:
+            return
+        worker.send_signal(signal.SIGINT)  # finish the running job, then stop
+        try:
+            worker.wait(30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
 
     def _people(self, users):
         by_role = {}

@@ -1,3 +1,4 @@
+import argparse
 import multiprocessing
 
 from django.core.management import call_command
@@ -13,6 +14,7 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=min(2, multiprocessing.cpu_count()) or 1)
         parser.add_argument("--threads", type=int, default=2)
         parser.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
+        parser.add_argument("--worker-started", action="store_true", help=argparse.SUPPRESS)  # by minqing demo
 
     def handle(self, *args, **opts):
         from gunicorn.app.base import BaseApplication
@@ -43,4 +45,7 @@ class Command(BaseCommand):
                 return application
 
         self.stdout.write(f"minqing serving on http://{opts['host']}:{opts['port']}/ ({opts['workers']} workers)")
+        if not opts["worker_started"]:
+            self.stdout.write("the background jobs (deadline sweep, webhooks, notices, index) are not part of "
+                              "the server: start them beside it with `minqing worker`")
         App().run()
