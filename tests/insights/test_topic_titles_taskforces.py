@@ -238,6 +238,10 @@ def test_closed_count_and_effect_on_intake(world, scene):
     # before (8 weeks up to 14 days ago): 20, 30, 40 days ago; after: the scene's 3, 10 and 3 days ago
     assert e["before"]["cases"] == 3 and e["after"]["cases"] == 5
     assert e["before"]["per_week"] == round(3 / 8, 2) and e["after"]["per_week"] == 2.5
+    assert e["change"] == round((2.5 - 3 / 8) / (3 / 8), 3)
+    TaskForce.objects.filter(pk=tf.pk).update(created_at=now - dt.timedelta(days=2))
+    tf.refresh_from_db()
+    assert taskforces.effect(tf, now=now)["change"] is None  # not a week yet: no comparison
     c = tf.topic.cases.order_by("pk").first()
     disp, water, rv = world.actor("disp_zt"), world.actor("water"), world.actor("rv_lk")
     actions.assign(disp, c, department="lk-water")

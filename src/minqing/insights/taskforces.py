@@ -200,7 +200,8 @@ def progress(tf):
 
 def effect(tf, *, now=None):
     """The class's intake (cases of its category registered in its place) per week, in the
-    ``BEFORE_WEEKS`` weeks before the task force and since it was set up."""
+    ``BEFORE_WEEKS`` weeks before the task force and since it was set up; ``change`` is the
+    relative change of the weekly rate, None before a full week has passed or without a before."""
     now = now or timezone.now()
     created = tf.created_at
     qs = Case.objects.exclude(state__in=EXCLUDED_STATES)
@@ -217,7 +218,8 @@ def effect(tf, *, now=None):
     return {
         "before": {"weeks": BEFORE_WEEKS, "cases": before, "per_week": round(per_before, 2)},
         "after": {"weeks": round(weeks_after, 2), "cases": after, "per_week": round(per_after, 2)},
-        "change": round((per_after - per_before) / per_before, 3) if per_before else None,
+        # compared only after a full week: a day without a case is not a fall of 100 %
+        "change": round((per_after - per_before) / per_before, 3) if per_before and weeks_after >= 1 else None,
     }
 
 
