@@ -120,3 +120,17 @@ def test_pages_refused_and_scoped(scene, live_server, browser):  # noqa: F811
     assert page.goto(live_server.url + "/insights/topics/").status == 200
     assert page.locator("section.topic").count() == 0  # 渌口区's topics are not 攸县's to read
     page.context.close()
+
+
+def test_topics_page_in_english(scene, live_server, browser):  # noqa: F811
+    page = as_user(browser, live_server, "leader_city", width=390)
+    page.goto(live_server.url + "/insights/topics/")
+    page.click("nav button[value=en]")
+    page.wait_for_load_state()
+    assert page.locator("h1").inner_text() == "Recurring problems"
+    first = page.locator("section.topic").first
+    assert "Problem-of-the-month candidate" in first.inner_text() and "Unsatisfied visits" in first.inner_text()
+    assert first.locator("h2").inner_text() == "朱亭村路灯损坏"  # titles are data, like the cases' texts
+    _no_sideways_scroll(page)
+    _shot(page, "topics-en-390.png")
+    page.context.close()
