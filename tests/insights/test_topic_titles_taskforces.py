@@ -136,9 +136,14 @@ def _body(**over):
 
 
 def test_topic_list_carries_id_title_and_scope(world, scene):
-    t = _topic(world, "disp_zt", "朱亭村停水")
+    t = _topic(world, "disp_lk", "朱亭村停水")
     assert t and t["id"] and t["candidate"]
+    assert _topic(world, "disp_lk", "朱亭村停水")["id"] == t["id"]
+    # read at county level or above: one id; a township's dispatcher reads the township's classes
     assert _topic(world, "leader_city", "朱亭村停水", "?region=430200")["id"] == t["id"]
+    assert _topic(world, "leader_lk", "朱亭村停水")["id"] == t["id"]
+    town = _topic(world, "disp_zt", "朱亭村停水")
+    assert town["id"] != t["id"] and _topic(world, "disp_zt", "朱亭村停水")["id"] == town["id"]
     assert _topic(world, "disp_yx", "朱亭村停水") is None
     assert call(world, "water", "get", "/api/v1/insights/topics").status_code == 403
 
@@ -166,7 +171,8 @@ def test_create_taskforce_201_and_notices(world, scene):
 @pytest.mark.parametrize("over,field", [
     ({"lead": "no-such"}, "lead"), ({"lead": ""}, "lead"), ({"members": ["nope"]}, "members"),
     ({"due": "2001-01-01"}, "due"), ({"due": "not a date"}, "due"), ({"goal": "   "}, "goal"),
-    ({"goal": "长" * 2001}, "goal"), ({"members": "lk-roads"}, "members"),
+    ({"goal": "长" * 2001}, "goal"), ({"members": "lk-roads"}, "members"), ({"goal": "改造\x00水管"}, "goal"),
+    ({"lead": "lk-\x00water"}, "lead"), ({"members": ["x" * 65]}, "members"), ({"members": ["a"] * 31}, "members"),
 ])
 def test_create_taskforce_422(world, scene, over, field):
     t = _topic(world, "disp_zt", "朱亭村停水")
@@ -187,8 +193,12 @@ def test_create_taskforce_403_and_404(world, scene):
     assert call(world, "disp_zt", "post", "/api/v1/insights/topics/t000000000000/taskforce", _body()).status_code == 404
     assert call(world, "disp_zt", "post", "/api/v1/insights/topics/" + "x" * 300 + "/taskforce", _body()).status_code == 404
     assert TaskForce.objects.count() == 0
-    # a leader of the county and of the city may
-    assert call(world, "leader_lk", "post", url, _body()).status_code == 201
+    # a leader of the county may (the county-level topic of the same class)
+    county = _topic(world, "leader_lk", "朱亭村停水")
+    assert call(world, "disp_zt", "post", f"/api/v1/insights/topics/{county['id']}/taskforce",
+                _body()).status_code == 404  # not a topic a township reads
+    assert call(world, "leader_lk", "post", f"/api/v1/insights/topics/{county['id']}/taskforce",
+                _body()).status_code == 201
 
 
 def test_taskforce_list_get_notes_and_scope(world, scene):
@@ -216,6 +226,7 @@ def test_taskforce_list_get_notes_and_scope(world, scene):
     assert call(world, "disp_zt", "post", url, {"text": "  "}).status_code == 422
     assert call(world, "disp_zt", "post", url, {"text": "长" * 2001}).status_code == 422
     assert call(world, "disp_zt", "post", url, {}).status_code == 422
+    assert call(world, "disp_zt", "post", url, {"text": "进展\x00"}).status_code == 422
     d = call(world, "leader_lk", "get", f"/api/v1/taskforces/{tf['id']}").json()
     assert [n["text"] for n in d["notes"]] == ["已完成管网摸排", "调度会已开"]
     assert TaskForceNote.objects.count() == 2

@@ -63,7 +63,7 @@ def find_topic(actor, key, *, date_from=None, date_to=None):
 
 
 def _department(code, field):
-    if not isinstance(code, str) or not code.strip() or len(code) > 64:
+    if not isinstance(code, str) or not code.strip() or len(code) > 64 or "\x00" in code:
         raise InvalidInput(_("请填写部门编码"), field=field)
     d = Department.objects.filter(code=code.strip()).first()
     if d is None:
@@ -99,8 +99,8 @@ def create(actor, topic, *, lead, members=(), due, goal, at=None):
     today = timezone.localdate(_now(at))
     if not isinstance(due, dt.date) or due < today or due > today + dt.timedelta(days=MAX_DUE_DAYS):
         raise InvalidInput(_("完成时限须在今天到三年之内"), field="due")
-    goal = (goal or "").strip()
-    if not goal or len(goal) > MAX_GOAL:
+    goal = (goal or "").strip() if isinstance(goal, str) else ""
+    if not goal or len(goal) > MAX_GOAL or "\x00" in goal:
         raise InvalidInput(_("请填写目标（最多 %(n)d 字）") % {"n": MAX_GOAL}, field="goal")
     if TaskForce.objects.filter(topic_key=topic["id"]).exists():
         raise Conflict(_("该问题已成立工作专班"), field="id")
@@ -146,7 +146,7 @@ def add_note(actor, tf, text, *, at=None):
     text = (text or "").strip() if isinstance(text, str) else ""
     if not _may_write(actor, tf):
         raise Forbidden(_("只有专班成员可以填写进展"))
-    if not text or len(text) > MAX_NOTE:
+    if not text or len(text) > MAX_NOTE or "\x00" in text:
         raise InvalidInput(_("请填写进展（最多 %(n)d 字）") % {"n": MAX_NOTE}, field="text")
     # compare-and-set on the version: two notes at once both land, each with its own event
     updated = TaskForce.objects.filter(pk=tf.pk, version=tf.version).update(version=tf.version + 1)

@@ -3,13 +3,16 @@
 Over a window and region (a ``figures.Scope``), each case gets a problem phrase
 (``phrase_for``: a short verb-object phrase such as "停水" or "路灯损坏", picked
 from its text by the per-category lexicon ``PHRASES``; a case no phrase fits
-gets "<category>问题"). Cases of the same category and phrase in the same county
-(the unit; a case above county level is its own unit) form one topic. Each
-topic has:
+gets "<category>问题"). Cases of the same category and phrase in the same unit
+form one topic: the unit is the county for a scope of a county or above, the
+township for a scope of a township or below (``unit_level``: a township's
+dispatcher reads the classes of problems of their township, a county's leader
+those of the county); a case registered above the unit's level is its own unit.
+Each topic has:
 
 - ``id``: ``"t"`` + 12 hex digits of SHA-1 over category, phrase and unit — the
   same for the same class of problem however often it is recomputed, whatever
-  the window, and whoever asks;
+  the window, and for everyone reading at the same level;
 - ``title``: the place span + the phrase: the lowest region covering its cases
   ("朱亭村停水"), with "多个村/多个社区/多个乡镇…" when they spread over several
   places below it ("渌口区多个村反映停水");
@@ -22,16 +25,16 @@ topic has:
 - ``score`` = weight × growth — the rank; the best-ranked topic without a task
   force is the month's candidate for 每月一题 (``candidate``).
 
-A scope below county level is widened to its county to compute the topics and
-narrowed back afterwards: a topic is listed only when the scope covers all its
-cases (so a township dispatcher never sees half of a county's topic under the
-county's id). A topic can be adopted (``adopt``): a ``cases.Topic`` row linking
+A village scope is widened to its township to compute the topics and narrowed
+back afterwards: a topic is listed only when the scope covers all its cases (a
+scope never shows part of a topic under the topic's id). A topic can be adopted (``adopt``): a ``cases.Topic`` row linking
 its cases; ``insights.taskforces`` builds a task force (工作专班) on it.
 """
 
 import copy
 import datetime as dt
 import hashlib
+import re
 from collections import Counter, defaultdict
 
 from django.db import transaction
@@ -63,6 +66,7 @@ PHRASES = {
         ("道路破损", ("坑洼", "路面破", "压烂", "路烂", "塌陷", "破损", "烂路")),
         ("交通拥堵", ("堵车", "拥堵")),
         ("车辆乱停", ("乱停", "违停", "占道")),
+        ("出租车网约车不规范", ("出租车", "网约车")),
     ],
     "municipal_facilities": [
         ("路灯损坏", ("路灯",)),
@@ -84,6 +88,7 @@ PHRASES = {
     ],
     "education": [
         ("校车安全", ("校车",)),
+        ("违规补课", ("补课",)),
         ("学校乱收费", ("收费", "乱收")),
         ("孩子入学难", ("入学", "学位", "上学")),
     ],
@@ -102,16 +107,18 @@ PHRASES = {
     ],
     "environment": [
         ("油烟扰民", ("油烟",)),
-        ("噪音扰民", ("噪音", "噪声", "吵")),
+        ("噪音扰民", ("噪音", "噪声", "吵", "广场舞")),
         ("污水直排", ("排污", "污水", "臭水")),
         ("空气污染", ("烟尘", "粉尘", "焚烧", "异味", "臭味", "废气")),
     ],
     "agriculture_rural": [
-        ("农田灌溉难", ("灌溉", "水渠", "山塘")),
+        ("水库山塘失修", ("水库", "山塘")),
+        ("农田灌溉难", ("灌溉", "水渠")),
         ("农业补贴未发", ("补贴", "种粮")),
     ],
     "public_security": [
-        ("电信诈骗", ("诈骗",)),
+        ("电信诈骗", ("诈骗", "冒充")),
+        ("非法种植罂粟", ("罂粟",)),
         ("聚众赌博", ("赌博",)),
         ("盗窃频发", ("偷", "盗")),
         ("醉酒闹事", ("闹事", "打架", "醉")),
@@ -120,6 +127,7 @@ PHRASES = {
         ("工伤认定难", ("工伤",)),
         ("拖欠工资", ("拖欠", "欠薪", "工资", "工钱")),
         ("不发加班费", ("加班",)),
+        ("平台乱罚款", ("罚款", "外卖", "平台")),
     ],
     "civil_affairs": [
         ("低保申请难", ("低保",)),
@@ -128,15 +136,16 @@ PHRASES = {
     ],
     "land_requisition": [
         ("违法拆迁", ("拆迁", "强拆")),
+        ("安置不到位", ("安置",)),
         ("征地补偿不到位", ("补偿", "征地")),
     ],
     "governance_conduct": [
-        ("办事推诿", ("推诿", "踢皮球", "推来推去")),
+        ("办事推诿", ("推诿", "踢皮球", "推来推去", "推三阻四")),
         ("工作作风差", ("态度", "不作为", "吃拿卡要")),
     ],
     "enterprise_service": [("审批办证慢", ("审批", "办证", "营业执照"))],
     "culture_tourism": [("健身设施缺乏", ("健身", "球场", "广场"))],
-    "property_registration": [("不动产证办理难", ("不动产", "房产证", "产权证"))],
+    "property_registration": [("不动产证办理难", ("不动产", "房产证", "产权证", "开发商", "办证"))],
 }
 
 
@@ -146,19 +155,38 @@ class TopicError(ValueError):
         self.field = field
 
 
+_PATTERNS = {}
+
+
+def _pattern(category):
+    """One regular expression per category over all its phrases' words (longest first)."""
+    if category not in _PATTERNS:
+        owner = {}
+        for phrase, words in PHRASES.get(category, ()):
+            for w in words:
+                owner.setdefault(w, phrase)
+        rx = re.compile("|".join(re.escape(w) for w in sorted(owner, key=len, reverse=True))) if owner else None
+        _PATTERNS[category] = (rx, owner)
+    return _PATTERNS[category]
+
+
 def phrase_for(category, text, category_name=""):
     """The problem phrase of one case: the lexicon phrase of its category whose words occur
     most often in its text (a tie goes to the one the text names first: "又停水了，水管爆了"
-    is 停水), else "<category name>问题"."""
-    best, key = None, None
-    for phrase, words in PHRASES.get(category, ()):
-        n = sum(text.count(w) for w in words)
-        if n:
-            k = (n, -min(text.find(w) for w in words if w in text))
-            if key is None or k > key:
-                best, key = phrase, k
-    if best:
-        return best
+    is 停水), else ``fallback_phrase`` ("<category name>问题")."""
+    rx, owner = _pattern(category)
+    if rx is not None and text:
+        hits, first = Counter(), {}
+        for m in rx.finditer(text):
+            p = owner[m.group(0)]
+            hits[p] += 1
+            first.setdefault(p, m.start())
+        if hits:
+            return max(hits, key=lambda p: (hits[p], -first[p]))
+    return fallback_phrase(category, category_name)
+
+
+def fallback_phrase(category, category_name=""):
     name = category_name or category
     return name if name.endswith("问题") else f"{name}问题"
 
@@ -266,23 +294,33 @@ def make_title(prefix, phrase, several):
     return f"{prefix}反映{phrase}" if several else f"{prefix}{phrase}"
 
 
-def _unit(codes, regions):
-    """The county a case lies in (its own region when above county level)."""
+BELOW_COUNTY = ("township", "village", "grid")
+
+
+def unit_level(scope):
+    """The level a scope's topics are grouped at: township for a scope of a township or below
+    (a township's dispatcher reads their township's classes of problems), else county."""
+    return "township" if scope.region is not None and scope.region.level in BELOW_COUNTY else "county"
+
+
+def _unit(codes, regions, level):
+    """The region at ``level`` a case lies in (its own deepest region when it has none)."""
     for c in codes:
-        if regions.get(c, ("", ""))[1] == "county":
+        if regions.get(c, ("", ""))[1] == level:
             return c
     return codes[-1] if codes else ""
 
 
 def _widened(scope):
-    """The scope with its region raised to its county when it lies below one."""
-    if scope.region is None or scope.region.level not in ("township", "village", "grid"):
+    """The scope with its region raised to its township when it lies below one (a village's
+    topic is its township's topic, listed only when all its cases are in the village)."""
+    if scope.region is None or scope.region.level not in ("village", "grid"):
         return scope
-    county = next((r for r in scope.region.ancestors() if r.level == "county"), None)
-    if county is None:
+    town = next((r for r in scope.region.ancestors() if r.level == "township"), None)
+    if town is None:
         return scope
     wide = copy.copy(scope)
-    wide.region = county
+    wide.region = town
     return wide
 
 
@@ -308,9 +346,10 @@ def find_topics(scope, *, limit=20, min_size=MIN_SIZE, covered=None):
     regions = {c: (n, lv) for c, n, lv in Region.objects.filter(code__in=all_codes).values_list("code", "name", "level")}
     cat_names = dict(Category.objects.values_list("code", "name"))
     groups = defaultdict(list)
+    level = unit_level(scope)
     for i, r in enumerate(rows):
         phrase = phrase_for(r["cat"], r["norm"], cat_names.get(r["cat"], r["category__name"] or ""))
-        groups[(r["cat"], phrase, _unit(_codes(r["region_path"]), regions))].append(i)
+        groups[(r["cat"], phrase, _unit(_codes(r["region_path"]), regions, level))].append(i)
     from minqing.regions.models import Department
 
     topics = []
