@@ -71,3 +71,16 @@ def test_topics_page_masks_case_texts_for_a_leader(world):
     assert "朱亭村停水" in html and "13812345678" not in html
     html = _client(world, "disp_lk").get("/insights/topics/").content.decode()
     assert "13812345678" in html  # a dispatcher sees the texts as written, as on the case page
+
+
+def test_admin_lists_task_forces_read_only(world):
+    t = _water_topic(world)
+    _client(world, "disp_lk").post(f"/insights/topics/{t['id']}/taskforce/", _form())
+    tf = TaskForce.objects.get()
+    world.users["admin"].is_staff = True
+    world.users["admin"].save()
+    admin = _client(world, "admin")
+    assert admin.get("/admin/insights/taskforce/").status_code == 200
+    r = admin.get(f"/admin/insights/taskforce/{tf.pk}/change/")
+    assert r.status_code == 200 and "更换主供水管" in r.content.decode()
+    assert admin.get("/admin/insights/taskforce/add/").status_code == 403
