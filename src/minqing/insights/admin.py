@@ -38,7 +38,7 @@ class TaskForceAdmin(admin.ModelAdmin):
     search_fields = ("title", "goal")
     readonly_fields = ("topic", "topic_key", "title", "category", "place", "phrase", "lead", "members", "due", "goal",
                        "created_by", "created_at", "version")
-    inlines = [TaskForceNoteInline]
+    inlines = (TaskForceNoteInline,)
 
     def has_add_permission(self, request):
         return False

@@ -72,7 +72,9 @@ def _department(code, field):
 
 
 def _notify(departments, tf, at):
-    from minqing.cases.actions import _notify_department  # the one notice helper there is
+    from minqing.cases.actions import (
+        _notify_department,  # the one notice helper there is
+    )
 
     msg = _("工作专班“%(title)s”：%(due)s 前完成") % {"title": tf.title, "due": tf.due.isoformat()}
     for d in departments:
