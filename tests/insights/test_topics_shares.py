@@ -39,7 +39,8 @@ def test_topics_grouped_labelled_and_ranked(world):
     assert by_cat["municipal_facilities"]["size"] == 4  # 攸县's case is outside the region
     assert [t["rank"] for t in found] == list(range(1, len(found) + 1))
     assert found == sorted(found, key=lambda t: -t["score"])
-    assert all(t["score"] == round(t["size"] * t["growth"] * t["dissatisfaction"], 3) for t in found)
+    assert all(t["score"] == round((t["size"] + 2 * t["unsatisfied"] + 2 * t["reopened"]) * t["growth"], 3)
+               for t in found)
 
 
 def test_topics_api_scope_and_adopt(world):

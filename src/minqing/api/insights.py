@@ -109,8 +109,12 @@ def list_topics(request, q: Query[TopicsQuery]):
         raise InvalidInput("limit 取值 1..200 / limit must be 1..200", field="limit")
     if not 2 <= q.min_size <= 1000:
         raise InvalidInput("min_size 取值 2..1000 / min_size must be 2..1000", field="min_size")
+    a = actor(request)
+    if not a.is_admin and not any(m.role in TOPIC_ROLES for m in a.memberships):
+        raise Forbidden("只有领导或调度员可以查看一类问题 / only leaders and dispatchers may see topics")
     scope = scope_for(request, StatsQuery(**q.dict(exclude={"limit", "min_size"}, by_alias=True)))
-    found = topics.find_topics(scope, limit=q.limit, min_size=q.min_size)
+    # a topic is listed only when the caller's topic scope covers all its cases
+    found = topics.find_topics(scope, limit=q.limit, min_size=q.min_size, covered=topics.covered_paths(a))
     return {"scope": scope.as_dict(), "topics": found}
 
 

@@ -103,3 +103,62 @@ class TrainedModel(models.Model):
         ordering = ["-trained_at", "-id"]
         verbose_name = _("分类模型")
         verbose_name_plural = _("分类模型")
+
+
+class TaskForce(models.Model):
+    """工作专班: a topic adopted as one piece of work — a lead department, member departments,
+    a deadline and a goal (the policy or measure aimed at). Written only by
+    ``insights.taskforces`` (one function per change, each with its ``TaskForceEvent``)."""
+
+    topic = models.ForeignKey("cases.Topic", on_delete=models.PROTECT, related_name="taskforces",
+                              verbose_name=_("专题"))
+    topic_key = models.CharField(_("专题编号"), max_length=20, unique=True)  # topics.topic_id(): one per class
+    title = models.CharField(_("名称"), max_length=200)
+    category = models.ForeignKey("cases.Category", null=True, on_delete=models.PROTECT, verbose_name=_("问题分类"))
+    place = models.ForeignKey("regions.Region", null=True, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("区域"))  # the lowest region covering the topic's cases
+    phrase = models.CharField(max_length=50, blank=True)
+    lead = models.ForeignKey("regions.Department", on_delete=models.PROTECT, related_name="led_taskforces",
+                             verbose_name=_("牵头部门"))
+    members = models.ManyToManyField("regions.Department", blank=True, related_name="taskforces",
+                                     verbose_name=_("成员部门"))
+    due = models.DateField(_("完成时限"))
+    goal = models.TextField(_("目标"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("工作专班")
+        verbose_name_plural = _("工作专班")
+
+    def __str__(self):
+        return self.title
+
+
+class TaskForceNote(models.Model):
+    """进展: one progress note of a task force."""
+
+    taskforce = models.ForeignKey(TaskForce, on_delete=models.CASCADE, related_name="notes")
+    text = models.TextField(_("进展"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    author_label = models.CharField(max_length=150, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class TaskForceEvent(models.Model):
+    """What happened to a task force (created, note), written in the same transaction as the change."""
+
+    taskforce = models.ForeignKey(TaskForce, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(max_length=24)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    actor_label = models.CharField(max_length=150, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]

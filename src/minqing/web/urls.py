@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
-from .views import account, case, dashboard, intake, notices, portal, work
+from .views import account, case, dashboard, insights, intake, notices, portal, work
 
 app_name = "web"
 urlpatterns = [
@@ -42,6 +42,10 @@ urlpatterns = [
     path("work/notices/<int:pk>/", notices.notice_open, name="notice_open"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("dashboard/export.xlsx", dashboard.dashboard_xlsx, name="dashboard_xlsx"),
+    path("insights/topics/", insights.topic_list, name="topics"),
+    path("insights/topics/<str:key>/taskforce/", insights.topic_adopt, name="topic_adopt"),
+    path("insights/taskforces/<int:pk>/", insights.taskforce_page, name="taskforce"),
+    path("insights/taskforces/<int:pk>/notes/", insights.taskforce_note, name="taskforce_note"),
     path("case/<int:pk>/", case.case_page, name="case"),
     path("case/<int:pk>/do/<str:action>/", case.case_action, name="case_action"),
     path("case/<int:pk>/merge/", case.merge_confirm, name="merge_confirm"),

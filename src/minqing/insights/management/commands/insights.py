@@ -83,8 +83,9 @@ class Command(BaseCommand):
 
         found = topics.find_topics(self._scope(o), limit=o["limit"])
         lines = [
-            f"{t['rank']:>3}. {t['title']}  size {t['size']}  growth {t['growth']}  "
-            f"dissatisfaction {t['dissatisfaction']}  score {t['score']}"
+            f"{t['rank']:>3}. {t['title']}  [{t['id']}]  size {t['size']}  growth {t['growth']}  "
+            f"unsatisfied {t['unsatisfied']}  reopened {t['reopened']}  score {t['score']}"
+            + ("  ← 每月一题 candidate" if t.get("candidate") else "")
             for t in found
         ]
         self._out(o, found, lines or ["（无 / none）"])
