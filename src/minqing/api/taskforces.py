@@ -13,7 +13,7 @@ from minqing.cases.errors import Forbidden, InvalidInput, NotFound
 from minqing.insights import taskforces
 from minqing.insights.models import TaskForce
 
-from .errors import Code, Id, Page, PageSize, responses
+from .errors import Code, Id, Page, PageSize, responses, text
 from .auth import actor
 
 router = Router(tags=["taskforces"])
@@ -33,7 +33,7 @@ class WindowQuery(Schema):
 
 @router.post("/insights/topics/{topic_id}/taskforce", response=responses(status=201),
              summary="Adopt a ranked topic as a task force (工作专班)")
-def create_taskforce(request, topic_id: Code, payload: TaskForceIn, q: Query[WindowQuery]):
+def create_taskforce(request, topic_id: text(400), payload: TaskForceIn, q: Query[WindowQuery]):
     a = actor(request)
     if not taskforces.may_adopt(a):
         raise Forbidden(_("只有领导或调度员可以成立工作专班"))
