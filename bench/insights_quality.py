@@ -87,6 +87,9 @@ def main():
         ths = (None,) if "--sweep" not in args else (None, 0.3, 0.33, 0.34, 0.35, 0.37, 0.4, 0.45, 0.5)
         tune_texts = [r["text"] for r in tune]
         dups = {"heldout": run_split(os.path.join(DATA, "eval_fresh_duplicates.csv"), "fresh", tune_texts, ths)}
+        # tuning pairs in callers' words, written for the method (not the held-out set)
+        dups["tune-colloquial"] = run_split(os.path.join(DATA, "train_colloquial_duplicates.csv"), "tune_colloquial",
+                                            tune_texts, ths)
         if colloquial:
             dups["colloquial"] = run_split(os.path.join(DATA, "eval_colloquial_duplicates.csv"), "colloquial",
                                            tune_texts, ths)

@@ -60,7 +60,7 @@ SYNONYMS = {
 # problem facets: (family, facet, trigger substrings of the normalised content). Two texts
 # whose facets in one family are both present and disjoint describe different problems.
 FACETS = [
-    ("water", "outage", "停水 没水 没有水 断水 不来水 水停 来水 没有自来水 一滴水 冇水 供水中断 水断"),
+    ("water", "outage", "停水 没水 没有水 断水 不来水 没来水 水停 没有自来水 一滴水 供水中断 水断"),
     ("water", "pressure", "水压 水小 水很小 水太小 上不去 水流小 细得 水流很细"),
     ("water", "quality", "黄汤 发黄 黄的 黄水 浑 泥巴水 怪味 异味 水质 虫 漂白 锈 有味道"),
     ("water", "bill", "水费 水表 抄表"),
@@ -79,7 +79,7 @@ FACETS = [
     ("labour", "contract", "合同"),
     ("labour", "injury", "工伤 受伤"),
     ("labour", "overtime", "加班"),
-    ("land", "money", "补偿款 拆迁款 征地款 补偿 赔偿 青苗"),
+    ("land", "money", "补偿款 拆迁款 征地款 补偿 赔偿 青苗 拆迁的钱 征地的钱 钱没给 钱没有给 钱到现在"),
     ("land", "resettle", "安置房 交房 安置 回迁"),
     ("land", "transition", "过渡费 过渡"),
     ("land", "demolish", "强拆 推了 拆了"),
@@ -99,9 +99,15 @@ FACETS = [
     ("house", "fee", "物业费"),
     ("house", "crack", "开裂 裂缝 裂了"),
     ("house", "certificate", "房产证 产权证 不动产证 办证"),
-    ("fire", "passage", "通道 楼道 杂物"),
+    ("fire", "passage", "通道 杂物 堆满"),
     ("fire", "charging", "充电 飞线 电瓶"),
     ("fire", "gas", "煤气 液化气 燃气"),
+    ("clinic", "staff", "医生 值班 坐诊 村医 护士"),
+    ("clinic", "fee", "乱收费 收费 药价 太贵"),
+    ("school", "food", "食堂 饭菜"),
+    ("school", "traffic", "斑马线 过马路 校车 接送"),
+    ("school", "fee", "乱收费 补课 资料费 收费"),
+    ("school", "bully", "欺负 体罚 打学生 打孩子"),
     ("crime", "theft", "偷 盗 撬"),
     ("crime", "fraud", "骗 诈骗"),
     ("crime", "gamble", "赌 打牌"),
@@ -113,8 +119,11 @@ FACETS = [
 ]
 CONFLICT_FACTOR = 0.35
 _FACET_LIST = [(fam, name, tuple(trig.split())) for fam, name, trig in FACETS]
-_SUBPLACE = re.compile(r"([0-9一二三四五六七八九十]+|[\u4e00-\u9fff]家)(组|队)|([\u4e00-\u9fff]{2})村(?!民|委|里|干部|上|子)"
+_SUBPLACE = re.compile(r"([0-9一二三四五六七八九十]+|[\u4e00-\u9fff]家)(组|队)|([\u4e00-\u9fff]{2})村(?!民|委|里|干部|上|子|小|医|卫|道|级|集体|务|组织|两委|支书|主任|会计|部)"
                        r"|([老新东西南北前后上下][\u4e00-\u9fff]?)街(?!道)")
+
+
+_NOT_A_NAME = set("镇乡县区市的们多个些每各全本该这那我你他她好很几两个有在是了和与到去来里邻")
 
 
 def facets(content):
@@ -134,7 +143,8 @@ def subplaces(content):
         if m.group(1):
             out.setdefault("group", set()).add(m.group(1))
         elif m.group(3):
-            out.setdefault("village", set()).add(m.group(3))
+            if not _NOT_A_NAME & set(m.group(3)):
+                out.setdefault("village", set()).add(m.group(3))
         elif m.group(4):
             out.setdefault("street", set()).add(m.group(4))
     return out
