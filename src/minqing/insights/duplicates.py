@@ -29,6 +29,7 @@ import hashlib
 import re
 import struct
 import zlib
+from functools import lru_cache
 
 import numpy as np
 
@@ -178,16 +179,18 @@ _SUBPLACE = re.compile(r"([0-9一二三四五六七八九十]+|[\u4e00-\u9fff]�
 _NOT_A_NAME = set("镇乡县区市的们多个些每各全本该这那我你他她好很几两个有在是了和与到去来里邻")
 
 
+@lru_cache(maxsize=65536)
 def facets(content):
-    """{family: set of facets} the text names."""
+    """{family: frozenset of facets} the text names (cached: a case's content never changes)."""
     text = content.lower()
     out = {}
     for fam, name, trig in _FACET_LIST:
         if any(t in text for t in trig):
             out.setdefault(fam, set()).add(name)
-    return out
+    return {k: frozenset(v) for k, v in out.items()}
 
 
+@lru_cache(maxsize=65536)
 def subplaces(content):
     """{kind: set} of groups (三组), villages (龙船村) and streets (老街) the text names below the township."""
     out = {}
@@ -199,7 +202,7 @@ def subplaces(content):
                 out.setdefault("village", set()).add(m.group(3))
         elif m.group(4):
             out.setdefault("street", set()).add(m.group(4))
-    return out
+    return {k: frozenset(v) for k, v in out.items()}
 
 
 def conflict(a_content, b_content):
