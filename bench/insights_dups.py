@@ -10,6 +10,8 @@ pair's "a" case; every other suggestion is wrong.
 
 recall = paraphrase pairs whose "a" was suggested / paraphrase pairs
 precision = right suggestions / all suggestions
+pair precision = paraphrase pairs whose "a" was suggested / pairs (paraphrase or near
+miss) whose "a" was suggested — the pair set's own question "is b a duplicate of a?"
 """
 
 import csv
@@ -54,12 +56,14 @@ def run_split(path, split, distractors, thresholds=(None,)):
     results = {}
     for th in thresholds:
         found = duplicates.find(items, threshold=th, limit=10)
-        right = wrong = hit = pos = 0
+        right = wrong = hit = pos = flagged = 0
         misses, wrongs = [], []
         texts = dict(Case.objects.values_list("pk", "text"))
         for p, sugg in zip(pairs, found):
             target = ids[p["a"]]
             got = {s["case_id"] for s in sugg}
+            if target in got:
+                flagged += 1
             if p["same"] == "1":
                 pos += 1
                 if target in got:
@@ -78,6 +82,10 @@ def run_split(path, split, distractors, thresholds=(None,)):
             "recall": round(hit / pos, 4) if pos else None,
             "precision": round(right / (right + wrong), 4) if right + wrong else None,
             "suggestions": right + wrong, "missed": misses, "wrong": wrongs,
+            # per pair: of the pairs whose own "a" was suggested for "b", the share that are
+            # paraphrases (a near miss flagged as its pair's duplicate counts against it); other
+            # pairs' "a" texts about the same problem at the same place are not counted
+            "pair_precision": round(hit / flagged, 4) if flagged else None, "pairs_flagged": flagged,
         }
     return results
 

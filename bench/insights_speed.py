@@ -178,7 +178,7 @@ def load_open_cases(n):
     readings = [read(t, idx) for t in bases]
     sugg = classify.suggest_many([r.content for r in readings], limit=3)
     rng = random.Random(11)
-    cols = fixture._case_columns()
+    cols = fixture.case_columns()
     names = [c for c, _a, _d in cols]
     now = timezone.now()
     raw = connection.connection if connection.connection else (connection.ensure_connection() or connection.connection)
@@ -313,7 +313,7 @@ def part_topics():
         cat_ids = dict(Category.objects.values_list("code", "id"))
         rng = random.Random(3)
         now = timezone.now()
-        cols = fixture._case_columns()
+        cols = fixture.case_columns()
         names = [c for c, _a, _d in cols]
         raw = connection.connection if connection.connection else (
             connection.ensure_connection() or connection.connection)

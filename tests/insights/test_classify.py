@@ -25,7 +25,8 @@ def test_nothing_recognised_is_other(world):
     assert classify.suggest("嗯嗯啊啊")[0]["code"] == "other"
 
 
-def test_keywords_edited_in_the_admin_are_used(world):
+def test_keywords_edited_in_the_admin_are_used(world, settings):
+    settings.MINQING_BASE_MODEL = False  # the keyword signal alone (the base model already guesses 车 → roads)
     assert classify.suggest("嘟嘟车太多了")[0]["code"] == "other"
     cat = Category.objects.get(code="roads_transport")
     cat.keywords += " 嘟嘟车"
@@ -70,3 +71,32 @@ def test_train_command_from_csv(world, tmp_path):
     bad.write_text("words\nx\n", encoding="utf-8")
     with pytest.raises(CommandError, match="text"):
         call_command("insights", "train", "--csv", str(bad))
+
+
+# ---- the shipped base model and callers' words ----------------------------------------
+
+
+def test_a_fresh_deployment_uses_the_shipped_base_model(world):
+    assert classify.BASE_MODEL.exists() and classify.BASE_MODEL.stat().st_size < 2 * 1024 * 1024
+    assert not TrainedModel.objects.exists()
+    _cat, model = classify.catalog()
+    assert model is not None  # no local training yet: the base model
+    # no keyword of the category, callers' words only
+    assert classify.suggest("水龙头放出来的水黄黄的，像泥巴汤")[0]["code"] == "water_supply"
+    assert classify.suggest("老板跑了，做了半年的事一分钱冇拿到")[0]["code"] == "labour_rights"
+
+
+def test_without_the_base_model_keywords_decide_alone(world, settings):
+    settings.MINQING_BASE_MODEL = False
+    classify.invalidate()
+    classify._cache["catalog"] = None
+    assert classify.catalog()[1] is None
+
+
+def test_local_training_starts_from_the_base_corpus(world):
+    corpus = classify.base_corpus()
+    assert len(corpus) > 1000 and {c for _t, c in corpus} >= {"water_supply", "other"}
+    row = classify.train([("咯里的嘟嘟车天天乱停", "roads_transport")] * 25)
+    assert row.n_samples == 25  # the local cases; the base corpus is added to them
+    _cat, model = classify.catalog()
+    assert set(model.classes_) >= {"water_supply", "labour_rights", "roads_transport"}

@@ -87,3 +87,34 @@ def test_keys_need_a_place():
     assert duplicates.keys_for("", "停水三天", ["water_supply"]) == []
     keys = duplicates.keys_for("430212101", "停水三天", ["water_supply", "other"])
     assert len(keys) == len(set(keys)) == 2 + duplicates.NUM_BANDS
+
+
+# ---- near misses stay apart; callers' words still match -----------------------------------
+
+
+def test_conflict_of_facets_and_sub_places():
+    from minqing.insights.normalize import normalize as n
+
+    assert duplicates.conflict(n("停水三天了"), n("水压太低，二楼上不去水"))
+    assert duplicates.conflict(n("路灯坏了一个月"), n("井盖冇得了，一个大洞"))
+    assert duplicates.conflict(n("工地半夜打桩吵死人"), n("饭店的油烟对着窗户排"))
+    assert duplicates.conflict(n("老板欠了半年工钱"), n("厂里冇帮我们交社保"))
+    assert duplicates.conflict(n("龙船村三组的路烂了"), n("龙船村七组的路烂了"))
+    assert duplicates.conflict(n("杨家组的路烂了"), n("李家组的路烂了"))
+    assert duplicates.conflict(n("老街的下水道堵了"), n("新街的下水道堵了"))
+    # the same problem in other words, or one text without the detail: no conflict
+    assert not duplicates.conflict(n("冇得水两天了"), n("停水两天，至今未恢复供水"))
+    assert not duplicates.conflict(n("龙船村三组停水"), n("三组这边没有自来水"))
+    assert not duplicates.conflict(n("月塘街道路灯不亮"), n("月塘街道的路灯坏了"))
+    assert not duplicates.conflict(n("自来水有泥巴味，全是沙"), n("水很浑，一股泥土味"))
+
+
+def test_near_miss_at_the_same_place_is_not_a_duplicate_but_callers_words_are(world):
+    original = register(world, "朱亭镇朱亭村停水三天了，一点通知都没有")
+    near = register(world, "朱亭镇朱亭村的水压太低，二楼以上上不去水")
+    out = analyze.analyze("朱亭村咯里冇得水三天了，也冇哪个来讲一声")
+    ids = [d["case_id"] for d in out["duplicates"]]
+    assert original.pk in ids and near.pk not in ids
+    out = analyze.analyze("朱亭镇朱亭村水压好小，楼上的水上不去")
+    ids = [d["case_id"] for d in out["duplicates"]]
+    assert near.pk in ids and original.pk not in ids

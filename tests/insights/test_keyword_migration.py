@@ -27,7 +27,8 @@ def test_only_unedited_keywords_get_the_additions_and_backwards_restores_them(db
     assert Category.objects.get(code="public_security").keywords == "诈骗 赌博 我们自己的词"
 
 
-def test_added_keywords_decide_texts_the_old_lists_missed(db):
+def test_added_keywords_decide_texts_the_old_lists_missed(db, settings):
+    settings.MINQING_BASE_MODEL = False  # the keyword signal alone: the base model knows these texts anyway
     texts = {"被强制购物了": "culture_tourism", "电动车被偷了": "public_security", "一帮人天天赌钱": "public_security"}
     classify.invalidate()
     classify._cache["catalog"] = None

@@ -18,3 +18,12 @@ def test_fullwidth_whitespace_and_repeated_punctuation():
 def test_content_and_bigrams():
     assert content("停水, 三天!") == "停水三天"
     assert bigrams("停水, 三天 x") == ["停水", "三天", "x"]
+
+
+def test_callers_dialect_and_typos_are_folded():
+    assert normalize("咯里冇得水恰了，搞不赢了") == "这里没有水吃了,来不及了"
+    assert normalize("我堂客晓得的，么子都冇讲") == "我妻子知道的,什么都没讲"
+    assert normalize("工资以经三个月冇到帐") == "工资已经三个月没到账"
+    # words that only look like dialect stay as they are
+    assert normalize("恰好路过，道路等问题") == "恰好路过,道路等问题"
+    assert normalize("冇得電，咯裡") == "没有电,这里"  # traditional first, then the dialect

@@ -13,7 +13,14 @@ Three signals, combined by a weighted sum of per-category distributions:
    The file lives in ``DATA_DIR/models/``, never in git; a ``TrainedModel`` row
    points at the current one.
 
-Without a model the first two decide alone.
+A fresh deployment has no decided cases yet: then the model is the **base
+model** shipped in the package (``insights/data/base_category_model.joblib``,
+built by ``insights/data/build_base_model.py`` from the project's own corpus —
+``BASE_CORPUS``: the evaluation/tuning texts and ``train_colloquial.csv``, callers'
+words). Every local training starts from the same corpus: base corpus + the
+deployment's decided cases (+ one keyword document per category). With the
+setting ``MINQING_BASE_MODEL = False`` nothing is shipped in and the first two
+signals decide alone until the first local training.
 """
 
 import datetime as dt
@@ -173,12 +180,68 @@ def catalog():
     return _cache["catalog"], _cache["model"]
 
 
+DATA = Path(__file__).resolve().parent / "data"
+BASE_MODEL = DATA / "base_category_model.joblib"
+# the project's own labelled texts (text,category): what the base model and every retraining start from
+BASE_CORPUS = ("eval_tune.csv", "eval_holdout.csv", "eval_fresh.csv", "train_colloquial.csv")
+
+
+def base_corpus():
+    """(normalised text, category code) of the shipped corpus (place names are left in)."""
+    import csv
+
+    from .normalize import normalize
+
+    out = []
+    for name in BASE_CORPUS:
+        path = DATA / name
+        if not path.exists():
+            continue
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            for r in csv.DictReader(fh):
+                text, code = (r.get("text") or "").strip(), (r.get("category") or "").strip()
+                if text and code:
+                    out.append((normalize(text), code))
+    return out
+
+
+def build_base_model(path=BASE_MODEL):
+    """Fit the pipeline on ``base_corpus()`` and write it, compressed, to ``path``; returns the size."""
+    import joblib
+
+    samples = base_corpus()
+    pipe = build_pipeline(max_features=BASE_MAX_FEATURES)
+    pipe.fit([t for t, _ in samples], [c for _, c in samples])
+    lr = pipe.steps[-1][1]
+    lr.coef_ = lr.coef_.astype(np.float32)  # half the size; the probabilities do not move
+    tmp = Path(str(path) + ".tmp")
+    joblib.dump(pipe, tmp, compress=("xz", 6))
+    os.replace(tmp, path)
+    return os.path.getsize(path)
+
+
+def _base_enabled():
+    return getattr(settings, "MINQING_BASE_MODEL", True)
+
+
+def _load_base():
+    import joblib
+
+    if not _base_enabled() or not BASE_MODEL.exists():
+        return None
+    try:
+        return joblib.load(BASE_MODEL)
+    except Exception:  # noqa: BLE001 - a broken file must not stop suggestions; keywords still work
+        log.exception("could not load the base category model %s", BASE_MODEL)
+        return None
+
+
 def _load_model():
     import joblib
 
     row = _latest_model_row()
     if row is None or not os.path.exists(row.path):
-        return None
+        return _load_base()
     try:
         return joblib.load(row.path)
     except Exception:  # noqa: BLE001 - a broken file must not stop suggestions; keywords still work
@@ -271,7 +334,7 @@ def suggest_many(contents, limit=3, vectors=None):
         order = np.argsort(-row, kind="stable")[:limit]
         out.append([
             {"code": cat.codes[i], "name": cat.cats[i].name, "score": round(float(row[i]), 3)}
-            for i in order if row[i] > 0
+            for i in order if round(float(row[i]), 3) > 0
         ])
     return out
 
@@ -300,13 +363,17 @@ def decided_samples():
     return out
 
 
-def build_pipeline():
+BASE_MAX_FEATURES = 40000
+
+
+def build_pipeline(max_features=200000):
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
 
     return make_pipeline(
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True, min_df=1, max_features=200000),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True, min_df=1,
+                        max_features=max_features),
         LogisticRegression(C=20.0, max_iter=3000),
     )
 
@@ -327,8 +394,10 @@ def train(samples=None, *, extra=(), user=None, min_samples=20):
             f"({len(samples)} < {min_samples})"
         )
     seeds = [(" ".join(c.keywords) + " " + c.name, c.code) for c in cat.cats if c.keywords]
-    texts = [s[0] for s in samples + seeds]
-    labels = [s[1] for s in samples + seeds]
+    # start from the shipped corpus (the base model's texts), for the categories this deployment has
+    base = [(t, code) for t, code in base_corpus() if code in cat.pos] if _base_enabled() else []
+    texts = [s[0] for s in base + samples + seeds]
+    labels = [s[1] for s in base + samples + seeds]
     if len(set(labels)) < 2:
         raise TrainingError("至少需要两个分类 / at least two categories are needed")
     pipe = build_pipeline()
