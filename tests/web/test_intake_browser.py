@@ -90,7 +90,7 @@ def test_a_repeat_call_registered_with_the_keyboard(tworld, live_server, browser
     # suggestions come while the text is typed (a partial text may suggest something else first)
     page.wait_for_function("([p, c]) => document.getElementById('id_place').value === p && "
                            "document.getElementById('id_category').value === c",
-                           arg=[f"渌口区朱亭镇朱亭村 {VILLAGE}", "供水 water_supply"])
+                           arg=[f"渌口区朱亭镇朱亭村 {VILLAGE}", "供水"])
     page.wait_for_selector(f"#duplicates li[data-code='{desk['dup'].tracking_code}']")
     no_sideways_scroll(page)
     page.screenshot(path=str(shots / f"intake-filled-{width}.png"), full_page=True)

@@ -79,3 +79,27 @@ def test_progress_form_in_english(world):
     actions.progress(world.actor("water"), Case.objects.get(pk=case.pk), note="on site", public=True)
     html = water.get(f"/case/{case.pk}/").content.decode()
     assert "<strong>Progress</strong>" in html
+
+
+def test_a_redo_shows_the_previous_answer_as_not_accepted(world):
+    """After an unsatisfied return visit the case page must not show the old answer as 已解决."""
+    from django.test import Client
+
+    from minqing.cases import actions
+
+    from .helpers import new_case, through
+
+    case = through(world, new_case(world), "handle")
+    actions.visit_back(world.actor("rv_lk"), case, rating="unsatisfied", score=3, note="还是没水")
+    case.refresh_from_db()
+    assert case.state == "reopened"
+    c = Client()
+    c.force_login(world.users["water"])
+    html = c.get(f"/case/{case.pk}/").content.decode()
+    assert "上次答复" in html and 'id="redo-badge"' in html and "已抢修管道" in html
+    assert case.get_disposition_display() not in html.split('id="redo-badge"')[0].rsplit("上次答复", 1)[1]
+    # once answered again, the answer and its disposition are shown as such
+    actions.accept(world.actor("water"), case)
+    actions.handle(world.actor("water"), case, result="更换了水表，恢复供水", disposition="solved")
+    html = c.get(f"/case/{case.pk}/").content.decode()
+    assert "上次答复" not in html and 'id="redo-badge"' not in html and "更换了水表" in html

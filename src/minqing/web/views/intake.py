@@ -60,7 +60,9 @@ PLACE_JOIN = "parent__parent__parent__parent"
 
 
 def category_label(category):
-    return f"{category.local_name} {category.code}"
+    """A category as the operator reads it: its name in the page language (the lookup takes the
+    name back, or a code)."""
+    return category.local_name
 
 
 def _lookup_code(value, model, field):
@@ -73,6 +75,10 @@ def _lookup_code(value, model, field):
     row = model.objects.filter(code=m.group(1)).first() if m else None
     if row is None:
         named = list(model.objects.filter(name=value)[:2])
+        if not named and hasattr(model, "name_en"):  # a category typed in English
+            named = list(model.objects.filter(name_en__iexact=value)[:2])
+        if not named and model is Category:  # a category code typed alone
+            named = list(model.objects.filter(code=value)[:2])
         row = named[0] if len(named) == 1 else None
     if row is None:
         raise forms.ValidationError(_("请从列表中选择。"), code=field)
