@@ -50,7 +50,31 @@ class DeptMulti(forms.ModelMultipleChoiceField):
         return f"{obj.name}（{obj.region.name}）"
 
 
-class ReportForm(forms.Form):
+class CaseIntakeForm(forms.Form):
+    """What every form that registers a case shares: an idempotency token (one submission makes one
+    case, however often it is sent) and the reporter's phone checked as the actions layer checks it."""
+
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("token", uuid.uuid4().hex)
+
+    def clean_token(self):
+        token = self.cleaned_data["token"]
+        if not re.fullmatch(r"[0-9a-f]{32}", token):
+            raise forms.ValidationError(_("表单已失效，请刷新页面后重新提交。"))
+        return token
+
+    def clean_reporter_phone(self):
+        phone = self.cleaned_data["reporter_phone"].strip()
+        if phone and not PHONE_RE.match(phone):
+            raise forms.ValidationError(_("电话号码格式不正确。"))
+        return phone
+
+
+class ReportForm(CaseIntakeForm):
     """The public form: raise a problem or a suggestion."""
 
     kind = forms.ChoiceField(label=_("类型"), choices=Kind.choices, initial=Kind.COMPLAINT)
@@ -71,19 +95,7 @@ class ReportForm(forms.Form):
     reporter_name = forms.CharField(label=_("姓名（可选）"), max_length=100, required=False)
     reporter_phone = forms.CharField(label=_("电话（可选）"), max_length=30, required=False)
     anonymous = forms.BooleanField(label=_("匿名反映（不留姓名和电话）"), required=False)
-    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
     campaign = forms.CharField(widget=forms.HiddenInput, required=False, max_length=64)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial.setdefault("token", uuid.uuid4().hex)
-
-    def clean_token(self):
-        token = self.cleaned_data["token"]
-        if not re.fullmatch(r"[0-9a-f]{32}", token):
-            raise forms.ValidationError(_("表单已失效，请刷新页面后重新提交。"))
-        return token
 
     def clean_region(self):
         code = self.cleaned_data["region"].strip()
@@ -97,12 +109,6 @@ class ReportForm(forms.Form):
         if len(text) < 5:
             raise forms.ValidationError(_("请至少写5个字，说清楚问题。"))
         return text
-
-    def clean_reporter_phone(self):
-        phone = self.cleaned_data["reporter_phone"].strip()
-        if phone and not PHONE_RE.match(phone):
-            raise forms.ValidationError(_("电话号码格式不正确。"))
-        return phone
 
     def clean_photo(self):
         photo = self.cleaned_data.get("photo")

@@ -7,7 +7,6 @@ Every change goes through ``minqing.cases.actions`` (``register``, then
 the public form) makes a double submission one case."""
 
 import re
-import uuid
 
 from django import forms
 from django.db import IntegrityError, transaction
@@ -27,6 +26,7 @@ from minqing.people.models import Role
 from minqing.people.scoping import visible_cases
 from minqing.regions.models import Region
 
+from ..forms import CaseIntakeForm
 from ..models import FormSubmission
 from .common import get_actor, role_required
 
@@ -85,7 +85,7 @@ def _lookup_code(value, model, field):
     return row
 
 
-class IntakeForm(forms.Form):
+class IntakeForm(CaseIntakeForm):
     reporter_phone = forms.CharField(label=gettext_lazy("来电号码"), max_length=30, required=False)
     reporter_name = forms.CharField(label=gettext_lazy("姓名"), max_length=100, required=False)
     channel = forms.ChoiceField(label=gettext_lazy("渠道"), choices=[(c.value, c.label) for c in DESK_CHANNELS],
@@ -102,25 +102,9 @@ class IntakeForm(forms.Form):
                              widget=forms.Textarea(attrs={"rows": 3}))
     rating = forms.ChoiceField(label=gettext_lazy("来电人满意度"), choices=[("", "—")] + Rating.choices,
                                required=False)
-    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
-
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial.setdefault("token", uuid.uuid4().hex)
-
-    def clean_token(self):
-        token = self.cleaned_data["token"]
-        if not re.fullmatch(r"[0-9a-f]{32}", token):
-            raise forms.ValidationError(_("表单已失效，请刷新页面后重新提交。"))
-        return token
-
-    def clean_reporter_phone(self):
-        phone = self.cleaned_data["reporter_phone"].strip()
-        if phone and not actions.PHONE_RE.match(phone):
-            raise forms.ValidationError(_("电话号码格式不正确。"))
-        return phone
 
     def clean_text(self):
         text = self.cleaned_data["text"].strip()
