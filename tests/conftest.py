@@ -134,6 +134,25 @@ def world(db):
 
 
 @pytest.fixture
+def api(tworld, live_server):
+    """``api(who)``: an HTTP client of the live server's /api/v1 with that person's bearer token
+    (``api()``: no token)."""
+    import httpx
+
+    clients = {}
+
+    def client(who=None):
+        if who not in clients:
+            headers = {"Authorization": f"Bearer {tworld.tokens[who]}"} if who else {}
+            clients[who] = httpx.Client(base_url=live_server.url + "/api/v1", headers=headers, timeout=30)
+        return clients[who]
+
+    yield client
+    for c in clients.values():
+        c.close()
+
+
+@pytest.fixture
 def tworld(transactional_db):
     return build_world()
 

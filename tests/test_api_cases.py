@@ -13,21 +13,6 @@ from minqing.cases.models import Case, Event
 CONTACT = {"reporter_name": "张三", "reporter_phone": "13812340000"}
 
 
-@pytest.fixture
-def api(tworld, live_server):
-    clients = {}
-
-    def client(who=None):
-        if who not in clients:
-            headers = {"Authorization": f"Bearer {tworld.tokens[who]}"} if who else {}
-            clients[who] = httpx.Client(base_url=live_server.url + "/api/v1", headers=headers, timeout=30)
-        return clients[who]
-
-    yield client
-    for c in clients.values():
-        c.close()
-
-
 def new_case(api, who="disp_zt", **kw):
     body = {"text": "朱亭村自来水停了三天", "channel": "hotline", "kind": "complaint", "category": "water_supply",
             "region": "430212101201", **CONTACT, **kw}

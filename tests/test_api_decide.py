@@ -13,21 +13,6 @@ from minqing.insights import classify, routing
 from test_api_cases import act, new_case
 
 
-@pytest.fixture
-def api(tworld, live_server):
-    clients = {}
-
-    def client(who=None):
-        if who not in clients:
-            headers = {"Authorization": f"Bearer {tworld.tokens[who]}"} if who else {}
-            clients[who] = httpx.Client(base_url=live_server.url + "/api/v1", headers=headers, timeout=30)
-        return clients[who]
-
-    yield client
-    for c in clients.values():
-        c.close()
-
-
 def events_of(case_id, action):
     return list(Event.objects.filter(case_id=case_id, action=action).order_by("id"))
 

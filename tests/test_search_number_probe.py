@@ -1,26 +1,10 @@
 """A role that sees contact data masked may not search the case lists by a number: the list would
 still tell them which case holds a phone or ID number they cannot read."""
 
-import httpx
 import pytest
 
 from minqing.insights.search import NUMBER_PROBE
 
-
-
-@pytest.fixture
-def api(tworld, live_server):
-    clients = {}
-
-    def client(who):
-        if who not in clients:
-            clients[who] = httpx.Client(base_url=live_server.url + "/api/v1", timeout=30,
-                                        headers={"Authorization": f"Bearer {tworld.tokens[who]}"})
-        return clients[who]
-
-    yield client
-    for c in clients.values():
-        c.close()
 
 
 def new_case(api, text):

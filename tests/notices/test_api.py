@@ -2,25 +2,9 @@
 paging, read and read_all, 404 for another person's notice, bad input 422."""
 
 import httpx
-import pytest
 
 from minqing.cases import actions
 from minqing.people.models import Notification
-
-
-@pytest.fixture
-def api(tworld, live_server):
-    clients = {}
-
-    def client(who):
-        if who not in clients:
-            clients[who] = httpx.Client(base_url=live_server.url + "/api/v1", timeout=30,
-                                        headers={"Authorization": f"Bearer {tworld.tokens[who]}"})
-        return clients[who]
-
-    yield client
-    for c in clients.values():
-        c.close()
 
 
 def cases_for_water(world, n):
