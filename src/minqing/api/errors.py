@@ -5,6 +5,7 @@ each ``{"code", "message", "field"?}``; every string input has a ``maxLength`` a
 every number a range, so that nothing a client sends reaches the database as a value
 it cannot hold (an id past 2**63-1 is a 422, not a 500)."""
 
+import datetime as dt
 from typing import Annotated
 
 from django.conf import settings
@@ -45,6 +46,9 @@ Id = Annotated[int, Field(ge=1, le=DB_INT_MAX, description="a database id")]
 Page = Annotated[int, Field(ge=1, le=MAX_PAGE)]
 Code = Annotated[str, Field(max_length=MAX_CODE)]
 Query_ = Annotated[str, Field(max_length=MAX_QUERY)]
+# a calendar day the system can hold as a time in any time zone (year 1 or 9999 overflow when
+# a day becomes a zoned datetime)
+Day = Annotated[dt.date, Field(ge=dt.date(1900, 1, 1), le=dt.date(2999, 12, 31))]
 
 
 def text(max_length=MAX_NOTE):

@@ -1,6 +1,5 @@
 """/api/v1/stats: every figure of DOMAIN.md, and the department ranking."""
 
-import datetime as dt
 
 from ninja import Field, Query, Router, Schema
 
@@ -9,7 +8,7 @@ from minqing.insights import figures
 from minqing.people.models import Role
 
 from .auth import actor
-from .errors import Code, responses
+from .errors import Code, Day, responses
 
 router = Router(tags=["stats"])
 SCOPED_ROLES = (Role.LEADER, Role.DISPATCHER, Role.SUPERVISOR, Role.RETURN_VISITOR)
@@ -20,8 +19,8 @@ class StatsQuery(Schema):
     department: Code | None = None
     channel: Code | None = None
     category: Code | None = None
-    date_from: dt.date | None = Field(None, alias="from")
-    date_to: dt.date | None = Field(None, alias="to")
+    date_from: Day | None = Field(None, alias="from")
+    date_to: Day | None = Field(None, alias="to")
 
 
 def scope_for(request, q):

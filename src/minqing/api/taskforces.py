@@ -4,7 +4,6 @@
 (its stable ``id``); ``GET /taskforces``, ``GET /taskforces/{id}``, ``POST /taskforces/{id}/notes``.
 """
 
-import datetime as dt
 
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
@@ -13,7 +12,7 @@ from minqing.cases.errors import Forbidden, InvalidInput, NotFound
 from minqing.insights import taskforces
 from minqing.insights.models import TaskForce
 
-from .errors import Code, Id, Page, PageSize, responses, text
+from .errors import Code, Day, Id, Page, PageSize, responses, text
 from .auth import actor
 
 router = Router(tags=["taskforces"])
@@ -22,13 +21,13 @@ router = Router(tags=["taskforces"])
 class TaskForceIn(Schema):
     lead: str = Field(..., max_length=64)
     members: list[Code] = Field(default_factory=list, max_length=taskforces.MAX_MEMBERS)
-    due: dt.date
+    due: Day
     goal: str = Field(..., max_length=taskforces.MAX_GOAL)
 
 
 class WindowQuery(Schema):
-    date_from: dt.date | None = Field(None, alias="from")
-    date_to: dt.date | None = Field(None, alias="to")
+    date_from: Day | None = Field(None, alias="from")
+    date_to: Day | None = Field(None, alias="to")
 
 
 @router.post("/insights/topics/{topic_id}/taskforce", response=responses(status=201),
