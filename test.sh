@@ -13,8 +13,8 @@ if [ "${1:-}" = "--quick" ]; then quick=1; shift; fi
 PYTEST=(.venv/bin/python -m pytest -p no:cacheprovider)
 status=0
 
-echo "== SQLite: default suite"
-"${PYTEST[@]}" -m "not slow" "$@" || status=1
+echo "== SQLite: default suite (two processes: each has its own test database file)"
+"${PYTEST[@]}" -n 2 -m "not slow" "$@" || status=1
 
 if [ $quick = 0 ]; then
   # Slow suites first (when any test is marked slow), so the last runner's summary is a full suite's.

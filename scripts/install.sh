@@ -98,6 +98,14 @@ if [ $want_test = 1 ] && [ "$(id -u)" = 0 ] && ! fc-list :lang=zh 2>/dev/null | 
     || echo "warning: could not install a Chinese font; screenshots will show boxes" >&2
 fi
 
+if [ $want_test = 1 ] && [ "$(id -u)" = 0 ] && ! command -v nginx >/dev/null; then
+  # tests/test_deploy_files.py checks deploy/nginx/minqing.conf with a real nginx (and openssl for its certificate)
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq nginx-light openssl >/dev/null 2>&1 \
+    || { apt-get update -qq && apt-get install -y -qq nginx-light openssl >/dev/null 2>&1; } \
+    || echo "warning: could not install nginx; the nginx tests of deploy/ will be skipped" >&2
+fi
+
 if [ $want_test = 1 ] && ! command -v wrk >/dev/null; then
   # The HTTP benchmark's load generator (bench/register_http.py; without it bench/loadgen.py,
   # a Python asyncio client, stands in). Benchmarks only: never fatal.
