@@ -85,7 +85,7 @@ def subject_dict(subject, actor, paired=None):
         "tags": sorted(t.name for t in subject.tags.all()),
         "credit_code": subject.credit_code,
         "household_no": subject.household_no or None,
-        "address": subject.address,
+        "address": subject.address if full else mask_text(subject.address),
         "contact_name": subject.contact_name if full else mask_name(subject.contact_name),
         "phone": subject.phone if full else mask_phone(subject.phone),
         "contact_masked": not full,

@@ -18,7 +18,7 @@ from minqing.cases.errors import ActionError
 from minqing.cases.models import OPEN_STATES, Case, Category, State
 from minqing.insights import figures
 from minqing.people.models import Role
-from minqing.people.scoping import Actor, visible_cases
+from minqing.people.scoping import Actor, text_masker, visible_cases
 from minqing.regions.models import Level, Region
 
 from . import actions
@@ -256,6 +256,8 @@ def subject_page(request, external_id):
         v.cadre_name, v.cadre_unit = actions.person(v.cadre)
     cases = list(visible_cases(a, Case.objects.filter(visits__subjects=subject))
                  .annotate(visit_id=Max("visits__id")).select_related("category").order_by("-id")[:100])
+    for c in cases:  # masked for those who may not see the case's contact data
+        c.shown_text = text_masker(a, c)(c.text)
     today = timezone.localdate()
     return render(request, "visits/subject.html", {
         "subject": subject, "d": d, "visits": visits, "cases": cases, "card": actions.contact_card(subject),
