@@ -18,8 +18,9 @@ from minqing.cases.models import Case, Event
 ROUNDS = 4
 
 
-def race(*calls):
-    """Run the calls in threads released at the same instant; return their outcomes."""
+def race(*calls, timeout=60):
+    """Run the calls in threads released at the same instant; return their outcomes.
+    Each call is (prepare, act): ``prepare()`` reads before the start signal, ``act(prepared)`` races."""
     barrier = threading.Barrier(len(calls))
     results = [None] * len(calls)
 
@@ -40,7 +41,7 @@ def race(*calls):
     for t in threads:
         t.start()
     for t in threads:
-        t.join(60)
+        t.join(timeout)
     return results
 
 

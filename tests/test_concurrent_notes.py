@@ -5,44 +5,17 @@ of two at once one wins, and a note never lets a transition win twice. Against a
 SQLite file or PostgreSQL server (one connection per thread), through the actions layer
 and through parallel HTTP requests."""
 
-import threading
 
 import httpx
 import pytest
-from django.db import connection
 
 from casebuild import register
+from test_concurrency import race
 from minqing.cases import actions
-from minqing.cases.errors import Conflict, IllegalTransition
+from minqing.cases.errors import Conflict
 from minqing.cases.models import Case, Event, Summons
 
 N = 8
-
-
-def race(calls):
-    """Run the calls in threads released at the same instant; return their outcomes."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, call):
-        try:
-            prepared = call[0]()  # read (in this thread's connection) before the start signal
-            barrier.wait()
-            call[1](prepared)
-            results[i] = "ok"
-        except (Conflict, IllegalTransition) as e:
-            results[i] = type(e).__name__
-        except Exception as e:  # noqa: BLE001 - any other error is a failure of the test
-            results[i] = repr(e)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    return results
 
 
 def _in_progress(world, co=("lk-housing",)):
@@ -70,7 +43,7 @@ def test_eight_notes_at_once_are_all_accepted(tworld, action):
         "supervise": ("sup_lk", lambda i: {"note": f"第{i}次督办"}),
     }[action]
     fn = actions.ACTIONS[action]
-    outcomes = race([(_stale(case_id), lambda c, i=i: fn(tworld.actor(who), c, **kwargs(i))) for i in range(N)])
+    outcomes = race(*[(_stale(case_id), lambda c, i=i: fn(tworld.actor(who), c, **kwargs(i))) for i in range(N)], timeout=120)
     assert outcomes == ["ok"] * N, outcomes
     after = Case.objects.get(pk=case_id)
     assert _counts(case_id, action) == N
@@ -89,7 +62,7 @@ def test_summoned_departments_report_at_once(tworld):
         # the same department twice at the same moment: one report counts
         (_stale(case_id), lambda c: actions.report(tworld.actor("housing"), c, text="住建局再次报到")),
     ]
-    outcomes = race(calls)
+    outcomes = race(*calls, timeout=120)
     assert outcomes[0] == "ok", outcomes
     assert sorted(outcomes[1:]) == ["IllegalTransition", "ok"], outcomes
     assert _counts(case_id, "report") == 2
@@ -105,7 +78,7 @@ def test_a_transition_among_notes_still_has_one_winner(tworld):
         events = Event.objects.filter(case_id=case_id).count()
         handle = lambda c: actions.handle(tworld.actor("water"), c, result="已修复", disposition="solved")  # noqa: E731
         note = lambda c: actions.progress(tworld.actor("housing"), c, note="协办进展")  # noqa: E731
-        outcomes = race([(_stale(case_id), handle)] * 2 + [(_stale(case_id), note)] * 6)
+        outcomes = race(*[(_stale(case_id), handle)] * 2, *[(_stale(case_id), note)] * 6, timeout=120)
         assert set(outcomes) <= {"ok", "Conflict", "IllegalTransition"}, outcomes
         handles, notes = outcomes[:2], outcomes[2:]
         assert handles.count("ok") <= 1, outcomes
@@ -131,6 +104,6 @@ def test_eight_parallel_http_progress_notes(tworld, live_server):
             assert r.status_code == 200, r.text
         return (lambda: None, call)
 
-    outcomes = race([post(i) for i in range(N)])
+    outcomes = race(*[post(i) for i in range(N)], timeout=120)
     assert outcomes == ["ok"] * N, outcomes
     assert _counts(case_id, "progress") == N
