@@ -172,6 +172,21 @@ def test_a_webhook_worker_killed_mid_send_is_taken_over(tworld, subscribers):
     assert sorted(rx.seen.values()) == [1, 1, 1]
 
 
+def test_a_slow_batch_gives_up_what_another_worker_took_over(tworld, subscribers, monkeypatch):
+    """A worker whose batch outlasted the lease (slow subscribers) must not send the deliveries
+    another worker took over meanwhile: it renews its claim before each send and skips the lost."""
+    register(tworld, text="路灯不亮")
+    webhooks.fan_out()
+    slow = webhooks.claim()  # this worker's batch …
+    assert len(slow) == 3
+    later = timezone.now() + webhooks.CLAIM_LEASE + dt.timedelta(seconds=1)
+    with Receiver() as rx:
+        assert webhooks.deliver_due(now=later) == (3, 0)  # … outlived its lease: another took it over
+        monkeypatch.setattr(webhooks, "claim", lambda limit=500, now=None: slow)
+        assert webhooks.deliver_due() == (0, 0)  # the slow worker gets on with its old batch: nothing sent
+    assert sorted(rx.seen.values()) == [1, 1, 1]
+
+
 def test_two_indexers_never_index_one_case_at_once(tworld, monkeypatch):
     ids = [register(tworld, text=f"朱亭村三组停水{i}天了").pk for i in range(8)]
     assert PendingIndex.objects.count() == 8

@@ -338,6 +338,9 @@ MINQING_WORKER_JOBS.append(
      "minqing.web.jobs.drop_stale_uploads")
 )
 # Webhooks: first retry after this many seconds, doubling per attempt; pause a subscriber after N failures in a row.
+# Claimed work (webhook deliveries, notices, index entries) a worker holds longer than this is a dead
+# worker's and is taken over by the next.
+MINQING_CLAIM_LEASE_SECONDS = int(os.environ.get("MINQING_CLAIM_LEASE_SECONDS", "600"))
 MINQING_WEBHOOK_BACKOFF = float(os.environ.get("MINQING_WEBHOOK_BACKOFF", "30"))
 MINQING_WEBHOOK_PAUSE_AFTER = int(os.environ.get("MINQING_WEBHOOK_PAUSE_AFTER", "10"))
 # Open311: POST requests per client per minute.

@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 import uuid
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -25,7 +26,8 @@ from .normalize import bigrams, normalize
 log = logging.getLogger("minqing.insights")
 BATCH = 2000
 # a claim older than this is a dead indexer's: the next catch_up takes it over
-CLAIM_LEASE = dt.timedelta(minutes=10)
+# a claim older than this is a dead worker's (MINQING_CLAIM_LEASE_SECONDS, default 600)
+CLAIM_LEASE = dt.timedelta(seconds=settings.MINQING_CLAIM_LEASE_SECONDS)
 
 
 _PENDING_SQL = None

@@ -42,7 +42,8 @@ log = logging.getLogger("minqing.webhooks")
 MAX_BACKOFF = 3600
 # a claim older than this is a dead worker's: another worker sends the delivery again
 # (the receiver recognises the repeat by its X-Minqing-Delivery id)
-CLAIM_LEASE = dt.timedelta(minutes=10)
+# a claim older than this is a dead worker's (MINQING_CLAIM_LEASE_SECONDS, default 600)
+CLAIM_LEASE = dt.timedelta(seconds=settings.MINQING_CLAIM_LEASE_SECONDS)
 
 
 # Whether any subscriber exists, re-read at most every CHECK_SECONDS per process, so a
@@ -227,6 +228,15 @@ def _finish(d, **fields):
     return WebhookDelivery.objects.filter(pk=d.pk, claimed_by=d.claimed_by).update(claimed_by="", **fields)
 
 
+def _renew(d):
+    """Still this worker's claim? Then renew it now, just before sending. A batch takes as long
+    as its subscribers answer: renewing per delivery keeps the one being sent (and so the
+    subscriber's queue) this worker's, and gives up any that another worker took over after
+    the lease, instead of sending it a second time."""
+    return WebhookDelivery.objects.filter(pk=d.pk, claimed_by=d.claimed_by, status=WebhookDelivery.PENDING).update(
+        claimed_at=timezone.now()) == 1
+
+
 def deliver_due(limit=500, now=None):
     """Send due deliveries of active subscribers, oldest first; one failure stops
     that subscriber's queue for this round (keeps order). Returns (sent, failed)."""
@@ -243,6 +253,8 @@ def deliver_due(limit=500, now=None):
             if s.pk in blocked:
                 _finish(d)  # back to the queue, unclaimed
                 continue
+            if not _renew(d):
+                continue  # held past the lease (a slow batch): another worker has taken it over
             error, status = "", None
             try:
                 resp = _post(client, s, d)

@@ -24,7 +24,8 @@ from .models import Outbound
 
 log = logging.getLogger("minqing.notices")
 MAX_BACKOFF = 6 * 3600
-CLAIM_LEASE = dt.timedelta(minutes=10)
+# a claim older than this is a dead worker's (MINQING_CLAIM_LEASE_SECONDS, default 600)
+CLAIM_LEASE = dt.timedelta(seconds=settings.MINQING_CLAIM_LEASE_SECONDS)
 
 
 def _setting(name, default):
@@ -78,6 +79,11 @@ def process(limit=100, now=None):
     sms = None
     max_attempts = int(_setting("MINQING_NOTICE_MAX_ATTEMPTS", 12))
     for row in rows:
+        # still ours? renew the claim just before sending: a slow batch gives up what another
+        # worker took over after the lease instead of sending it twice
+        if not Outbound.objects.filter(pk=row.pk, claimed_by=row.claimed_by, status=Outbound.SENDING).update(
+                claimed_at=timezone.now()):
+            continue
         try:
             if row.channel == Outbound.SMS and sms is None:
                 sms = channels.sms_backend()
