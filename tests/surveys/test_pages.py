@@ -94,3 +94,22 @@ def test_results_page_and_plan_form(sworld):
     r = c.post("/work/survey/results/", {"region": "430223", "from": today().isoformat(), "to": today().isoformat(),
                                          "per_department": "2"})
     assert r.status_code == 422  # 攸县 is not the supervisor's
+
+
+def test_the_dashboard_shows_the_survey_beside_the_return_visits(sworld):
+    from minqing.surveys.actions import do_record_response
+
+    w = sworld
+    c = login(w, "leader_city")
+    assert 'id="survey-figure"' not in c.get("/dashboard/").content.decode()
+    s = plan(w, per=5)
+    items = list(s.items.select_related("case")[:3])
+    for item in items:
+        do_record_response(w.actor("surv_lk"), s, item.case_id, score=6, satisfied=False)
+    html = c.get("/dashboard/").content.decode()
+    assert 'id="survey-figure"' in html
+    figure = html.split('id="survey-figure"')[1].split("</div>")[0]
+    rv = sum(i.case.satisfied_visits for i in items) / sum(i.case.rated_visits for i in items)
+    assert "<dd>0.0%</dd>" in figure and "<dd>6.0</dd>" in figure  # nobody satisfied in the survey …
+    assert f"<dd>{rv * 100:.1f}% " in figure and rv > 0.5  # … most on the departments' own visits
+    assert "<dd>3 · " in figure
