@@ -12,8 +12,7 @@ from minqing.cases.models import Case
 from minqing.people.models import ContactAccess
 from minqing.surveys.actions import do_create_survey
 from minqing.surveys.models import SurveyResponse
-
-from tests.web.test_browser import CHROMIUM_ARGS, as_user  # noqa: F401
+from tests.web.test_browser import CHROMIUM_ARGS, as_user
 
 from .conftest import today
 

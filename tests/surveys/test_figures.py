@@ -65,7 +65,7 @@ def test_survey_figures_by_region_and_window(sworld):
     do_record_response(lk, s, by_dept["lk-roads"][1], unreachable=True)
     old = today() - dt.timedelta(days=40)
     do_record_response(yx, s, by_dept["yx-water"][0], score=7, satisfied=True,
-                       at=dt.datetime.combine(old, dt.time(10), tzinfo=dt.timezone.utc))
+                       at=dt.datetime.combine(old, dt.time(10), tzinfo=dt.UTC))
     lk_region = w.regions["430212"]
     f = survey_figures(lk_region, today() - dt.timedelta(days=1), today())
     assert (f["responses"], f["reached"], f["unreached"], f["satisfied"]) == (3, 2, 1, 1)

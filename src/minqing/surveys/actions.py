@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from minqing.cases.errors import Conflict, Forbidden, InvalidInput, NotFound
+from minqing.cases.errors import Conflict, Forbidden, InvalidInput
 from minqing.cases.models import Case, State
 from minqing.insights.figures import region_prefix_q
 from minqing.people.models import Role
