@@ -31,8 +31,8 @@ COUNTS = ("sampled", "answered", "reached", "unreached", "satisfied", "scored", 
           "rv_rated", "rv_satisfied", "rv_scored", "rv_score_sum")
 
 
-def _aggregates(prefix=""):
-    """Counts over SurveyItem rows (``prefix`` "" for items)."""
+def _aggregates():
+    """Counts over SurveyItem rows, joined to their response and case."""
     r = "response__"
     out = {
         "sampled": Count("id"),
