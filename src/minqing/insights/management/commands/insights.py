@@ -67,7 +67,10 @@ class Command(BaseCommand):
     def do_index(self, o):
         from minqing.insights import indexing
 
-        n = indexing.reindex_all() if o["all"] else indexing.catch_up()
+        from minqing.progress import terminal
+
+        with terminal("索引 / index", self.stderr if o["json"] else self.stdout) as progress:
+            n = indexing.reindex_all(progress=progress) if o["all"] else indexing.catch_up(progress=progress)
         self._out(o, {"indexed": n}, [f"已索引 / indexed {n} cases"])
 
     def _scope(self, o):
