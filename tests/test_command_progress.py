@@ -94,3 +94,16 @@ def test_the_real_command_with_a_pipe_prints_one_line(tmp_path):
     summary = lines_like(proc.stdout, "建立辖区 / init")
     assert len(summary) == 1 and summary[0].startswith("建立辖区 / init: 36/36 in ")
     assert "\x1b[" not in proc.stdout and "━" not in proc.stdout  # no bar, no terminal codes
+
+
+def test_stats_prints_one_summary_line_and_its_json_stays_clean(world):
+    import json
+
+    out = io.StringIO()
+    call_command("stats", "--ranking", stdout=out)
+    summary = lines_like(out.getvalue(), "统计 / stats")
+    assert len(summary) == 1 and summary[0].startswith("统计 / stats: 2/2 in ")
+    out, err = io.StringIO(), io.StringIO()
+    call_command("stats", "--json", stdout=out, stderr=err)
+    assert "intake" in json.loads(out.getvalue())
+    assert lines_like(err.getvalue(), "统计 / stats")[0].startswith("统计 / stats: 1/1 in ")

@@ -45,8 +45,13 @@ class Command(BaseCommand):
             except evaluate.EvalError as e:
                 raise CommandError(str(e)) from None
             samples = evaluate.samples_from_rows(rows)
+        from minqing.progress import terminal
+
         try:
-            row = classify.train(samples)
+            with terminal("训练 / train", self.stderr if o["json"] else self.stdout) as progress:
+                progress(0, 1)
+                row = classify.train(samples)
+                progress(1, 1)
         except classify.TrainingError as e:
             raise CommandError(str(e)) from None
         self._out(o, {"path": row.path, "n_samples": row.n_samples, "classes": row.classes},
