@@ -191,3 +191,17 @@ def test_api_lists_the_townships_and_departments_after_init(transactional_db, li
     assert depts["count"] == N_DEPTS
     assert "430212-water" in {d["code"] for d in depts["results"]}
     assert get("/regions", parent="430221000000").json()["field"] == "parent"  # the former code is no region
+
+
+def test_in_the_demo_a_neighbour_county_can_be_added(db):
+    """The demo's tree (湖南省 › 株洲市 › its two invented counties) takes a real neighbour
+    county from the table; its own invented 渌口区 is refused (other town names)."""
+    import random
+
+    from minqing.demo.build import World, build_places
+
+    build_places(World(random.Random(1)))
+    assert any("not in the national table" in p or "is '" in p for p in plan_init(LUKOU).problems)
+    created = do_init_region("430224000000", villages=False)  # 茶陵县
+    assert created.regions == 1 + Region.objects.filter(parent__code="430224000000").count()
+    assert Region.objects.get(code="430224000000").parent.code == D.CITY[0]

@@ -130,3 +130,12 @@ def test_setup_in_chromium(transactional_db, live_server, browser, width):
     page.goto(live_server.url + URL + "?province=430000000000&city=430200000000&county=430212000000")
     page.wait_for_selector("#setup-nothing")
     ctx.close()
+
+
+def test_the_page_in_english(db):
+    c = client_of(make_admin())
+    c.post("/i18n/setlang/", {"language": "en", "next": URL})
+    html = c.get(URL, LUKOU).content.decode()
+    assert "Set up the jurisdiction from the national division table" in html
+    assert "Preview: 渌口区 (430212000000)" in html and "Confirm and build" in html
+    assert "Set up regions" in html  # the navigation link
