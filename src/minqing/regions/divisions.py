@@ -14,7 +14,6 @@ from functools import lru_cache
 from pathlib import Path
 
 
-
 class Level:  # the values of ``models.Level`` (this module reads no models)
     PROVINCE, CITY, COUNTY, TOWNSHIP, VILLAGE = "province", "city", "county", "township", "village"
 

@@ -71,7 +71,6 @@ class Command(BaseCommand):
 
     def do_index(self, o):
         from minqing.insights import indexing
-
         from minqing.progress import terminal
 
         with terminal("索引 / index", self.stderr if o["json"] else self.stdout) as progress:
