@@ -154,6 +154,7 @@ def test_cli_dry_run_init_admin_and_a_second_run(db):
     status, out, err = run("init", "--region", LUKOU, "--admin", "boss")
     assert status == 0, err
     assert f"village {N_VILLAGES}" in out and "渌口区(430212000000)" in out
+    assert "townships: 渌口镇、" in out
     line = [l for l in out.splitlines() if "one-time password" in l]
     password = line[0].rsplit(" ", 1)[1]
     user = authenticate(username="boss", password=password)

@@ -51,6 +51,9 @@ class Command(BaseCommand):
         if created.renamed:
             self.stdout.write(f"更名 / renamed: {created.renamed}")
         self.stdout.write(f"已创建 / created: {describe(plan.counts()) or '无 / nothing'}")
+        towns = [d.name for d, _parent in plan.regions if d.level == "township"]
+        if 0 < len(towns) <= 60:
+            self.stdout.write(f"乡镇街道 / townships: {'、'.join(towns)}")
         if created.categories:
             self.stdout.write(f"分类 / categories: {created.categories}")
         self.stdout.write(f"已有 / already there: regions {plan.existing_regions:,}, departments {plan.existing_departments:,}")
