@@ -129,11 +129,15 @@ def test_a_renamed_division_keeps_its_current_name_and_code(db):
 
 
 def test_a_prefecture_without_counties_gets_the_bureaus_itself(db):
+    do_init_region(LUKOU, villages=False)  # another province of the same table is the same tree
     created = do_init_region("441900000000", villages=False)  # 东莞市: towns right under the city
-    town = Region.objects.filter(level="township").first()
-    assert town.parent.code == "441900000000"
+    towns = Region.objects.filter(level="township", path__startswith="/440000000000/")
+    assert {t.parent.code for t in towns} == {"441900000000"}
     assert Department.objects.get(code="4419-water").name == "东莞市水利局"
-    assert created.departments == len(D.COUNTY_DEPARTMENTS) + Region.objects.filter(level="township").count()
+    assert created.departments == len(D.COUNTY_DEPARTMENTS) + towns.count()
+    # a root that is not the table's province (another name) is another tree
+    Region.objects.filter(code="440000000000").update(name="广东")
+    assert any("another region tree" in p for p in plan_init(LUKOU).problems)
 
 
 def run(*argv):

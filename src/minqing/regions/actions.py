@@ -91,7 +91,10 @@ def plan_init(code, villages: bool = True) -> Plan:
     existing = {r.code: r for r in Region.objects.select_related("parent")}
 
     # a different tree: another root, other names, other parents, rows the table does not have
-    roots = [r for r in existing.values() if r.parent_id is None and r.code != chain[0].code]
+    # a root that is one of the table's provinces, under its name, is the same national tree
+    table = dv.upper()
+    roots = [r for r in existing.values() if r.parent_id is None and r.code != chain[0].code
+             and not (r.code in table and table[r.code].level == Level.PROVINCE and table[r.code].name == r.name)]
     for r in roots[:5]:
         plan.problems.append(f"已有另一棵区划树 {r.name}({r.code}) / another region tree exists: {r.code} {r.name}")
     for d in chain + full:
