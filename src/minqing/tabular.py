@@ -167,31 +167,43 @@ def _csv_rows(path):
 
 
 def _xlsx_rows(path, sheet):
-    import openpyxl
+    """Rows of an XLSX sheet through python-calamine (8× openpyxl's read-only mode, see
+    bench/xlsx_libs.py): whole numbers as ints, dates as datetimes, empty cells as None."""
+    from python_calamine import CalamineWorkbook
 
     try:
-        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as e:  # noqa: BLE001 - openpyxl raises many kinds
+        wb = CalamineWorkbook.from_path(str(path))
+    except Exception as e:  # noqa: BLE001 - calamine raises its own kinds for a damaged file
         raise TableError(f"cannot read the workbook: {e}") from None
-    if sheet and sheet not in wb.sheetnames:
-        raise TableError(f"工作表不存在 / no sheet named {sheet}")
-    ws = wb[sheet] if sheet else wb.worksheets[0]
     try:
-        numbered = list(enumerate(ws.iter_rows(values_only=True), 1))
-    except Exception as e:  # noqa: BLE001 - a damaged sheet fails in zipfile, the XML parser or openpyxl
-        raise TableError(f"无法读取工作表 / cannot read the sheet: {type(e).__name__}: {e}") from None
+        if sheet and sheet not in wb.sheet_names:
+            raise TableError(f"工作表不存在 / no sheet named {sheet}")
+        try:
+            rows = (wb.get_sheet_by_name(sheet) if sheet else wb.get_sheet_by_index(0)).to_python(
+                skip_empty_area=False)
+        except Exception as e:  # noqa: BLE001 - a damaged sheet
+            raise TableError(f"无法读取工作表 / cannot read the sheet: {type(e).__name__}: {e}") from None
+    finally:
+        wb.close()
     header = None
-    for number, row in numbered:
+    for number, raw in enumerate(rows, 1):
+        row = [_value(v) for v in raw]
         if header is None:
             header = [_clean(h) for h in row]
             if not any(header):
                 header = None
-                continue
             continue
         if not any(_clean(v) for v in row):
             continue
         yield number, {h: row[i] if i < len(row) else None for i, h in enumerate(header) if h}
-    wb.close()
+
+
+def _value(v):
+    if v == "":
+        return None
+    if isinstance(v, float) and v.is_integer() and abs(v) < 1e15:
+        return int(v)
+    return v
 
 
 def require_columns(first_row_keys, needed):

@@ -31,7 +31,6 @@ import datetime as dt
 import json
 import re
 import tomllib
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,7 +69,6 @@ from minqing.tabular import (
     csv_text,
     field_max_length,
 )
-from openpyxl.utils.cell import range_boundaries
 
 DEFAULT_MAPPING = Path(__file__).with_name("mappings") / "12345.toml"
 FIELDS = (
@@ -160,104 +158,31 @@ def _cell(v):
     return str(v).strip()
 
 
-SS_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-
-
-def _col_index(ref):
-    n = 0
-    for ch in ref:
-        if "A" <= ch <= "Z":
-            n = n * 26 + ord(ch) - 64
-        else:
-            break
-    return n
-
-
 def _xlsx_rows_fast(path, sheet):
-    """The sheet's rows straight from its XML with lxml (several times faster than
-    openpyxl's read-only cells for large exports). Date cells come as Excel serial
-    numbers, which ``parse_datetime`` reads; merged cells are filled as in ``_xlsx_rows``."""
-    from lxml import etree
+    """The sheet's rows through python-calamine (a Rust reader; 5× faster than the lxml
+    reader it replaced, see bench/xlsx_libs.py). Whole numbers come as ints, date cells as
+    datetimes (``parse_datetime`` reads both them and Excel serials), booleans as
+    TRUE/FALSE; a merged range's empty cells take its top-left value, as in ``_xlsx_rows``."""
+    from python_calamine import CalamineWorkbook
 
-    with zipfile.ZipFile(path) as z:
-        wb = etree.fromstring(z.read("xl/workbook.xml"))
-        sheets = wb.findall(f"{SS_NS}sheets/{SS_NS}sheet")
-        chosen = next((e for e in sheets if e.get("name") == sheet), None) if sheet else (sheets[0] if sheets else None)
-        if chosen is None:
+    wb = CalamineWorkbook.from_path(str(path))
+    try:
+        if sheet and sheet not in wb.sheet_names:
             raise TableError(f"工作表不存在 / no sheet named {sheet}")
-        rels = etree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-        target = next(r.get("Target") for r in rels if r.get("Id") == chosen.get(REL_ID))
-        sheet_path = target.lstrip("/") if target.startswith("/") else "xl/" + target
-        shared = []
-        if "xl/sharedStrings.xml" in z.namelist():
-            with z.open("xl/sharedStrings.xml") as f:
-                for _, si in etree.iterparse(f, tag=f"{SS_NS}si"):
-                    shared.append("".join(t.text or "" for t in si.iter(f"{SS_NS}t")))
-                    si.clear()
-        merges = []
-        with z.open(sheet_path) as f:
-            for _, el in etree.iterparse(f, tag=f"{SS_NS}mergeCell"):
-                merges.append(range_boundaries(el.get("ref")))
-        fill = {}
-        for min_col, min_row, max_col, max_row in merges:
-            for r in range(min_row, max_row + 1):
-                for c in range(min_col, max_col + 1):
-                    if (r, c) != (min_row, min_col):
-                        fill[(r, c)] = (min_row, min_col)
-        anchors = set(fill.values())
-        fill_width = {}
-        for r, c in fill:
-            fill_width[r] = max(fill_width.get(r, 0), c)
-        anchor_values = {}
-        expected = 0
-        v_tag, is_tag, t_tag = f"{SS_NS}v", f"{SS_NS}is", f"{SS_NS}t"
-        with z.open(sheet_path) as f:
-            for _, row in etree.iterparse(f, tag=f"{SS_NS}row"):
-                number = int(row.get("r") or expected + 1)
-                while expected + 1 < number:  # rows the file leaves out are empty rows
-                    expected += 1
-                    yield expected, []
-                expected = number
-                values = []
-                for i, c in enumerate(row.iter(f"{SS_NS}c"), 1):
-                    ref = c.get("r")
-                    col = _col_index(ref) if ref else i
-                    while len(values) < col - 1:
-                        values.append("")
-                    t = c.get("t")
-                    if t == "inlineStr":
-                        is_ = c.find(is_tag)
-                        value = "".join(x.text or "" for x in is_.iter(t_tag)) if is_ is not None else ""
-                    else:
-                        v = c.findtext(v_tag)
-                        if v is None:
-                            value = ""
-                        elif t == "s":
-                            value = shared[int(v)]
-                        elif t in ("str", "e"):
-                            value = v
-                        elif t == "b":
-                            value = "TRUE" if v == "1" else "FALSE"
-                        else:
-                            num = float(v)
-                            value = int(num) if num.is_integer() and abs(num) < 1e15 else num
-                    values.append(_cell(value))
-                if fill:
-                    for c in range(1, len(values) + 1):
-                        if (number, c) in anchors:
-                            anchor_values[(number, c)] = values[c - 1]
-                    width = max(len(values), fill_width.get(number, 0))
-                    while len(values) < width:
-                        values.append("")
-                    for c in range(1, width + 1):
-                        src = fill.get((number, c))
-                        if src is not None and values[c - 1] == "":
-                            values[c - 1] = anchor_values.get(src, "")
-                row.clear()
-                while row.getprevious() is not None:
-                    del row.getparent()[0]
-                yield number, values
+        ws = wb.get_sheet_by_name(sheet) if sheet else wb.get_sheet_by_index(0)
+        rows = ws.to_python(skip_empty_area=False)
+        merged = ws.merged_cell_ranges or []
+    finally:
+        wb.close()
+    for (r0, c0), (r1, c1) in merged:
+        anchor = rows[r0][c0] if r0 < len(rows) and c0 < len(rows[r0]) else ""
+        for r in range(r0, min(r1, len(rows) - 1) + 1):
+            row = rows[r]
+            for c in range(c0, c1 + 1):
+                if c < len(row) and row[c] == "":
+                    row[c] = anchor
+    for number, row in enumerate(rows, 1):
+        yield number, [_cell(("TRUE" if v else "FALSE") if isinstance(v, bool) else v) for v in row]
 
 
 def _csv_rows(path):
@@ -288,7 +213,7 @@ def read_table(path, mapping):
         yield_rows = list(rows)
     except TableError:
         raise
-    except Exception as e:  # noqa: BLE001 - a damaged workbook fails in zipfile, lxml or int()
+    except Exception as e:  # noqa: BLE001 - a damaged workbook fails in calamine
         raise TableError(f"无法读取文件 / cannot read the file: {type(e).__name__}: {e}") from None
     if not any(v != "" for _, values in yield_rows for v in values):
         raise TableError(NO_DATA_ROWS)
