@@ -18,4 +18,5 @@ urlpatterns = [
     path("visits/", include("minqing.visits.urls")),
     path("ideas/", include("minqing.ideas.urls")),
     path("", include("minqing.web.urls")),
+    path("work/", include("minqing.imports.urls")),  # imports in the browser, staff pages
 ]

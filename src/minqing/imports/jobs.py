@@ -1,0 +1,16 @@
+"""Worker job ``imports``: check or run the imports waiting on the page, one after another
+(each claimed with a conditional UPDATE, so several workers share the queue safely)."""
+
+from .actions import claim_next, process, requeue_stale
+
+
+def run_imports(limit=5):
+    requeued = requeue_stale()
+    n = 0
+    while n < limit:
+        job = claim_next()
+        if job is None:
+            break
+        process(job)
+        n += 1
+    return f"{n} imports" + (f", {requeued} requeued" if requeued else "")
