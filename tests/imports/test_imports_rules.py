@@ -207,3 +207,11 @@ def test_progress_figures_come_from_the_running_import(world):
     assert d["done"] == 2 and d["total"] == 3 and d["rate"] > 0 and d["seconds_left"] is not None
     assert d["finished"] is False
     p.clear()
+
+
+def test_the_demo_shows_a_done_import_with_a_rejected_row(world):
+    from minqing.demo.imports_example import build_import_example
+
+    job = build_import_example(world.regions["430212101201"])
+    assert job.status == Status.DONE and job.result["created"] == 4 and job.bad_rows == [5]
+    assert Subject.objects.filter(external_id__startswith="IMP-").count() == 4

@@ -707,6 +707,11 @@ def build(size=3000, *, seed=20261124, now=None, log=None):
         n = V.build_visits(world, now)
         say(f"visits: {n} more visits to paired households and enterprises, 屋场夜话 included "
             f"({time.monotonic() - t0:.1f} s)")
+        from .imports_example import build_import_example  # the import page's example (minqing.imports)
+
+        job = build_import_example(Region.objects.filter(level="village").order_by("code").first())
+        say(f"imports: {job.result.get('created', 0)} households imported on the import page, "
+            f"{len(job.bad_rows)} row rejected")
         _, token = ApiToken.issue(world.actors[TOKEN_USER].user, "demo")
         result = sweep(timezone.localtime(now).date())
     demo = Demo(created=True, users=world.users, token=token, sweep=result)
