@@ -215,3 +215,25 @@ def test_the_demo_shows_a_done_import_with_a_rejected_row(world):
     job = build_import_example(world.regions["430212101201"])
     assert job.status == Status.DONE and job.result["created"] == 4 and job.bad_rows == [5]
     assert Subject.objects.filter(external_id__startswith="IMP-").count() == 4
+
+
+def test_old_uploads_are_removed_and_their_pages_say_so(world):
+    import datetime as dt
+
+    from django.test import Client
+    from django.utils import timezone
+
+    job = _check(world, _upload(world))
+    path = actions.upload_path(job)
+    assert path.exists()
+    assert actions.drop_old_uploads() == 0
+    ImportJob.objects.filter(pk=job.pk).update(created_at=timezone.now() - dt.timedelta(days=31))
+    assert actions.drop_old_uploads() == 1
+    assert not path.exists()
+    job.refresh_from_db()
+    c = Client()
+    c.force_login(world.users["admin"])
+    assert c.get(f"/work/imports/{job.pk}/").status_code == 200
+    assert c.get(f"/work/imports/{job.pk}/rejected.csv").status_code == 404
+    with pytest.raises(InvalidInput):
+        actions.do_set_mapping(world.actor("admin"), job, job.mapping, False)

@@ -41,6 +41,10 @@ def max_bytes():
     return int(getattr(settings, "MINQING_IMPORT_MAX_BYTES", 20 * 1024 * 1024))
 
 
+def keep_days():
+    return int(getattr(settings, "MINQING_IMPORT_KEEP_DAYS", 30))
+
+
 def lease_seconds():
     return int(getattr(settings, "MINQING_CLAIM_LEASE_SECONDS", 600))
 
@@ -171,6 +175,9 @@ def do_set_mapping(actor, job, mapping, skip_bad):
     kind = _kind(actor, job.kind)
     if job.status not in (Status.DRAFT, Status.CHECKED, Status.FAILED):
         raise InvalidInput("此导入正在进行或已完成 / this import is running or done", field="status")
+    if not job.upload:
+        raise InvalidInput("此导入的文件已删除，请重新上传 / the file of this import is gone: upload it again",
+                           field="file")
     job.mapping = clean_mapping(kind, job.columns, mapping)
     job.skip_bad = bool(skip_bad)
     job.status = Status.CHECK_QUEUED
@@ -232,6 +239,20 @@ def requeue_stale(now=None):
             continue
         n += ImportJob.objects.filter(pk=job.pk, status=job.status, progress_at=job.progress_at).update(
             status=WORKING[job.status], claimed_by="")
+    return n
+
+
+def drop_old_uploads(now=None):
+    """The uploaded files of finished jobs older than ``MINQING_IMPORT_KEEP_DAYS`` are removed
+    (the job stays, with its figures and errors; its rejected rows can no longer be downloaded)."""
+    now = now or timezone.now()
+    n = 0
+    old = ImportJob.objects.filter(created_at__lt=now - dt.timedelta(days=keep_days()),
+                                   status__in=[Status.DRAFT, Status.CHECKED, Status.DONE, Status.FAILED]
+                                   ).exclude(upload="")
+    for job in old:
+        upload_path(job).unlink(missing_ok=True)
+        n += ImportJob.objects.filter(pk=job.pk).update(upload="")
     return n
 
 

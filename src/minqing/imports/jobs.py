@@ -1,7 +1,7 @@
 """Worker job ``imports``: check or run the imports waiting on the page, one after another
 (each claimed with a conditional UPDATE, so several workers share the queue safely)."""
 
-from .actions import claim_next, process, requeue_stale
+from .actions import claim_next, drop_old_uploads, process, requeue_stale
 
 
 def run_imports(limit=5):
@@ -13,4 +13,6 @@ def run_imports(limit=5):
             break
         process(job)
         n += 1
-    return f"{n} imports" + (f", {requeued} requeued" if requeued else "")
+    dropped = drop_old_uploads()
+    return f"{n} imports" + (f", {requeued} requeued" if requeued else "") + (
+        f", {dropped} old uploads removed" if dropped else "")

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from minqing.cases.errors import ActionError
 from minqing.people import actions as people_actions
 from minqing.people.models import Membership, Rank, Role
+from minqing.tabular import TableError
 from minqing.web.views.common import forbidden, get_actor, not_found, role_required
 
 from . import actions
@@ -119,7 +120,12 @@ def job_rejected(request, pk, fmt):
     job = _job_or_404(request, pk)
     if job is None or fmt not in ("csv", "xlsx"):
         return not_found(request)
-    name, ctype, body = actions.rejected_rows(job, fmt)
+    if not job.upload:
+        return not_found(request, _("此导入的文件已过保存期限，已删除。"))
+    try:
+        name, ctype, body = actions.rejected_rows(job, fmt)
+    except (TableError, OSError):
+        return not_found(request, _("此导入的文件已无法读取。"))
     resp = HttpResponse(body, content_type=ctype)
     from urllib.parse import quote
 
