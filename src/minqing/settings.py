@@ -368,3 +368,4 @@ DEFAULT_FROM_EMAIL = os.environ.get("MINQING_EMAIL_FROM", "minqing@localhost")
 # Imports in the browser (/work/imports/): the worker checks and runs them; the largest upload in bytes.
 MINQING_WORKER_JOBS.append(("imports", int(os.environ.get("MINQING_IMPORTS_INTERVAL", "5")), "minqing.imports.jobs.run_imports"))
 MINQING_IMPORT_MAX_BYTES = int(os.environ.get("MINQING_IMPORT_MAX_BYTES", 20 * 1024 * 1024))
+MINQING_IMPORT_KEEP_DAYS = int(os.environ.get("MINQING_IMPORT_KEEP_DAYS", "30"))  # uploads of finished imports

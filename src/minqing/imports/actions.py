@@ -383,6 +383,7 @@ def process(job):
     normalized = None
     try:
         rows = _read(upload_path(job))
+        progress(0, len(rows))
         scope = _scope_errors(actor, kind, job, rows)
         leave_out = set() if checking else set(job.bad_rows) if job.skip_bad else set()
         normalized = _normalized(job, kind, rows, leave_out)
