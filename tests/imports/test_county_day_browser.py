@@ -14,14 +14,13 @@ import os
 
 import pytest
 from django.contrib.auth import get_user_model
+from web.test_browser import CHROMIUM_ARGS
 
 from minqing.cases.models import Case
 from minqing.imports.jobs import run_imports
 from minqing.imports.models import ImportJob, Status
 from minqing.people.models import Membership
 from minqing.visits.models import Pairing, Subject
-
-from web.test_browser import CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -163,7 +162,8 @@ def test_a_countys_first_day_through_the_pages(county, live_server, browser, wid
     # 3. the rejected row comes back as a file; fixed, it goes in on its own
     with admin.expect_download() as dl:
         admin.click("#rejected-csv")
-    fixed = open(dl.value.path(), encoding="utf-8-sig").read().replace("43021210120X", "430212101202")
+    with open(dl.value.path(), encoding="utf-8-sig") as f:
+        fixed = f.read().replace("43021210120X", "430212101202")
     assert "李三" in fixed and "张一" not in fixed
     job = _import(admin, base, "subjects", "朱亭村住户-修正.csv", fixed.encode("utf-8"), skip=False)
     assert job.bad_rows == [] and job.mapping["region_code"] == "村代码"  # the mapping chosen last time

@@ -4,7 +4,7 @@ event per change; the ``staff`` and ``pairs`` importers, also from the command l
 
 import pytest
 from django.contrib.auth import authenticate, get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from minqing.cases.errors import Forbidden, InvalidInput
 from minqing.imports.models import AdminEvent
@@ -124,7 +124,7 @@ def test_minqing_import_staff_and_pairs(world, tmp_path, capsys):
     call_command("import", "staff", staff)
     assert "created=1" in capsys.readouterr().out
     pairs = _csv(tmp_path, "p.csv", ["cadre", "subject", "role"], [["li4", "S1", "结对"], ["li4", "NOPE", ""]])
-    with pytest.raises(Exception):
+    with pytest.raises(CommandError, match="row 3"):
         call_command("import", "pairs", pairs)
     assert not Pairing.objects.exists()
     call_command("import", "pairs", pairs, "--on-error", "skip")

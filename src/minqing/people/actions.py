@@ -78,8 +78,6 @@ def resolve_scope(role, region=None, department=None):
     if role != Role.HANDLER and department is not None:
         raise InvalidInput("部门只用于承办人，其他角色请指定区划 / a department is for handlers; give other roles a region",
                            field="department_code")
-    if role == Role.HANDLER:
-        region = None
     return region, department
 
 
