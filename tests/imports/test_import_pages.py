@@ -159,3 +159,31 @@ def test_the_people_pages_are_the_admins(world):
     c = login(world, "disp_lk")
     assert c.get("/work/people/").status_code == 403
     assert c.post(f"/work/people/{world.users['cadre_zt'].pk}/password/").status_code == 403
+
+
+def test_the_nav_links_to_imports_and_staff_by_role(world):
+    def nav(who):
+        html = login(world, who).get("/work/cases/").content.decode()
+        return html[html.index("<nav"):html.index("</nav>")]
+
+    assert 'href="/work/imports/"' in nav("admin") and 'href="/work/people/"' in nav("admin")
+    assert 'href="/work/imports/"' in nav("disp_lk") and 'href="/work/people/"' not in nav("disp_lk")
+    assert 'href="/work/imports/"' not in nav("water") and 'href="/work/people/"' not in nav("water")
+
+
+def test_minqing_worker_runs_the_imports_job(tworld, settings):
+    import io
+
+    from django.core.management import call_command
+
+    job = [j for j in settings.MINQING_WORKER_JOBS if j[0] == "imports"]
+    assert job and job[0][2] == "minqing.imports.jobs.run_imports"
+    settings.MINQING_WORKER_JOBS = job
+    c = login(tworld, "admin")
+    url = _post_upload(c, rows=households(bad=False))["Location"]
+    j = ImportJob.objects.get()
+    c.post(url + "map/", {**{f"map_{f}": col for f, col in j.mapping.items()}, "on_error": "refuse"})
+    out = io.StringIO()
+    call_command("worker", "--once", stdout=out)
+    assert "imports: 1 imports" in out.getvalue()
+    assert ImportJob.objects.get().status == "checked"
