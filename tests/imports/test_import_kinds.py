@@ -22,10 +22,10 @@ def _data_dir(settings, tmp_path):
     settings.DATA_DIR = tmp_path
 
 
-def _through(world, kind, header, rows, who="admin"):
+def _through(world, kind, header, rows, who="admin", mapping=None):
     actor = world.actor(who)
     job = actions.do_upload(actor, kind=kind, upload=csv_upload(f"{kind}.csv", header, rows), skip_bad=True)
-    actions.do_set_mapping(actor, job, job.mapping, True)
+    actions.do_set_mapping(actor, job, mapping or job.mapping, True)
     run_imports()
     job.refresh_from_db()
     assert job.status == Status.CHECKED, job.message
@@ -72,3 +72,22 @@ def test_staff_and_pairs(world):
     Subject.objects.create(external_id="S1", kind="household", name="张一", region=region, region_path=region.path)
     job, bad = _through(world, "pairs", ["干部", "对象编号"], [["li4", "S1"], ["li4", "S404"]], who="disp_zt")
     assert bad == [3] and Pairing.objects.get().cadre.username == "li4"
+
+
+def test_a_kind_of_the_cli_table_without_an_entry_is_offered_from_its_columns(world, monkeypatch):
+    import importlib
+
+    from minqing.imports import kinds
+
+    from . import fake_importer
+
+    command = importlib.import_module("minqing.regions.management.commands.import")
+    monkeypatch.setitem(command.IMPORTERS, "things", "imports.fake_importer.import_things")
+    monkeypatch.setattr(kinds, "_CACHE", {})
+    kind = kinds.get("things")
+    assert kind.fields == ("code", "name", "note") and kind.generic
+    assert kind not in kinds.allowed_kinds(world.actor("disp_lk"))  # the admin's
+    job, bad = _through(world, "things", ["编码", "名称"], [["T1", "甲"], ["", "乙"]],
+                        mapping={"code": "编码", "name": "名称"})
+    assert bad == [3] and fake_importer.SEEN == ["甲"]
+    monkeypatch.setattr(kinds, "_CACHE", {})

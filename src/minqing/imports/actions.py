@@ -331,9 +331,10 @@ def _scope_errors(actor, kind, job, rows):
 
 def _normalized(job, kind, rows, leave_out=()):
     path = upload_dir() / f"job-{job.pk}-{uuid.uuid4().hex[:8]}.csv"
-    fields = [f for f in kind.fields if job.mapping.get(f)]
+    fields = [f for f in kind.fields if kind.generic or job.mapping.get(f)]
     leave_out = set(leave_out)
-    write_importer_csv(path, fields, ((n, [_text(r.get(job.mapping[f])) for f in fields])
+    write_importer_csv(path, fields, ((n, [_text(r.get(job.mapping[f])) if job.mapping.get(f) else ""
+                                           for f in fields])
                                       for n, r in rows if n not in leave_out))
     return path
 

@@ -2,7 +2,9 @@
 importer reads), the required ones, who may import it and the engine — always the one of
 ``minqing import KIND FILE`` (the ``IMPORTERS`` table of that command).
 
-Partners and policies have no importer in this version, so the page offers neither."""
+A kind of that table without an entry here (partners, policies, when their apps are
+installed) is offered to admins too, with the columns its importer's module names in
+``COLUMNS`` (required: its ``REQUIRED``, else none — the importer says which cells are)."""
 
 import importlib
 import inspect
@@ -22,6 +24,7 @@ class Kind:
     roles: tuple = (Role.ADMIN,)  # admins always; plus these
     scope_field: str | None = None  # a region-code column a dispatcher's scope must cover
     aliases: dict = field(default_factory=dict)  # field -> headers that usually hold it
+    generic: bool = False  # every field is written for the importer, mapped or empty
 
     def engine_function(self):
         module, _, name = engine_path(self.name).rpartition(".")
@@ -96,12 +99,37 @@ def _kinds():
     }
 
 
+# the verbose names of those apps' models (their msgids come with those apps' translations)
+GENERIC_LABELS = {"partners": _("社区合伙人"), "policies": _("惠民政策")}
+
+
+def _generic(table):
+    """Kinds of the CLI's table that the page has no entry for, from their importer's COLUMNS."""
+    module = importlib.import_module("minqing.regions.management.commands.import")
+    out = {}
+    for name, path in module.IMPORTERS.items():
+        if name in table:
+            continue
+        try:
+            mod = importlib.import_module(path.rpartition(".")[0])
+        except ImportError:
+            continue
+        columns = getattr(mod, "COLUMNS", None)
+        if not columns:
+            continue
+        out[name] = Kind(name, GENERIC_LABELS.get(name, name), tuple(columns),
+                         tuple(getattr(mod, "REQUIRED", ())), generic=True)
+    return out
+
+
 _CACHE = {}
 
 
 def kinds():
     if not _CACHE:
-        _CACHE.update(_kinds())
+        table = _kinds()
+        table.update(_generic(table))
+        _CACHE.update(table)
     return _CACHE
 
 
