@@ -91,3 +91,13 @@ def test_a_kind_of_the_cli_table_without_an_entry_is_offered_from_its_columns(wo
                         mapping={"code": "编码", "name": "名称"})
     assert bad == [3] and fake_importer.SEEN == ["甲"]
     monkeypatch.setattr(kinds, "_CACHE", {})
+
+
+def test_a_township_dispatcher_imports_work_orders_of_their_township_only(world):
+    header = ["工单编号", "来电时间", "诉求内容", "所属区域"]
+    rows = [["GD1", "2024-03-04 09:15:00", "朱亭村自来水断供两天", "渌口区朱亭镇朱亭村"],
+            ["GD2", "2024-03-04 09:20:00", "龙船村路灯不亮", "渌口区龙船镇龙船村"],
+            ["GD3", "2024-03-04 09:30:00", "龙船镇路面塌陷", "430212102"]]
+    job, bad = _through(world, "cases", header, rows, who="disp_zt")
+    assert bad == [3, 4]
+    assert list(Case.objects.values_list("external_id", flat=True)) == ["GD1"]

@@ -315,11 +315,13 @@ def _scope_errors(actor, kind, job, rows):
 
     col = job.mapping[kind.scope_field]
     values = {_text(r.get(col)).strip() for _, r in rows} - {""}
-    found = {}
-    for reg in Region.objects.filter(code__in=values):
-        found[reg.code] = reg
-    for reg in Region.objects.filter(name__in=values - set(found)):
-        found.setdefault(reg.name, reg)
+    if kind.name == "cases":  # a code, a name or a path of names (渌口区朱亭镇朱亭村), as the importer reads it
+        from minqing.intake.importers import Resolver
+
+        resolver = Resolver()
+        found = {v: resolver.region(v) for v in values}
+    else:
+        found = {reg.code: reg for reg in Region.objects.filter(code__in=values)}
     out = []
     for n, r in rows:
         v = _text(r.get(col)).strip()
