@@ -707,6 +707,9 @@ def build(size=3000, *, seed=20261124, now=None, log=None):
         n = V.build_visits(world, now)
         say(f"visits: {n} more visits to paired households and enterprises, 屋场夜话 included "
             f"({time.monotonic() - t0:.1f} s)")
+        from minqing.surveys.demo import build_survey  # 满意度测评: surveyors and one survey with answers
+
+        say(build_survey(world, now))
         from .imports_example import build_import_example  # the import page's example (minqing.imports)
 
         job = build_import_example(Region.objects.filter(level="village").order_by("code").first())

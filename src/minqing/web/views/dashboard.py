@@ -213,6 +213,9 @@ def dashboard(request):
         "chart": _chart_payload(d), "channel_labels": dict(Channel.choices),
         "rank_min": web_setting("RANK_MIN_CASES"),
     }
+    from minqing.surveys.figures import survey_figures  # the independent survey, a separate figure
+
+    ctx["survey"] = survey_figures(region, frm, to)
     return render(request, "web/dashboard/dashboard.html", ctx)
 
 
