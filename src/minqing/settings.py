@@ -115,6 +115,7 @@ INSTALLED_APPS = [
     "minqing.notices",
     "minqing.web",
     "minqing.ops",
+    "minqing.imports",
 ]
 
 MIDDLEWARE = [
@@ -365,3 +366,7 @@ EMAIL_BACKEND = os.environ.get("MINQING_EMAIL_BACKEND", "django.core.mail.backen
 EMAIL_HOST = os.environ.get("MINQING_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("MINQING_EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("MINQING_EMAIL_FROM", "minqing@localhost")
+# Imports in the browser (/work/imports/): the worker checks and runs them; the largest upload in bytes.
+MINQING_WORKER_JOBS.append(("imports", int(os.environ.get("MINQING_IMPORTS_INTERVAL", "5")), "minqing.imports.jobs.run_imports"))
+MINQING_IMPORT_MAX_BYTES = int(os.environ.get("MINQING_IMPORT_MAX_BYTES", 20 * 1024 * 1024))
+MINQING_IMPORT_KEEP_DAYS = int(os.environ.get("MINQING_IMPORT_KEEP_DAYS", "30"))  # uploads of finished imports

@@ -210,3 +210,49 @@ def require_columns(first_row_keys, needed):
     missing = [c for c in needed if c not in first_row_keys]
     if missing:
         raise TableError(f"missing column(s): {', '.join(missing)}")
+
+
+# ---- writing whole files ----------------------------------------------------------------------
+
+
+def csv_bytes(header, rows):
+    """A CSV file (UTF-8 with BOM, as Excel opens it) of the header and rows, every cell
+    through ``safe_row``: a file offered to a person (e.g. an import's rejected rows)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    buf.write("\ufeff")
+    writer.writerow(safe_row(header))
+    for row in rows:
+        writer.writerow(safe_row(row))
+    return buf.getvalue().encode("utf-8")
+
+
+def xlsx_bytes(header, rows, title="Sheet1"):
+    """An XLSX workbook of one sheet, every cell through ``safe_row``."""
+    import openpyxl
+
+    wb = openpyxl.Workbook(write_only=True)
+    ws = wb.create_sheet(title[:31])
+    ws.append(safe_row(header))
+    for row in rows:
+        ws.append(safe_row(row))
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def write_importer_csv(path, header, numbered_rows):
+    """A CSV for an importer, never for a person: cells are written exactly as they are (a
+    value such as ``-2`` must reach the importer unchanged), and each row keeps its row
+    number from the original file (blank records fill the gaps, which the readers skip but
+    count), so the importer's row errors name the rows a person sees in their spreadsheet."""
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        line = 1
+        for number, row in numbered_rows:
+            while line + 1 < number:
+                f.write("\r\n")
+                line += 1
+            writer.writerow(row)
+            line += 1

@@ -19,4 +19,5 @@ urlpatterns = [
     path("ideas/", include("minqing.ideas.urls")),
     path("work/survey/", include("minqing.surveys.urls")),
     path("", include("minqing.web.urls")),
+    path("work/", include("minqing.imports.urls")),  # imports in the browser, staff pages
 ]

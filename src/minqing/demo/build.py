@@ -712,6 +712,11 @@ def build(size=3000, *, seed=20261124, now=None, log=None, progress=None):
         from minqing.surveys.demo import build_survey  # 满意度测评: surveyors and one survey with answers
 
         say(build_survey(world, now))
+        from .imports_example import build_import_example  # the import page's example (minqing.imports)
+
+        job = build_import_example(Region.objects.filter(level="village").order_by("code").first())
+        say(f"imports: {job.result.get('created', 0)} households imported on the import page, "
+            f"{len(job.bad_rows)} row rejected")
         _, token = ApiToken.issue(world.actors[TOKEN_USER].user, "demo")
         result = sweep(timezone.localtime(now).date())
     demo = Demo(created=True, users=world.users, token=token, sweep=result)

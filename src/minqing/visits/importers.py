@@ -352,3 +352,50 @@ def _existing(field, values):
         s = {"pk": pk, "external_id": ext, "credit_code": credit}
         out[s[field]] = s
     return out
+
+
+# ---- pairings: ``minqing import pairs FILE`` ---------------------------------------------------
+
+PAIR_COLUMNS = ["cadre", "subject", "role", "since"]
+PAIR_REQUIRED = ["cadre", "subject"]
+
+
+def import_pairs(path, mapping=None, on_error="refuse", actor=None, progress=None, **_):
+    """结对 from CSV/XLSX: ``cadre`` (username), ``subject`` (external id), optionally ``role``
+    (paired|steward|contact or 结对、红色管家、联系户) and ``since`` (YYYY-MM-DD); each row goes
+    through ``actions.pair`` as ``minqing visit pair`` does (an existing pairing stays as it is).
+    Returns {paired, skipped}."""
+    from minqing.cases.errors import ActionError
+    from minqing.people.importers import mapped_rows
+    from minqing.people.scoping import Actor
+
+    from . import actions
+
+    if on_error not in ("refuse", "skip"):
+        raise ImportFailed("on_error must be refuse or skip")
+    actor = actor or Actor.system("import:pairs")
+    rows = mapped_rows(path, mapping, PAIR_COLUMNS, PAIR_REQUIRED)
+    errors = RowErrors()
+    paired = 0
+    total = len(rows)
+    if progress:
+        progress(0, total)
+    with transaction.atomic():
+        for i, (n, r) in enumerate(rows, 1):
+            if not check_row(errors, n, r):
+                continue
+            try:
+                with transaction.atomic():
+                    actions.pair(actor, cadre=r["cadre"], subjects=[r["subject"]],
+                                 role=r["role"] or "paired", since=r["since"] or None)
+                paired += 1
+            except ActionError as e:
+                errors.add(n, e.field or "", e.message)
+            if progress and (i % 100 == 0 or i == total):
+                progress(i, total)
+        if errors and on_error == "refuse":
+            raise ImportFailed(errors)
+    out = {"paired": paired, "skipped": len({row for row, _, _ in errors.errors})}
+    if errors:
+        out["errors"] = errors.report()
+    return out

@@ -1,9 +1,8 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
 from minqing.choices import ALIASES, choice_type
-from minqing.people.models import ApiToken, Membership, Profile, Rank, Role
+from minqing.people.models import ApiToken, Rank, Role
 from minqing.regions.models import Department, Region
 
 
@@ -51,23 +50,17 @@ class Command(BaseCommand):
             raise CommandError("a handler needs --department")
         if role != Role.HANDLER and department is not None:
             raise CommandError("--department is for handlers; use --region for other roles")
-        with transaction.atomic():
-            user, created = User.objects.get_or_create(username=o["username"])
-            if o["password"]:
-                user.set_password(o["password"])
-            elif created:
-                user.set_unusable_password()
-            if role == Role.ADMIN:
-                user.is_staff = user.is_superuser = True
-            user.save()
-            Membership.objects.get_or_create(user=user, role=role, region=region, department=department)
-            profile, _ = Profile.objects.get_or_create(user=user)
-            for field in ("name", "rank", "unit", "phone"):
-                if o[field]:
-                    setattr(profile, "display_name" if field == "name" else field, o[field])
-            if region and role == Role.CADRE and profile.home_region_id is None:
-                profile.home_region = region
-            profile.save()
+        from minqing.cases.errors import ActionError
+        from minqing.people.actions import do_add_staff
+        from minqing.people.scoping import Actor
+
+        try:  # the rules, the profile and the event: people.actions, as on the staff page
+            user, created, _ = do_add_staff(
+                Actor.system("cli"), username=o["username"], role=role, region=region, department=department,
+                name=o["name"] or "", phone=o["phone"] or "", unit=o["unit"] or "", rank=o["rank"] or "",
+                password=o["password"] or None)
+        except ActionError as e:
+            raise CommandError(e.message) from None
         self.stdout.write(f"{'created' if created else 'updated'} user {user.username} ({role})")
         if o["token"]:
             _, raw = ApiToken.issue(user, "cli")

@@ -8,11 +8,13 @@ IMPORTERS = {
     "departments": "minqing.regions.importers.import_departments",
     "subjects": "minqing.visits.importers.import_subjects",
     "cases": "minqing.intake.importers.import_cases",
+    "staff": "minqing.people.importers.import_staff",
+    "pairs": "minqing.visits.importers.import_pairs",
 }
 
 
 class Command(BaseCommand):
-    help = "Import regions, departments, subjects or cases from a CSV or XLSX file (all rows or none)."
+    help = "Import regions, departments, subjects, cases, staff or pairs from a CSV or XLSX file (all rows or none)."
 
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=sorted(IMPORTERS))
