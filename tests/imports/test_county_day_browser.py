@@ -1,6 +1,6 @@
-"""A county's first day through the pages only, in headless Chromium, once its regions and
-departments exist (here from the region import; after merging, ``minqing init --region
-430212000000`` goes in front): the admin adds a cadre and a dispatcher (one-time passwords),
+"""A county's first day through the pages only, in headless Chromium, after one command,
+``minqing init --region 430212000000`` (渌口区 from the national division table: its towns,
+villages and communities, and the county's departments from the template): the admin adds a cadre and a dispatcher (one-time passwords),
 imports households with one bad row (skipping it), downloads the rejected row, fixes it and
 uploads it again, pairs the households with the cadre from a spreadsheet; the new dispatcher
 logs in with the one-time password, registers a case and assigns it.
@@ -25,16 +25,6 @@ from minqing.visits.models import Pairing, Subject
 pytestmark = pytest.mark.browser
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-REGIONS = [
-    ("430000", "湖南省", "province", ""), ("430200", "株洲市", "city", "430000"),
-    ("430212", "渌口区", "county", "430200"), ("430212101", "朱亭镇", "township", "430212"),
-    ("430212102", "龙船镇", "township", "430212"), ("430212101201", "朱亭村", "village", "430212101"),
-    ("430212101202", "凤形村", "village", "430212101"),
-]
-DEPARTMENTS = [("lk-water", "渌口区水务局", "430212", "water_supply"),
-               ("zt-office", "朱亭镇综合办", "430212101", "other")]
-
-
 def _csv(header, rows):
     buf = io.StringIO()
     w = csv.writer(buf)
@@ -55,25 +45,16 @@ def browser():
 
 @pytest.fixture
 def county(transactional_db, settings, tmp_path):
-    """The regions and departments from the existing importers, the categories, one admin."""
+    """``minqing init --region 430212000000``, a county's first and only command."""
     from django.core.cache import cache
-
-    from minqing.cases.models import Category
-    from minqing.regions.importers import import_departments, import_regions
+    from django.core.management import call_command
 
     cache.clear()
     settings.DATA_DIR = tmp_path
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    if not Category.objects.exists():
-        from minqing.cases.default_categories import DEFAULT_CATEGORIES
-
-        for pos, (code, name, name_en, description, keywords) in enumerate(DEFAULT_CATEGORIES):
-            Category.objects.create(code=code, name=name, name_en=name_en, description=description,
-                                    keywords=keywords, position=pos)
-    (tmp_path / "r.csv").write_bytes(_csv(["code", "name", "level", "parent_code"], REGIONS))
-    (tmp_path / "d.csv").write_bytes(_csv(["code", "name", "region_code", "categories"], DEPARTMENTS))
-    import_regions(tmp_path / "r.csv")
-    import_departments(tmp_path / "d.csv")
+    out = io.StringIO()
+    call_command("init", "--region", "430212000000", stdout=out)
+    assert "朱亭镇" in out.getvalue()
     get_user_model().objects.create_superuser("admin", password="pw-admin-123456")
     return tmp_path
 
@@ -143,19 +124,19 @@ def test_a_countys_first_day_through_the_pages(county, live_server, browser, wid
     admin = _login(browser, live_server, "admin", "pw-admin-123456", width)
 
     # 1. the admin adds a grid cadre and the township's dispatcher; each gets a one-time password
-    cadre_pw = _add_staff(admin, "wang_gy", "王网格", "cadre", "430212101")
-    disp_pw = _add_staff(admin, "zt_disp", "朱调度", "dispatcher", "430212101")
-    assert Membership.objects.get(user__username="zt_disp").region.code == "430212101"
+    cadre_pw = _add_staff(admin, "wang_gy", "王网格", "cadre", "430212101000")
+    disp_pw = _add_staff(admin, "zt_disp", "朱调度", "dispatcher", "430212101000")
+    assert Membership.objects.get(user__username="zt_disp").region.code == "430212101000"
     assert cadre_pw != disp_pw
     _no_sideways_scroll(admin)
 
     # 2. households from the village's spreadsheet, one with a wrong village code: skip it
     header = ["编号", "类型", "户主姓名", "村代码", "地址"]
-    rows = [["ZT-001", "农户", "张一", "430212101201", "一组1号"], ["ZT-002", "农户", "张二", "430212101201", "一组2号"],
-            ["ZT-003", "农户", "李三", "43021210120X", "二组3号"]]
+    rows = [["ZT-001", "农户", "张一", "430212101202", "一组1号"], ["ZT-002", "农户", "张二", "430212101202", "一组2号"],
+            ["ZT-003", "农户", "李三", "43021210220X", "二组3号"]]
     job = _import(admin, base, "subjects", "朱亭村住户.csv", _csv(header, rows))
     assert job.bad_rows == [4]
-    assert "43021210120X" in admin.inner_text("#row-errors") or "region_code" in admin.inner_text("#row-errors")
+    assert "43021210220X" in admin.inner_text("#row-errors") or "region_code" in admin.inner_text("#row-errors")
     _confirm(admin)
     assert sorted(Subject.objects.values_list("external_id", flat=True)) == ["ZT-001", "ZT-002"]
 
@@ -163,12 +144,12 @@ def test_a_countys_first_day_through_the_pages(county, live_server, browser, wid
     with admin.expect_download() as dl:
         admin.click("#rejected-csv")
     with open(dl.value.path(), encoding="utf-8-sig") as f:
-        fixed = f.read().replace("43021210120X", "430212101202")
+        fixed = f.read().replace("43021210220X", "430212101205")
     assert "李三" in fixed and "张一" not in fixed
     job = _import(admin, base, "subjects", "朱亭村住户-修正.csv", fixed.encode("utf-8"), skip=False)
     assert job.bad_rows == [] and job.mapping["region_code"] == "村代码"  # the mapping chosen last time
     _confirm(admin)
-    assert Subject.objects.get(external_id="ZT-003").region.code == "430212101202"
+    assert Subject.objects.get(external_id="ZT-003").region.code == "430212101205"
 
     # 4. the households are paired with the cadre from a spreadsheet
     pairs = _csv(["干部", "对象编号", "role"], [["wang_gy", e, "结对"] for e in ("ZT-001", "ZT-002", "ZT-003")])
@@ -182,23 +163,23 @@ def test_a_countys_first_day_through_the_pages(county, live_server, browser, wid
     disp.goto(base + "/work/intake/")
     disp.fill("#id_reporter_phone", "13700001234")
     disp.fill("#id_reporter_name", "张一")
-    disp.fill("#id_text", "朱亭村一组停水两天了，老人孩子喝水都成问题")
-    disp.fill("#id_place", "渌口区朱亭镇朱亭村 430212101201")
+    disp.fill("#id_text", "政花村一组停水两天了，老人孩子喝水都成问题")
+    disp.fill("#id_place", "渌口区朱亭镇政花村 430212101202")
     disp.fill("#id_category", "供水")
     disp.click("#intake-save")
     code = disp.inner_text("#done-code").strip()
     case = Case.objects.get(tracking_code=code)
-    assert case.region.code == "430212101201" and case.state == "registered"
+    assert case.region.code == "430212101202" and case.state == "registered"
     disp.goto(base + f"/case/{case.pk}/")
     disp.click("#action-assign summary")
     disp.select_option("#id_assign-department", label=disp.locator(
-        "#id_assign-department option", has_text="渌口区水务局").first.inner_text())
+        "#id_assign-department option", has_text="渌口区水利局").first.inner_text())
     if disp.locator("#id_assign-mode").count():
         disp.select_option("#id_assign-mode", "immediate")
     disp.click("#action-assign button[type=submit]")
     disp.wait_for_selector("#case-state:has-text('已交办')")
     case.refresh_from_db()
-    assert case.state == "assigned" and case.lead_department.code == "lk-water"
+    assert case.state == "assigned" and case.lead_department.code == "430212-water"
     _no_sideways_scroll(disp)
     disp.context.close()
 
@@ -209,7 +190,7 @@ def test_the_import_and_people_pages_at_desktop_width(county, live_server, brows
     assert page.locator("#id_kind option:checked").get_attribute("value") == "staff"
     _no_sideways_scroll(page)
     page.set_input_files("#id_file", files=[{"name": "staff.csv", "mimeType": "text/csv", "buffer": _csv(
-        ["用户名", "姓名", "角色", "区划代码"], [["li4", "李四", "网格员", "430212102"], ["x!", "坏", "cadre", "430212102"]])}])
+        ["用户名", "姓名", "角色", "区划代码"], [["li4", "李四", "网格员", "430212111000"], ["x!", "坏", "cadre", "430212111000"]])}])
     page.click("#upload-form button[type=submit]")
     page.wait_for_selector("#preview")
     assert page.locator("#map_username option:checked").inner_text() == "用户名"
