@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "minqing.notices",
     "minqing.web",
     "minqing.ops",
+    "minqing.reports",
 ]
 
 MIDDLEWARE = [
@@ -364,3 +365,12 @@ EMAIL_BACKEND = os.environ.get("MINQING_EMAIL_BACKEND", "django.core.mail.backen
 EMAIL_HOST = os.environ.get("MINQING_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("MINQING_EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("MINQING_EMAIL_FROM", "minqing@localhost")
+
+# Reports on the 五个一 cadence (minqing/reports/): the worker archives each ended week's, month's,
+# quarter's and year's report of the regions at these levels, a few per run.
+MINQING_WORKER_JOBS.append(
+    ("reports", int(os.environ.get("MINQING_REPORTS_INTERVAL", "600")), "minqing.reports.jobs.run")
+)
+MINQING_REPORT_LEVELS = [x for x in os.environ.get("MINQING_REPORT_LEVELS", "province,city,county").split(",") if x]
+MINQING_REPORTS_PER_RUN = int(os.environ.get("MINQING_REPORTS_PER_RUN", "4"))
+MINQING_REPORT_RANK_MIN_CASES = int(os.environ.get("MINQING_REPORT_RANK_MIN_CASES", "3"))
