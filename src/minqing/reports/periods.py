@@ -34,7 +34,8 @@ class Window:
         if self.period == "month":
             return _("%(y)d年%(m)d月") % {"y": s.year, "m": s.month}
         if self.period == "quarter":
-            return _("%(y)d年第%(q)s季度") % {"y": s.year, "q": QUARTER_NAMES[(s.month - 1) // 3 + 1]}
+            q = (s.month - 1) // 3 + 1
+            return _("%(y)d年第%(q)s季度") % {"y": s.year, "q": QUARTER_NAMES[q], "n": q}
         return _("%(y)d年") % {"y": s.year}
 
     @property

@@ -49,13 +49,14 @@ class Document:
         with translation.override("zh-hans"):  # an official document: always Chinese
             self.ctx = Context(region, window, today=today)
             self.sections = build_sections(self.ctx, only=only)
-        self.region, self.window = region, window
-        self.generated_at = timezone.localtime()
-        self.title = f"{region.name}{KIND_NAMES[window.period]}"
-        self.subtitle = f"（{window.label}）"
-        self.scope_line = (f"统计范围：{region.full_name()}，登记时间{window.start:%Y年%m月%d日}至{window.end:%Y年%m月%d日}的问题；"
-                           f"环比对照{self.ctx.prev.label}，同比对照{self.ctx.yago.label}；"
-                           f"数据截至{self.generated_at:%Y年%m月%d日 %H:%M}。")
+            self.region, self.window = region, window
+            self.generated_at = timezone.localtime()
+            self.title = f"{region.name}{KIND_NAMES[window.period]}"
+            self.subtitle = f"（{window.label}）"
+            self.scope_line = (
+                f"统计范围：{region.full_name()}，登记时间{window.start:%Y年%m月%d日}至{window.end:%Y年%m月%d日}的问题；"
+                f"环比对照{self.ctx.prev.label}，同比对照{self.ctx.yago.label}；"
+                f"数据截至{self.generated_at:%Y年%m月%d日 %H:%M}。")
 
     def numbered(self):
         """[(heading, blocks)] with 一、… and inside （一）…"""
