@@ -49,8 +49,8 @@ def bar_chart(title, labels, series, *, percent=False, horizontal=True):
         rc = {"font.family": [font, "DejaVu Sans"] if font else ["DejaVu Sans"], "axes.unicode_minus": False}
         with matplotlib.rc_context(rc):
             n = max(1, len(labels))
-            height = max(2.6, 0.32 * n * max(1, len(series)) + 1.2) if horizontal else 3.4
-            fig = Figure(figsize=(7.0, min(height, 9.0)), dpi=110)
+            height = max(2.4, 0.2 * n * max(1, len(series)) + 1.0) if horizontal else 3.4
+            fig = Figure(figsize=(7.0, min(height, 6.5)), dpi=110)
             ax = fig.add_subplot(1, 1, 1)
             width = 0.8 / max(1, len(series))
             colors = ["#c0392b", "#7f8c8d", "#2c7fb8", "#27ae60"]

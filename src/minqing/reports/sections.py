@@ -211,8 +211,10 @@ def supervision(ctx):
         Paragraph(f"本期登记的问题中，目前红灯（超期未办结）{cur['counts']['red']}件、黄灯（临近时限）"
                   f"{cur['counts']['yellow']}件。本期下发督办单{n_orders[0]}件（上期{n_orders[1]}件，"
                   f"去年同期{n_orders[2]}件），已办结{resolved}件，逾期未办结{overdue}件。"),
-        Sub("红灯问题", [Table("红灯问题清单", ["查询码", "类别", "地点", "承办单位", "办理时限"], red_rows, key="red")
-                     if red_rows else Paragraph("本期无红灯问题。")]),
+        Sub("红灯问题", ([Table("红灯问题清单", ["查询码", "类别", "地点", "承办单位", "办理时限"], red_rows, key="red")]
+                     + ([Paragraph(f"（共{cur['counts']['red']}件，列出办理时限最早的{len(red_rows)}件。）")]
+                        if cur["counts"]["red"] > len(red_rows) else [])
+                     if red_rows else [Paragraph("本期无红灯问题。")])),
         Sub("督查督办", [Table("督办情况", ["指标", "编码", *COMPARE_HEADERS],
                              [compare_row("督办单", "orders", n_orders)], key="orders"),
                        Table("分单位督办", ["承办单位", "督办单", "已办结"],
