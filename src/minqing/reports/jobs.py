@@ -16,8 +16,9 @@ log = logging.getLogger("minqing.worker")
 
 def report_regions():
     """The regions reports are made for: the levels of ``MINQING_REPORT_LEVELS``."""
-    levels = getattr(settings, "MINQING_REPORT_LEVELS", ("province", "city", "county"))
-    return list(Region.objects.filter(level__in=levels).order_by("path"))
+    levels = list(getattr(settings, "MINQING_REPORT_LEVELS", ("province", "city", "county")))
+    first = {"city": 0, "county": 1}  # a city's and its counties' reports before a province's
+    return sorted(Region.objects.filter(level__in=levels), key=lambda r: (first.get(r.level, 2), r.path))
 
 
 def due(today=None):
@@ -26,9 +27,9 @@ def due(today=None):
     regions = report_regions()
     done = set(Report.objects.filter(status=Status.DONE).values_list("period", "region_id", "start"))
     out = []
-    for period in periods.PERIODS:
-        w = periods.last_ended(period, today)
-        for r in regions:
+    for r in regions:
+        for period in ("month", "week", "quarter", "year"):
+            w = periods.last_ended(period, today)
             if (period, r.pk, w.start) not in done:
                 out.append((period, r, w.start))
     return out
