@@ -116,3 +116,28 @@ def test_periods():
     assert periods.window("month", dt.date(2024, 2, 10)).end == dt.date(2024, 2, 29)
     with pytest.raises(periods.PeriodError):
         periods.window("fortnight", dt.date(2026, 1, 1))
+
+
+def test_supervision_problems_and_campaign_figures(rworld):
+    """四、五、七 (not in /api/v1/stats): the world's one supervision order, its red case, the recurring
+    problem at 朱亭村 and the campaign's one suggestion, read back from the XLSX."""
+    import openpyxl
+
+    from minqing.cases.models import Case
+
+    doc = Document(Region.objects.get(code="430200"), rworld.month, only=["supervision", "problems", "campaigns"])
+    wb = openpyxl.load_workbook(io.BytesIO(doc.render("xlsx")))
+    orders = list(wb["orders"].iter_rows(min_row=3, values_only=True))
+    assert orders == [("督办单", "orders", 1, 0, None, 0, None)]
+    assert list(wb["orders_by_department"].iter_rows(min_row=3, values_only=True)) == [("渌口区水务局", 1, 0)]
+    red = list(wb["red"].iter_rows(min_row=3, values_only=True))
+    red_case = Case.objects.get(supervision_orders__isnull=False)  # assigned a month ago, never accepted
+    redo = Case.objects.get(state="reopened")  # the unsatisfied one: its redo's deadline has passed
+    assert sorted(r[0] for r in red) == sorted([red_case.tracking_code, redo.tracking_code])
+    assert {r[3] for r in red} == {"渌口区水务局", "渌口区交通运输局"}
+    top = list(wb["top_problems"].iter_rows(min_row=3, values_only=True))
+    assert top[0][1:] == ("供水", "朱亭村", 4, 2)  # two closed, the red one, the campaign's registered one
+    assert list(wb["campaigns"].iter_rows(min_row=3, values_only=True)) == [("金点子征集", "jindianzi", 1, 0, 1)]
+    # the text of a case never reaches a report
+    texts = "\n".join(str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value)
+    assert "文化广场" not in texts and "张三" not in texts and "13812340000" not in texts
