@@ -141,3 +141,16 @@ def test_supervision_problems_and_campaign_figures(rworld):
     # the text of a case never reaches a report
     texts = "\n".join(str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value)
     assert "文化广场" not in texts and "张三" not in texts and "13812340000" not in texts
+
+
+def test_free_text_in_a_report_is_masked(rworld):
+    import openpyxl
+
+    from minqing.cases.models import Case, Topic
+
+    t = Topic.objects.create(title="朱亭村停水 联系人王小明 13812345678")
+    t.cases.set(Case.objects.all())
+    doc = Document(Region.objects.get(code="430200"), rworld.month, only=["problems"])
+    wb = openpyxl.load_workbook(io.BytesIO(doc.render("xlsx")))
+    title = next(wb["topics"].iter_rows(min_row=3, values_only=True))[0]
+    assert "13812345678" not in title and "王小明" not in title and title.startswith("朱亭村停水")

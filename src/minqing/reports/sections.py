@@ -1,6 +1,8 @@
 """The report's sections, in order: a registry. Each entry is (key, title, dotted path of a
 builder); a builder takes the ``Context`` and returns a list of blocks (``blocks.py``).
-Sections are numbered 一、二、… in this order, their subsections （一）（二）….
+Sections are numbered 一、二、… in this order, their subsections （一）（二）…. A report names no
+reporter and quotes no case text; free text written by staff (topic and campaign titles) goes
+through the one masking rule (``people.masking.mask_text``).
 
 To add a section (the survey's 群众评议, the campaigns' 金点子 digest, typical cases …), add one
 entry to ``SECTIONS`` pointing at a builder in that app, e.g.::
@@ -13,6 +15,7 @@ from django.db.models import Count, Q
 
 from minqing.cases.models import Category, Channel
 from minqing.insights import figures
+from minqing.people.masking import mask_text
 
 from .blocks import Change, Chart, Paragraph, Rate, SectionOut, Sub, Table, trend_words
 from .charts import bar_chart
@@ -235,7 +238,7 @@ def problems(ctx):
     in_scope = Case.objects.filter(ctx.scope(ctx.window).case_filter())
     topics = list(Topic.objects.filter(cases__in=in_scope).annotate(n=Count("cases", distinct=True))
                   .order_by("-n", "title")[:10])
-    topic_rows = [[t.title, t.n, "是" if t.adopted_at else "否", "有" if t.policy else ""] for t in topics]
+    topic_rows = [[mask_text(t.title), t.n, "是" if t.adopted_at else "否", "有" if t.policy else ""] for t in topics]
     blocks = [Sub("高频问题", [Table("同一地点反复出现的问题", ["序号", "类别", "地点", "件数", "未办结"], rows,
                                 key="top_problems") if rows else Paragraph("本期无同一地点重复反映的问题。")])]
     blocks.append(Sub("一类问题", [Table("一类问题（专题）", ["专题", "本期件数", "已立项", "政策回应"], topic_rows,
@@ -291,7 +294,7 @@ def campaigns(ctx):
         total = c.links.filter(figures.region_prefix_q(ctx.region.path, "case__region_path")).count()
         if not n and not c.active:
             continue
-        rows.append([c.title, c.slug, n, links.filter(case__state=State.CLOSED).count(), total])
+        rows.append([mask_text(c.title), c.slug, n, links.filter(case__state=State.CLOSED).count(), total])
     if not rows:
         return [Paragraph("本期无进行中的征集活动。")]
     return [Paragraph("本期各征集活动收到群众建议" + "、".join(f"《{r[0]}》{r[2]}条" for r in rows) + "。"),
