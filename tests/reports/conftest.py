@@ -4,9 +4,9 @@ a supervision order, a visit and a campaign."""
 import datetime as dt
 
 import pytest
+from casebuild import register
 from django.utils import timezone
 
-from casebuild import register
 from minqing.cases import actions
 from minqing.reports import periods
 

@@ -1,10 +1,9 @@
 """GET /api/v1/reports fuzzed with schemathesis (as tests/test_api_fuzz.py does every operation): no 500,
 and every response as the OpenAPI document declares it."""
 
+import apifuzz
 import pytest
 from django.core.wsgi import get_wsgi_application
-
-import apifuzz
 
 
 @pytest.mark.parametrize("who", ["admin", "leader_city"])

@@ -61,7 +61,7 @@ def test_pdf_uses_a_cjk_font(doc):
     import ctypes
 
     import pypdfium2 as pdfium
-    import pypdfium2.raw as raw
+    from pypdfium2 import raw
 
     pdf = pdfium.PdfDocument(doc.render("pdf"))
     page = pdf[0].get_textpage()

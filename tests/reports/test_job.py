@@ -3,14 +3,13 @@
 import datetime as dt
 
 import pytest
-from django.db import connection
 from django.utils import timezone
+from test_concurrency import race
 
 from minqing.regions.models import Region
 from minqing.reports import jobs, periods
 from minqing.reports.actions import generate_archived
 from minqing.reports.models import Report, ReportEvent, Status
-from test_concurrency import race
 
 
 def test_two_workers_at_once_make_one_report(trworld):

@@ -3,13 +3,14 @@ downloads, the archive the worker made, the form for any period; a handler is re
 
 import io
 import os
+from pathlib import Path
 
 import openpyxl
 import pytest
+from web.test_browser import _limits, as_user, browser  # noqa: F401  (Chromium and the page limits)
 
 from minqing.regions.models import Region
 from minqing.reports.actions import generate_archived
-from web.test_browser import _limits, as_user, browser  # noqa: F401  (Chromium and the page limits)
 
 pytestmark = pytest.mark.browser
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -34,7 +35,7 @@ def test_reports_page(trworld, live_server, browser, width):  # noqa: F811
     with page.expect_download() as dl:
         archive.locator("a", has_text="XLSX").click()
     path = dl.value.path()
-    wb = openpyxl.load_workbook(io.BytesIO(open(path, "rb").read()))
+    wb = openpyxl.load_workbook(io.BytesIO(Path(path).read_bytes()))
     assert wb["报告"]["A1"].value == "株洲市民情工作月报"
     assert dl.value.suggested_filename == f"report-month-430200-{month.start.isoformat()}.xlsx"
 
@@ -45,7 +46,7 @@ def test_reports_page(trworld, live_server, browser, width):  # noqa: F811
         page.click("#make-report button[type=submit]")
     import docx
 
-    d = docx.Document(io.BytesIO(open(dl.value.path(), "rb").read()))
+    d = docx.Document(io.BytesIO(Path(dl.value.path()).read_bytes()))
     assert d.paragraphs[0].text == "株洲市民情工作季度通报"
     assert any(p.text == "三、部门办理情况排名通报" for p in d.paragraphs)
 

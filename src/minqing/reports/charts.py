@@ -32,7 +32,7 @@ def cjk_font():
         try:
             font_manager.fontManager.addfont(path)
             return font_manager.FontProperties(fname=path).get_name()
-        except Exception:  # noqa: BLE001 - an unreadable font file: try the next
+        except Exception:  # noqa: BLE001, S112 - an unreadable font file: try the next
             continue
     return None
 
