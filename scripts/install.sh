@@ -90,6 +90,13 @@ if [ $want_test = 1 ] && [ ! -x /usr/bin/chromium ]; then
   fi
 fi
 
+if ! fc-list 2>/dev/null | grep -q "Noto Sans CJK\|Noto Serif CJK"; then
+  # The reports' PDF (WeasyPrint, through Pango) and charts (matplotlib) need a CJK font, and
+  # WeasyPrint needs Pango: Debian's fonts-noto-cjk and libpango (minqing/reports/).
+  apt_install fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 \
+    || echo "warning: could not install fonts-noto-cjk; the reports' PDF and charts will show boxes for Chinese" >&2
+fi
+
 if [ $want_test = 1 ] && [ "$(id -u)" = 0 ] && ! fc-list :lang=zh 2>/dev/null | grep -q .; then
   # A Chinese font, so that Chromium's screenshots of the pages show the characters (scripts/screenshots.sh).
   export DEBIAN_FRONTEND=noninteractive

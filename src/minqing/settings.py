@@ -116,6 +116,7 @@ INSTALLED_APPS = [
     "minqing.web",
     "minqing.ops",
     "minqing.imports",
+    "minqing.reports",
 ]
 
 MIDDLEWARE = [
@@ -370,3 +371,12 @@ DEFAULT_FROM_EMAIL = os.environ.get("MINQING_EMAIL_FROM", "minqing@localhost")
 MINQING_WORKER_JOBS.append(("imports", int(os.environ.get("MINQING_IMPORTS_INTERVAL", "5")), "minqing.imports.jobs.run_imports"))
 MINQING_IMPORT_MAX_BYTES = int(os.environ.get("MINQING_IMPORT_MAX_BYTES", 20 * 1024 * 1024))
 MINQING_IMPORT_KEEP_DAYS = int(os.environ.get("MINQING_IMPORT_KEEP_DAYS", "30"))  # uploads of finished imports
+
+# Reports on the 五个一 cadence (minqing/reports/): the worker archives each ended week's, month's,
+# quarter's and year's report of the regions at these levels, a few per run.
+MINQING_WORKER_JOBS.append(
+    ("reports", int(os.environ.get("MINQING_REPORTS_INTERVAL", "600")), "minqing.reports.jobs.run")
+)
+MINQING_REPORT_LEVELS = [x for x in os.environ.get("MINQING_REPORT_LEVELS", "province,city,county").split(",") if x]
+MINQING_REPORTS_PER_RUN = int(os.environ.get("MINQING_REPORTS_PER_RUN", "4"))
+MINQING_REPORT_RANK_MIN_CASES = int(os.environ.get("MINQING_REPORT_RANK_MIN_CASES", "3"))

@@ -18,6 +18,7 @@ urlpatterns = [
     path("visits/", include("minqing.visits.urls")),
     path("ideas/", include("minqing.ideas.urls")),
     path("work/survey/", include("minqing.surveys.urls")),
+    path("reports/", include("minqing.reports.urls")),
     path("", include("minqing.web.urls")),
     path("work/", include("minqing.imports.urls")),  # imports in the browser, staff pages
 ]
