@@ -29,6 +29,7 @@ SECTIONS = [
     ("problems", "突出问题与一类问题", "minqing.reports.sections.problems"),
     ("visits", "走访覆盖与干部参与", "minqing.reports.sections.visits"),
     ("campaigns", "征集活动", "minqing.reports.sections.campaigns"),
+    ("survey", "群众满意度测评", "minqing.surveys.report.section"),
 ]
 
 # (figure, label, kind): kind "n" a count, "rate" a rate, "score" a mean score
