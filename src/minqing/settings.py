@@ -114,6 +114,8 @@ INSTALLED_APPS = [
     "minqing.notices",
     "minqing.web",
     "minqing.ops",
+    "minqing.patrols",
+    "minqing.partners",
 ]
 
 MIDDLEWARE = [
