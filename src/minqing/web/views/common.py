@@ -23,8 +23,10 @@ ROLE_HOME = {
     Role.LEADER: "web:dashboard",
     Role.CADRE: "web:cases",
     Role.ADMIN: "web:inbox",
+    Role.PARTNER: "partners:tasks",
 }
 ROLE_ORDER = [Role.DISPATCHER, Role.OPERATOR, Role.HANDLER, Role.RETURN_VISITOR, Role.SUPERVISOR, Role.LEADER, Role.CADRE, Role.ADMIN]
+ROLE_ORDER.append(Role.PARTNER)
 
 
 def get_actor(request):
