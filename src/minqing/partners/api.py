@@ -107,7 +107,9 @@ def list_partners(request, f: Query[PartnerFilters]):
 
 @router.post("/partners", response=responses(dict, 201), summary="Register or update a partner (by code)")
 def save_partner(request, payload: PartnerIn):
-    p = actions.do_save_partner(actor(request), **payload.dict())
+    data = payload.dict()
+    data["region"] = data.pop("region_code")
+    p = actions.do_save_partner(actor(request), **data)
     return 201, actions.partner_dict(p, actor(request))
 
 
