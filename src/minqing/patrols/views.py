@@ -78,7 +78,8 @@ def new_patrol(request):
         value = p.get(f"ok_{item.code}")
         row = {"item": item.code, "ok": {"1": True, "0": False}.get(value), "note": p.get(f"note_{item.code}", "")}
         answers[item.code] = row
-        items.append(row)
+        if row["ok"] is not None:  # an unanswered item: the action names what is missing
+            items.append(row)
     data = {"cadre": p.get("cadre") or request.user.get_username(), "date": p.get("date"),
             "region": p.get("region", "").strip(), "subject": p.get("subject", "").strip(), "notes": p.get("notes", ""),
             "client_key": p.get("client_key", ""), "answers": answers}
