@@ -707,6 +707,9 @@ def build(size=3000, *, seed=20261124, now=None, log=None):
         n = V.build_visits(world, now)
         say(f"visits: {n} more visits to paired households and enterprises, 屋场夜话 included "
             f"({time.monotonic() - t0:.1f} s)")
+        from . import patrols as PT
+
+        say(PT.build(world, now))
         _, token = ApiToken.issue(world.actors[TOKEN_USER].user, "demo")
         result = sweep(timezone.localtime(now).date())
     demo = Demo(created=True, users=world.users, token=token, sweep=result)
