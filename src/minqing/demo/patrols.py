@@ -117,7 +117,7 @@ def _partners(world, now, today):
             task = case_actions.create_task(lead, title="志愿队协助入户核实情况", partner=made[1], cases=[case],
                                             at=now - dt.timedelta(days=3))
             if len(open_cases) > 1:
-                case_actions.create_task(lead, title="志愿队协助张贴通知", partner=made[1], cases=[open_cases[1]],
+                case_actions.create_task(world.handler[open_cases[1].lead_department_id], title="志愿队协助张贴通知", partner=made[1], cases=[open_cases[1]],
                                          at=now - dt.timedelta(days=6))
             case_actions.complete_task(contact, task, outcome="已入户核实三户情况并反馈", at=now - dt.timedelta(days=1))
             disp = world.dispatcher[township.pk]

@@ -9,6 +9,7 @@ ROLE_LABELS = {
     "return_visitor": "回访员 return visitor",
     "cadre": "干部/网格员 cadre",
     "handler": "承办人 handler",
+    "partner": "社区合伙人 partner",
 }
 
 
