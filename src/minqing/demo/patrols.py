@@ -28,8 +28,8 @@ HAZARD_NOTES = {
     "ebike": "楼道内电动车充电", "gas": "液化气瓶放在灶台下", "gate": "校门口减速带缺失",
     "canteen": "食堂留样记录不全", "aisles": "摊位占用消防通道", "drainage": "市场后排水沟堵塞",
 }
-WISHES = ["独居老人想要一台收音机", "留守儿童想要一套课外书", "想学用智能手机视频通话", "残疾人家庭想装一个扶手",
-          "老人想要一副老花镜", "孩子想参加暑期托管班"]
+WISHES = ["独居老人王奶奶想要一台收音机听戏", "留守儿童想要一套课外书和一个书包", "老人想学用智能手机和孙子视频通话",
+          "残疾人家庭想在卫生间装一个扶手", "八十岁的老人想要一副合适的老花镜", "双职工家庭的孩子想参加暑期托管班"]
 PARTNERS = [("WY", "{v}物业服务有限公司", "property"), ("ZYZ", "{t}红马甲志愿服务队", "volunteers"),
             ("SHZZ", "{t}乡贤理事会", "social")]
 
@@ -108,25 +108,32 @@ def _partners(world, now, today):
         partner_actions.do_link_contact(SYSTEM, user=login, partner=made[1])
         world.users.append((login.username, "partner", made[1].name))
         contact = Actor.for_user(login)
-        # a task for the volunteer team on an open case of the township, and a summons
-        open_cases = list(Case.objects.filter(region_path__startswith=township.path, state=State.IN_PROGRESS)
-                          .order_by("id")[:2])
+        # a task for the volunteer team on an open case of the township, and a summons: after the case's
+        # last event (its log stays in order), at least a day before now
+        open_cases = []
+        for case in Case.objects.filter(region_path__startswith=township.path, state=State.IN_PROGRESS).order_by("id"):
+            last = case.events.order_by("-at").first().at
+            if last < now - dt.timedelta(days=1, hours=3):
+                open_cases.append((case, last))
+            if len(open_cases) == 2:
+                break
         if open_cases:
-            case = open_cases[0]
+            case, last = open_cases[0]
             lead = world.handler[case.lead_department_id]
+            step = min(dt.timedelta(hours=6), (now - dt.timedelta(hours=1) - last) / 4)
             task = case_actions.create_task(lead, title="志愿队协助入户核实情况", partner=made[1], cases=[case],
-                                            at=now - dt.timedelta(days=3))
+                                            at=last + step)
+            case_actions.complete_task(contact, task, outcome="已入户核实三户情况并反馈", at=last + 2 * step)
+            partner_actions.do_summon_partner(lead, case, partner=made[0], note="请物业到场配合", at=last + 3 * step)
             if len(open_cases) > 1:
-                case_actions.create_task(world.handler[open_cases[1].lead_department_id], title="志愿队协助张贴通知", partner=made[1], cases=[open_cases[1]],
-                                         at=now - dt.timedelta(days=6))
-            case_actions.complete_task(contact, task, outcome="已入户核实三户情况并反馈", at=now - dt.timedelta(days=1))
-            disp = world.dispatcher[township.pk]
-            partner_actions.do_summon_partner(disp, case, partner=made[0], note="请物业到场配合",
-                                              at=now - dt.timedelta(days=2))
+                other, last = open_cases[1]
+                case_actions.create_task(world.handler[other.lead_department_id], title="志愿队协助张贴通知",
+                                         partner=made[1], cases=[other], at=last + dt.timedelta(hours=1))
         cadre = _cadre(world, tslug)
         for i, text in enumerate(rng.sample(WISHES, 3)):
             day = today - dt.timedelta(days=rng.randint(5, 40))
-            wish = partner_actions.do_register_wish(cadre, text=text, region=rng.choice(villages), at=_at(day, 11))
+            wish = partner_actions.do_register_wish(cadre, text=text, region=rng.choice(villages), channel="wechat",
+                                                    at=_at(day, 11))
             n_wishes += 1
             if i == 0:
                 partner_actions.do_claim_wish(contact, wish, at=_at(day + dt.timedelta(days=1), 9))
