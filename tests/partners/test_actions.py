@@ -185,3 +185,23 @@ def test_partner_list_scoped_and_masked(pw):
     masked = actions.partner_dict(wy, pw.actor("sup_lk"))
     assert masked["phone"] != "13700001111" and "1111" not in masked["phone"][:7] and masked["contact"] != "刘经理"
     assert actions.partner_dict(wy, Actor.system())["contact"] == "刘经理"
+
+
+def test_cli_import_and_partner_login(pw, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    from minqing.people.models import Membership
+
+    f = tmp_path / "partners.csv"
+    f.write_text("code,name,kind,region_code,contact,phone\nLC-YWH,龙船村业委会,owners,430212102201,王主任,13600001111\n",
+                 encoding="utf-8")
+    call_command("import", "partners", str(f))
+    assert Partner.objects.get(code="LC-YWH").region.code == "430212102201"
+    call_command("user", "add", "wangzr", "--role", "partner", "--partner", "LC-YWH", "--password", "pw-wangzr-123")
+    m = Membership.objects.get(user__username="wangzr")
+    assert m.role == "partner" and m.region.code == "430212102201"
+    assert Partner.objects.get(contacts__user__username="wangzr").code == "LC-YWH"
+    with pytest.raises(CommandError):
+        call_command("user", "add", "nobody", "--role", "partner")
+    with pytest.raises(CommandError):
+        call_command("user", "add", "nobody", "--role", "partner", "--partner", "NOPE")

@@ -18,6 +18,7 @@ class Command(BaseCommand):
                          help="operator|dispatcher|handler|supervisor|leader|return_visitor|cadre|admin or 接诉员、调度员、干部…")
         add.add_argument("--region", help="region code (dispatcher, operator, leader, supervisor, return_visitor, cadre)")
         add.add_argument("--department", help="department code (handler)")
+        add.add_argument("--partner", help="partner code (partner: the login of a community partner's contact)")
         add.add_argument("--password", help="password for the web login")
         add.add_argument("--name", help="display name")
         add.add_argument("--rank", type=choice_type(Rank, ALIASES["people.Rank"]),
@@ -51,6 +52,8 @@ class Command(BaseCommand):
             raise CommandError("a handler needs --department")
         if role != Role.HANDLER and department is not None:
             raise CommandError("--department is for handlers; use --region for other roles")
+        if (role == Role.PARTNER) != bool(o.get("partner")):
+            raise CommandError("a partner login needs --partner CODE (and only a partner login takes it)")
         with transaction.atomic():
             user, created = User.objects.get_or_create(username=o["username"])
             if o["password"]:
@@ -60,7 +63,17 @@ class Command(BaseCommand):
             if role == Role.ADMIN:
                 user.is_staff = user.is_superuser = True
             user.save()
-            Membership.objects.get_or_create(user=user, role=role, region=region, department=department)
+            if role == Role.PARTNER:  # the partner role on the partner's region, and the link (partners.actions)
+                from minqing.cases.errors import ActionError
+                from minqing.partners.actions import do_link_contact
+                from minqing.people.scoping import Actor
+
+                try:
+                    do_link_contact(Actor.system("cli"), user=user, partner=o["partner"])
+                except ActionError as e:
+                    raise CommandError(e.message) from None
+            else:
+                Membership.objects.get_or_create(user=user, role=role, region=region, department=department)
             profile, _ = Profile.objects.get_or_create(user=user)
             for field in ("name", "rank", "unit", "phone"):
                 if o[field]:
