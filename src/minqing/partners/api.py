@@ -11,6 +11,7 @@ from minqing.api.auth import actor
 from minqing.api.errors import MAX_LIST, Code, Day, Id, Page, PageSize, Query_, responses, text
 from minqing.api.schemas import Listing
 
+from minqing.cases.actions import no_nul
 from minqing.cases.errors import Forbidden, InvalidInput, NotFound
 from minqing.cases.models import Case
 from minqing.people.models import Role
@@ -83,6 +84,7 @@ class FulfilIn(Schema):
 def _region(code):
     if not code:
         return None
+    no_nul(code, "region")
     r = Region.objects.filter(code=code).first()
     if r is None:
         raise InvalidInput(f"区划不存在 / unknown region: {code}", field="region")
@@ -92,6 +94,8 @@ def _region(code):
 @router.get("/partners", response=responses(Listing), summary="Partners in the caller's scope (contact masked by role)")
 def list_partners(request, f: Query[PartnerFilters]):
     a = actor(request)
+    no_nul(f.kind, "kind")
+    no_nul(f.q, "q")
     qs = actions.visible_partners(a).filter(active=True)
     region = _region(f.region)
     if region is not None:
@@ -164,6 +168,7 @@ def register_wish(request, payload: WishIn):
 @router.get("/wishes", response=responses(Listing), summary="Wishes in scope; a partner sees its region's open wishes")
 def list_wishes(request, f: Query[WishFilters]):
     a = actor(request)
+    no_nul(f.status, "status")
     qs = actions.visible_wishes(a)
     if f.status:
         if f.status not in (Wish.OPEN, Wish.CLAIMED, Wish.FULFILLED):

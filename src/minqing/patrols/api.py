@@ -9,6 +9,7 @@ from ninja.files import UploadedFile
 from minqing.api.auth import actor
 from minqing.api.errors import MAX_LIST, Code, Day, Id, Page, PageSize, responses, text
 from minqing.api.schemas import Listing
+from minqing.cases.actions import no_nul
 from minqing.cases.errors import Forbidden, InvalidInput
 from minqing.people.models import Role
 
@@ -82,6 +83,8 @@ def record_patrol(request, payload: PatrolIn):
 @router.get("/patrols", response=responses(Listing), summary="Patrols the caller may see")
 def list_patrols(request, f: Query[PatrolFilters]):
     a = actor(request)
+    for name in ("region", "checklist", "cadre"):
+        no_nul(getattr(f, name), name)
     qs = actions.visible_patrols(a, _queryset())
     if f.region:
         region = figures.Region.objects.filter(code=f.region).first()
@@ -107,6 +110,7 @@ def list_patrols(request, f: Query[PatrolFilters]):
             summary="Hazards found, handled and fixed, by checklist and region")
 def patrol_figures(request, q: Query[FigureQuery]):
     a = actor(request)
+    no_nul(q.region, "region")
     try:
         scope = figures.make_scope(q.region, q.date_from, q.date_to)
     except figures.FigureError as e:
