@@ -14,6 +14,7 @@ from minqing.cases.models import Case, Task
 from minqing.partners import actions, figures
 from minqing.partners.importers import import_partners
 from minqing.partners.models import Partner, Wish
+from minqing.people.models import Notification
 from minqing.people.scoping import visible_cases
 from minqing.regions.importers import ImportFailed
 
@@ -54,6 +55,8 @@ def test_partner_owns_a_task_and_answers_it(pw):
     assert case.events.filter(action="task_created", data__partner="ZT-WY").exists()
     liu = pw.actor("liu")
     assert liu.partner_ids() == {pw.partners["wy"].pk}
+    assert Notification.objects.filter(user=pw.users["liu"], kind="task_assigned", case=case).count() == 1
+    assert not Notification.objects.filter(user=pw.users["zhou"]).exists()
     seen = set(visible_cases(liu, Case.objects.all()).values_list("pk", flat=True))
     assert seen == {case.pk}  # only the cases of its tasks, not 龙船村's
     assert other.pk not in seen
@@ -86,6 +89,7 @@ def test_summons_and_meetings_with_partners(pw):
         actions.do_summon_partner(pw.actor("cadre_zt"), case, partner="ZT-WY")
     actions.do_summon_partner(pw.actor("disp_zt"), case, partner="ZT-WY", deadline=dt.date.today(), note="请到场")
     assert case.events.filter(action="partner_summoned", data__partner="ZT-WY").exists()
+    assert Notification.objects.filter(user=pw.users["liu"], kind="summoned", case=case).exists()
     liu = pw.actor("liu")
     assert visible_cases(liu, Case.objects.filter(pk=case.pk)).exists()
     with pytest.raises(Forbidden):

@@ -1150,8 +1150,9 @@ def create_task(actor, *, title, department=None, cases, due=None, at=None, part
     task = Task.objects.create(title=title, department=dept, partner=None if dept else owner, due=_date(due, "due"),
                                created_by=actor.user, created_at=at)
     task.cases.set(loaded)
-    if dept is not None:
-        notices.notify("task_assigned", loaded[0], [dept], at=at, title=title, n=len(loaded))
+    # the department's handlers, or the partner's contact logins
+    to = [dept] if dept is not None else list(owner.contacts.values_list("user_id", flat=True))
+    notices.notify("task_assigned", loaded[0], to, at=at, title=title, n=len(loaded))
     owner_data = {"department": dept.code} if dept is not None else {"partner": owner.code}
     Event.objects.bulk_create(
         [

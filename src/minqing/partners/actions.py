@@ -16,6 +16,8 @@ from minqing.cases.signals import event_recorded
 from minqing.people.masking import mask_name, mask_phone
 from minqing.people.models import Membership, Role
 from minqing.people.scoping import FULL_CONTACT_ROLES, region_scope
+from minqing.notices import core as notices
+from minqing.supervision import deadlines
 from minqing.supervision.alerts import as_date
 
 from .models import Partner, PartnerContact, PartnerKind, PartnerSummons, Wish
@@ -149,13 +151,13 @@ def do_summon_partner(actor, case, *, partner, deadline=None, note="", at=None):
     partner = load_partner(partner)
     note = case_actions.no_nul((note or "").strip(), "note")[:MAX_TEXT]
     at = case_actions._now(at)
-    due = case_actions._date(deadline, "deadline")
-    if due is not None and due < as_date(at):
+    due = case_actions._date(deadline, "deadline") or deadlines.response_deadline(as_date(at))
+    if due < as_date(at):
         raise InvalidInput("报到时限不能早于今天 / deadline is in the past", field="deadline")
     s, _ = PartnerSummons.objects.update_or_create(
         case=case, partner=partner, defaults={"deadline": due, "summoned_at": at, "reported_at": None, "report": ""})
-    _event(case, actor, "partner_summoned", note=note, at=at,
-           data={"partner": partner.code, "deadline": due.isoformat() if due else None})
+    _event(case, actor, "partner_summoned", note=note, at=at, data={"partner": partner.code, "deadline": due.isoformat()})
+    notices.notify("summoned", case, list(partner.contacts.values_list("user_id", flat=True)), at=at, due=due)
     return s
 
 
