@@ -117,6 +117,8 @@ INSTALLED_APPS = [
     "minqing.ops",
     "minqing.imports",
     "minqing.reports",
+    "minqing.patrols",
+    "minqing.partners",
 ]
 
 MIDDLEWARE = [

@@ -16,6 +16,8 @@ urlpatterns = [
     path("healthz", healthz),
     path("open311/", include("minqing.intake.urls")),
     path("visits/", include("minqing.visits.urls")),
+    path("patrols/", include("minqing.patrols.urls")),
+    path("partners/", include("minqing.partners.urls")),
     path("ideas/", include("minqing.ideas.urls")),
     path("work/survey/", include("minqing.surveys.urls")),
     path("reports/", include("minqing.reports.urls")),

@@ -87,6 +87,15 @@ class BodyLimitMiddleware:
                 length = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:
                 length = 0
-            if length > max_body():
-                return too_large()
+            limit = max_upload() if request.path_info.endswith(UPLOAD_SUFFIXES) else max_body()
+            if length > limit:
+                return too_large(limit)
         return self.get_response(request)
+
+
+# photo uploads (multipart) may be larger than a JSON body: MINQING_API_MAX_UPLOAD, default 12 MB
+UPLOAD_SUFFIXES = ("/photos",)
+
+
+def max_upload():
+    return int(getattr(settings, "MINQING_API_MAX_UPLOAD", 12 << 20))

@@ -138,7 +138,8 @@ def task_dict(t, actor=None):
     return {
         "id": t.pk,
         "title": shown(t.title),
-        "department": t.department.code,
+        "department": t.department.code if t.department_id else None,
+        "partner": t.partner.code if t.partner_id else None,
         "status": t.status,
         "due": _iso(t.due),
         "created_at": _iso(t.created_at),

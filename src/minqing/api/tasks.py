@@ -8,6 +8,7 @@ from ninja import Router, Schema
 from minqing.cases import actions
 from minqing.cases.errors import InvalidInput, NotFound
 from minqing.cases.models import Case, Effect, Task
+from minqing.people.models import Role
 from minqing.people.scoping import visible_cases
 
 from typing import Annotated
@@ -24,7 +25,8 @@ router = Router(tags=["lists"])
 
 class TaskIn(Schema):
     title: text(200)
-    department: Code
+    department: Code | None = None
+    partner: Code | None = None  # 社区合伙人: a partner's code instead of a department
     cases: Annotated[list[Id], Field(max_length=MAX_LIST)]
     due: dt.date | None = None
 
@@ -35,11 +37,14 @@ class TaskDoneIn(Schema):
 
 def _visible_tasks(request):
     a = actor(request)
-    qs = Task.objects.select_related("department").prefetch_related("cases")
+    qs = Task.objects.select_related("department", "partner").prefetch_related("cases")
     if a.is_admin:
         return qs
+    if a.roles() == {Role.PARTNER}:  # a partner's contact: its own tasks only
+        return qs.filter(partner_id__in=a.partner_ids())
     case_ids = visible_cases(a, Case.objects.all()).values("pk")
-    return qs.filter(Q(department_id__in=a.department_ids()) | Q(cases__in=case_ids)).distinct()
+    return qs.filter(Q(department_id__in=a.department_ids()) | Q(partner_id__in=a.partner_ids())
+                     | Q(cases__in=case_ids)).distinct()
 
 
 @router.get("/tasks", response=responses(Listing))
@@ -73,7 +78,7 @@ def _visible_case_ids(request, ids):
 def create_task(request, payload: TaskIn):
     ids = _visible_case_ids(request, payload.cases)
     task = actions.create_task(actor(request), title=payload.title, department=payload.department, cases=ids,
-                               due=payload.due)
+                               due=payload.due, partner=payload.partner)
     return 201, task_dict(task, actor(request))
 
 

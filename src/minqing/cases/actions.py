@@ -1129,9 +1129,17 @@ def close_by_rule(actor, case, *, rule, at=None):
 
 
 @_atomic
-def create_task(actor, *, title, department, cases, due=None, at=None):
+def create_task(actor, *, title, department=None, cases, due=None, at=None, partner=None):
+    """任务: owned by a department, or by a community partner (``partner``: its code) instead."""
     title = _required_text(title, "title", 200)
-    dept = _department(department)
+    if partner not in (None, ""):
+        if department not in (None, ""):
+            raise InvalidInput("部门和合伙人只能选一个 / give a department or a partner, not both", field="partner")
+        from minqing.partners.actions import load_partner
+
+        owner, dept = load_partner(partner, "partner"), None
+    else:
+        dept = owner = _department(department)
     if not cases:
         raise InvalidInput("任务至少关联一个案件 / a task covers at least one case", field="cases")
     loaded = [load_case(c) for c in cases]
@@ -1143,13 +1151,17 @@ def create_task(actor, *, title, department, cases, due=None, at=None):
         if c.state in (State.CLOSED, State.MERGED, State.INVALID):
             raise IllegalTransition(f"案件 {c.tracking_code} 已结束 / case {c.pk} is finished", code="case_finished")
     at = _now(at)
-    task = Task.objects.create(title=title, department=dept, due=_date(due, "due"), created_by=actor.user, created_at=at)
+    task = Task.objects.create(title=title, department=dept, partner=None if dept else owner, due=_date(due, "due"),
+                               created_by=actor.user, created_at=at)
     task.cases.set(loaded)
-    notices.notify("task_assigned", loaded[0], [dept], at=at, title=title, n=len(loaded))
+    # the department's handlers, or the partner's contact logins
+    to = [dept] if dept is not None else list(owner.contacts.values_list("user_id", flat=True))
+    notices.notify("task_assigned", loaded[0], to, at=at, title=title, n=len(loaded))
+    owner_data = {"department": dept.code} if dept is not None else {"partner": owner.code}
     Event.objects.bulk_create(
         [
             Event(case=c, action="task_created", from_state=c.state, to_state=c.state, actor=actor.user,
-                  actor_label=actor.label, at=at, note=title, data={"task": task.pk, "department": dept.code})
+                  actor_label=actor.label, at=at, note=title, data={"task": task.pk, **owner_data})
             for c in loaded
         ]
     )
@@ -1163,8 +1175,9 @@ def complete_task(actor, task, *, outcome, at=None):
         if task is None:
             raise NotFound("任务不存在 / task not found")
     _require(
-        actor.is_admin or task.department_id in actor.department_ids(),
-        "只有任务所属部门可以完成任务 / only the task's department may complete it",
+        actor.is_admin or (task.department_id is not None and task.department_id in actor.department_ids())
+        or (task.partner_id is not None and task.partner_id in actor.partner_ids()),
+        "只有任务所属部门或合伙人可以完成任务 / only the task's department or partner may complete it",
     )
     if task.status != Task.OPEN:
         raise IllegalTransition("任务已完成 / the task is already done", code="task_done")

@@ -21,6 +21,7 @@ class Channel(models.TextChoices):
     WECHAT = "wechat", _("微信群")
     OPEN311 = "open311", _("Open311")
     IMPORT = "import", _("导入")
+    PATROL = "patrol", _("安全巡查")
 
 
 class Kind(models.TextChoices):
@@ -30,6 +31,7 @@ class Kind(models.TextChoices):
     SUGGESTION = "suggestion", _("建议")
     REPORT = "report", _("举报")
     PRAISE = "praise", _("表扬")
+    WISH = "wish", _("微心愿")
 
 
 class State(models.TextChoices):
@@ -299,7 +301,11 @@ class Task(models.Model):
 
     OPEN, DONE = "open", "done"
     title = models.CharField(_("任务"), max_length=200)
-    department = models.ForeignKey("regions.Department", on_delete=models.PROTECT, related_name="tasks")
+    department = models.ForeignKey("regions.Department", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="tasks")
+    # 社区合伙人: a task owned by a partner instead of a department (exactly one of the two)
+    partner = models.ForeignKey("partners.Partner", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="tasks")
     cases = models.ManyToManyField(Case, related_name="tasks")
     due = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=6, default=OPEN, choices=[(OPEN, _("进行中")), (DONE, _("已完成"))])

@@ -717,6 +717,9 @@ def build(size=3000, *, seed=20261124, now=None, log=None, progress=None):
         job = build_import_example(Region.objects.filter(level="village").order_by("code").first())
         say(f"imports: {job.result.get('created', 0)} households imported on the import page, "
             f"{len(job.bad_rows)} row rejected")
+        from . import patrols as PT
+
+        say(PT.build(world, now))
         _, token = ApiToken.issue(world.actors[TOKEN_USER].user, "demo")
         result = sweep(timezone.localtime(now).date())
     demo = Demo(created=True, users=world.users, token=token, sweep=result)

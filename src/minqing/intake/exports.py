@@ -169,7 +169,7 @@ EFFECT_HEADERS = ["查询码 / tracking_code", "问题分类 / category", "区�
 
 
 def visible_tasks(actor):
-    qs = Task.objects.select_related("department")
+    qs = Task.objects.select_related("department", "partner")
     if actor.is_admin:
         return qs
     case_ids = visible_cases(actor, Case.objects.all()).values("pk")
@@ -190,7 +190,7 @@ def task_rows(actor, status=None, department=None):
         cases = t.cases.all()
         # title and outcome as written only for one who may see every linked case's contact data
         shown = (lambda text: text or "") if all(actor.can_see_contact(c) for c in cases) else mask_text
-        yield [t.pk, shown(t.title), t.department.name, "已完成" if t.status == Task.DONE else "进行中", _t(t.due),
+        yield [t.pk, shown(t.title), t.department.name if t.department_id else t.partner.name, "已完成" if t.status == Task.DONE else "进行中", _t(t.due),
                _t(t.created_at), _t(t.done_at), shown(t.outcome), "、".join(c.tracking_code for c in cases)]
 
 

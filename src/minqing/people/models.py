@@ -17,6 +17,7 @@ class Role(models.TextChoices):
     CADRE = "cadre", _("干部/网格员")
     ADMIN = "admin", _("管理员")
     SURVEYOR = "surveyor", _("测评员")
+    PARTNER = "partner", _("社区合伙人")
 
 
 class Rank(models.TextChoices):

@@ -62,6 +62,14 @@ class Actor:
     def department_ids(self):
         return {m.department_id for m in self.memberships if m.role == Role.HANDLER and m.department_id}
 
+    def partner_ids(self):
+        """The community partners (社区合伙人) this person answers for (role ``partner``)."""
+        if self.user is None or Role.PARTNER not in self.roles():
+            return set()
+        from minqing.partners.models import PartnerContact
+
+        return set(PartnerContact.objects.filter(user=self.user).values_list("partner_id", flat=True))
+
     def covers_region(self, region, *roles):
         """True when one of the actor's memberships with these roles covers the region
         (a membership of such a role without a region covers everything)."""
@@ -121,6 +129,13 @@ def visible_cases(actor, qs):
                 cond |= Q(region_path__startswith=m.region.path)
             else:
                 return qs
+        elif m.role == Role.PARTNER and actor.user is not None:
+            # a partner's contact: only the cases of its tasks, summons and claimed wishes
+            cond |= (
+                Q(tasks__partner__contacts__user=actor.user)
+                | Q(partner_summons__partner__contacts__user=actor.user)
+                | Q(wish__partner__contacts__user=actor.user)
+            )
     if actor.user is not None:
         cond |= Q(created_by=actor.user)
     surveyor = actor.user is not None and any(m.role == Role.SURVEYOR for m in actor.memberships)
@@ -129,7 +144,7 @@ def visible_cases(actor, qs):
         cond |= Q(survey_items__caller=actor.user, survey_items__response__isnull=True)
     if not actor.memberships and actor.user is None:
         return qs.none()
-    needs_distinct = surveyor or any(m.role == Role.HANDLER for m in actor.memberships)
+    needs_distinct = surveyor or any(m.role in (Role.HANDLER, Role.PARTNER) for m in actor.memberships)
     qs = qs.filter(cond)
     return qs.distinct() if needs_distinct else qs
 

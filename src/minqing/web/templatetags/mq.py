@@ -20,6 +20,7 @@ ROLE_NAV = {
     "cadre": ("web:cases", gettext_noop("案件")),
     "admin": ("web:inbox", gettext_noop("调度台")),
     "surveyor": ("surveys:desk", gettext_noop("满意度测评")),
+    "partner": ("partners:tasks", gettext_noop("合伙人工作台")),
 }
 
 

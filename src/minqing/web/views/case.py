@@ -103,13 +103,14 @@ def case_context(request, case, bound=None, revealed=False, reveal_error=None):
         name, phone = case.reporter_name, case.reporter_phone
     else:
         name, phone = reporter_view(case, actor)
-    tasks = list(case.tasks.select_related("department").order_by("id"))
+    tasks = list(case.tasks.select_related("department", "partner").order_by("id"))
     for t in tasks:
         t.shown_title, t.shown_outcome = shown(t.title), shown(t.outcome)
     task_forms = may_task(actor, case)
     depts = actor.department_ids()
     for t in tasks:
-        t.may_complete = t.status == Task.OPEN and (actor.is_admin or t.department_id in depts)
+        t.may_complete = t.status == Task.OPEN and (actor.is_admin or (t.department_id and t.department_id in depts)
+                                                    or (t.partner_id and t.partner_id in actor.partner_ids()))
     summons = list(case.summons.select_related("department").order_by("id"))
     orders = list(case.supervision_orders.select_related("issued_by").order_by("id"))
     extensions = list(case.extension_requests.order_by("id"))

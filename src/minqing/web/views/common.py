@@ -24,8 +24,10 @@ ROLE_HOME = {
     Role.CADRE: "web:cases",
     Role.ADMIN: "web:inbox",
     Role.SURVEYOR: "surveys:desk",
+    Role.PARTNER: "partners:tasks",
 }
 ROLE_ORDER = [Role.DISPATCHER, Role.OPERATOR, Role.HANDLER, Role.RETURN_VISITOR, Role.SUPERVISOR, Role.LEADER, Role.CADRE, Role.ADMIN, Role.SURVEYOR]
+ROLE_ORDER.append(Role.PARTNER)
 
 
 def get_actor(request):

@@ -17,6 +17,7 @@ class Command(BaseCommand):
                          help="operator|dispatcher|handler|supervisor|leader|return_visitor|cadre|surveyor|admin or 接诉员、调度员、干部…")
         add.add_argument("--region", help="region code (dispatcher, operator, leader, supervisor, return_visitor, cadre, surveyor)")
         add.add_argument("--department", help="department code (handler)")
+        add.add_argument("--partner", help="partner code (partner: the login of a community partner's contact)")
         add.add_argument("--password", help="password for the web login")
         add.add_argument("--name", help="display name")
         add.add_argument("--rank", type=choice_type(Rank, ALIASES["people.Rank"]),
@@ -50,18 +51,49 @@ class Command(BaseCommand):
             raise CommandError("a handler needs --department")
         if role != Role.HANDLER and department is not None:
             raise CommandError("--department is for handlers; use --region for other roles")
-        from minqing.cases.errors import ActionError
-        from minqing.people.actions import do_add_staff
-        from minqing.people.scoping import Actor
+        if (role == Role.PARTNER) != bool(o.get("partner")):
+            raise CommandError("a partner login needs --partner CODE (and only a partner login takes it)")
+        if role == Role.PARTNER:  # the partner role on the partner's region, and the link (partners.actions)
+            user, created = self._partner_login(o)
+        else:
+            from minqing.cases.errors import ActionError
+            from minqing.people.actions import do_add_staff
+            from minqing.people.scoping import Actor
 
-        try:  # the rules, the profile and the event: people.actions, as on the staff page
-            user, created, _ = do_add_staff(
-                Actor.system("cli"), username=o["username"], role=role, region=region, department=department,
-                name=o["name"] or "", phone=o["phone"] or "", unit=o["unit"] or "", rank=o["rank"] or "",
-                password=o["password"] or None)
-        except ActionError as e:
-            raise CommandError(e.message) from None
+            try:  # the rules, the profile and the event: people.actions, as on the staff page
+                user, created, _ = do_add_staff(
+                    Actor.system("cli"), username=o["username"], role=role, region=region, department=department,
+                    name=o["name"] or "", phone=o["phone"] or "", unit=o["unit"] or "", rank=o["rank"] or "",
+                    password=o["password"] or None)
+            except ActionError as e:
+                raise CommandError(e.message) from None
         self.stdout.write(f"{'created' if created else 'updated'} user {user.username} ({role})")
         if o["token"]:
             _, raw = ApiToken.issue(user, "cli")
             self.stdout.write(raw)
+
+    def _partner_login(self, o):
+        from django.db import transaction
+
+        from minqing.cases.errors import ActionError
+        from minqing.partners.actions import do_link_contact
+        from minqing.people.models import Profile
+        from minqing.people.scoping import Actor
+
+        with transaction.atomic():
+            user, created = get_user_model().objects.get_or_create(username=o["username"])
+            if o["password"]:
+                user.set_password(o["password"])
+            elif created:
+                user.set_unusable_password()
+            user.save()
+            try:
+                do_link_contact(Actor.system("cli"), user=user, partner=o["partner"])
+            except ActionError as e:
+                raise CommandError(e.message) from None
+            profile, _ = Profile.objects.get_or_create(user=user)
+            for field in ("name", "unit", "phone"):
+                if o[field]:
+                    setattr(profile, "display_name" if field == "name" else field, o[field])
+            profile.save()
+        return user, created

@@ -10,6 +10,7 @@ IMPORTERS = {
     "cases": "minqing.intake.importers.import_cases",
     "staff": "minqing.people.importers.import_staff",
     "pairs": "minqing.visits.importers.import_pairs",
+    "partners": "minqing.partners.importers.import_partners",
 }
 
 

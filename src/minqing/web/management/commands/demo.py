@@ -10,6 +10,7 @@ ROLE_LABELS = {
     "cadre": "干部/网格员 cadre",
     "handler": "承办人 handler",
     "surveyor": "测评员 surveyor",
+    "partner": "社区合伙人 partner",
 }
 
 
