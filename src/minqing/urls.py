@@ -3,6 +3,7 @@ from django.http import JsonResponse
 from django.urls import include, path, re_path
 
 from minqing.api.main import api, api_not_found
+from minqing.ideas import views as ideas_views
 
 
 def healthz(request):
@@ -17,5 +18,6 @@ urlpatterns = [
     path("open311/", include("minqing.intake.urls")),
     path("visits/", include("minqing.visits.urls")),
     path("ideas/", include("minqing.ideas.urls")),
+    path("board/typical/", ideas_views.typical_board, name="typical_board"),
     path("", include("minqing.web.urls")),
 ]
