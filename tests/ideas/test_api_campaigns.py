@@ -62,6 +62,11 @@ def test_list_shows_the_campaigns_in_scope(api):
     assert api("disp_yx").get("/campaigns/yx-only").status_code == 200
     assert api("disp_lk").get("/campaigns/yx-only").status_code == 404
     assert api("admin").get("/campaigns", params={"page_size": 1000}).status_code == 422
+    assert api("admin").get("/campaigns/yx%00only").status_code == 404
+    assert api("admin").get("/campaigns/" + "y" * 65).status_code == 422
+    r = api("disp_zt").post("/cases", json={"text": "x", "channel": "hotline", "kind": "suggestion",
+                                            "campaign": "yx\u0000only"})
+    assert r.status_code == 422 and r.json()["field"] == "campaign"
 
 
 def test_edit(api):

@@ -94,6 +94,10 @@ def test_review_desk_adopts_merges_and_answers(world, client):
     client.post(f"/ideas/{c.slug}/review/", {"action": "answer", "link": d.pk, "text": "谢谢，已转交"})
     r = client.post(f"/ideas/{c.slug}/review/", {"action": "adopt", "link": d.pk})
     assert r.status_code == 409
+    for bad in ("9" * 400, "-1", "x", ""):  # a forged link id is a 404 on the page, never a 500
+        assert client.post(f"/ideas/{c.slug}/review/", {"action": "adopt", "link": bad}).status_code == 404
+    r = client.post(f"/ideas/{c.slug}/review/", {"action": "merge", "link": d.pk, "into": "9" * 400})
+    assert r.status_code == 422
     statuses = dict(CampaignCase.objects.values_list("pk", "status"))
     assert statuses == {a.pk: "adopted", b.pk: "merged", d.pk: "answered"}
     login(client, world, "disp_zt")  # a township dispatcher: not in the city campaign's scope

@@ -63,7 +63,7 @@ def visible(a, qs=None):
 
 
 def get_visible(request, slug):
-    c = visible(actor(request)).filter(slug=slug).first()
+    c = None if "\x00" in slug else visible(actor(request)).filter(slug=slug).first()
     if c is None:
         raise NotFound("征集活动不存在 / campaign not found")
     return c

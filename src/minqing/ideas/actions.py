@@ -178,7 +178,7 @@ def do_edit_campaign(actor, campaign, *, title, region, starts, ends, kind, desc
 
 def find_open_campaign(slug, field="campaign"):
     """The campaign a submission names, open today; 422 otherwise."""
-    if not isinstance(slug, str) or not slug or len(slug) > 64:
+    if not isinstance(slug, str) or not slug or len(slug) > 64 or "\x00" in slug:
         raise InvalidInput("征集活动不存在 / unknown campaign", field=field)
     campaign = Campaign.objects.filter(slug=slug).first()
     if campaign is None:
@@ -215,9 +215,16 @@ def _review(actor, link, to_status, *, at, expect=(Review.PENDING,), **values):
     return link
 
 
+def _id(value):
+    """A database id from a page's or the API's input, or None (not a number, or past bigint)."""
+    text = str(value).strip() if isinstance(value, (int, str)) else ""
+    return int(text) if text.isdigit() and len(text) <= 18 and int(text) > 0 else None
+
+
 def load_link(campaign, link_id):
-    link = (CampaignCase.objects.select_related("campaign__region", "case").filter(campaign=campaign, pk=link_id)
-            .first() if isinstance(link_id, int) or str(link_id).isdigit() else None)
+    pk = _id(link_id)
+    link = (CampaignCase.objects.select_related("campaign__region", "case").filter(campaign=campaign, pk=pk)
+            .first() if pk else None)
     if link is None:
         raise NotFound("建议不存在 / submission not found")
     return link
@@ -242,7 +249,8 @@ def do_merge(actor, link, *, into, at=None):
     """Merge a submission into an adopted one of the same campaign (the same idea)."""
     at = _now(at)
     if not isinstance(into, CampaignCase):
-        into = CampaignCase.objects.filter(campaign=link.campaign, pk=into).first() if str(into).isdigit() else None
+        pk = _id(into)
+        into = CampaignCase.objects.filter(campaign=link.campaign, pk=pk).first() if pk else None
     if into is None or into.campaign_id != link.campaign_id:
         raise InvalidInput("要合并到的建议不存在 / unknown submission to merge into", field="into")
     if into.pk == link.pk:
@@ -292,7 +300,8 @@ def do_mark_typical(actor, case, *, title, writeup, at=None):
     """A dispatcher or leader marks a closed case as typical, with a short public write-up."""
     at = _now(at)
     if not isinstance(case, Case):
-        case = Case.objects.select_related("region", "owner_region").filter(pk=case).first()
+        pk = _id(case)
+        case = Case.objects.select_related("region", "owner_region").filter(pk=pk).first() if pk else None
         if case is None:
             raise NotFound("案件不存在 / case not found")
     if not may_mark_typical(actor, case):
