@@ -107,10 +107,13 @@ def test_review_desk_adopts_merges_and_answers(world, client):
 def test_typical_board_and_marking_page(world, client):
     closed = to_state(world, "closed", text="朱亭村停水三天。联系人：王小明，电话13812345678")
     login(client, world, "disp_zt")
+    case_page = client.get(f"/case/{closed.pk}/").content.decode()
+    assert f"/ideas/typical/{closed.pk}/" in case_page  # the closed case's page offers it
     page = client.get(f"/ideas/typical/{closed.pk}/").content.decode()
     assert "13812345678" not in page
     r = client.post(f"/ideas/typical/{closed.pk}/", {"title": "连夜抢修恢复供水", "writeup": "水务局当晚到场抢修"})
     assert r.status_code == 302 and TypicalCase.objects.get().case == closed
+    assert "连夜抢修恢复供水" in client.get(f"/case/{closed.pk}/").content.decode()
     c = campaign(world)
     a = submit(world, c, text="建议在村口装路灯")
     actions.do_adopt(world.actor("admin"), a, topic="路灯")
