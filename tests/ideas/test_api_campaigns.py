@@ -5,7 +5,6 @@ the QR code and the A4 poster rendered, 金果子."""
 import datetime as dt
 import io
 
-import pytest
 from django.utils import timezone
 
 from minqing.ideas.models import CampaignCase

@@ -6,7 +6,7 @@ import datetime as dt
 
 from minqing.cases.models import Case, State
 from minqing.ideas import actions
-from minqing.ideas.models import CampaignCase, Review
+from minqing.ideas.models import CampaignCase
 
 TOPICS = [
     ("老年食堂", "养老服务"), ("垃圾分类", "人居环境"), ("减速带", "交通安全"), ("护学岗", "交通安全"),
@@ -18,12 +18,7 @@ OUTCOMES = [
     "已由相关部门实施完成，群众反映良好。",
     "已纳入“十五五”规划建议稿，正在组织论证。",
 ]
-TYPICAL = [
-    ("连夜抢修恢复供水", "群众反映停水后，承办部门当晚组织抢修，次日恢复供水，并回访确认满意。"),
-    ("三天修复破损道路", "道路破损影响出行，交通部门三天内完成修补，并增设了警示标志。"),
-    ("多部门联合解决噪音扰民", "经联席会议协调，多个部门联合执法，噪音问题得到根治，居民满意。"),
-    ("为独居老人解决用电难", "网格员走访发现问题后及时上报，供电部门上门检修线路。"),
-]
+TYPICAL_COUNT = 4
 
 
 def _topic(text):
@@ -62,10 +57,17 @@ def build_ideas(world, now):
             continue  # left for the reviewers
         reviewed += 1
     typical = 0
-    closed = (Case.objects.filter(state=State.CLOSED, last_rating="satisfied").select_related("region", "owner_region")
+    closed = (Case.objects.filter(state=State.CLOSED, last_rating="satisfied", lead_department__isnull=False)
+              .exclude(result="").select_related("region", "owner_region", "category", "lead_department")
               .order_by("-closed_at")[:40])
-    picked = rng.sample(list(closed), min(len(TYPICAL), len(closed)))
-    for case, (title, writeup) in zip(picked, TYPICAL):
+    for case in rng.sample(list(closed), min(TYPICAL_COUNT, len(closed))):
+        # the write-up tells this case's own story: who handled it, how fast, what was done
+        days = max(1, (case.closed_at - case.registered_at).days) if case.closed_at else 1
+        place = case.region.name if case.region_id else ""
+        what = case.category.name if case.category_id else "群众诉求"
+        title = f"{place}{what}问题{days}天办结"[:actions.MAX_TYPICAL_TITLE]
+        writeup = (f"群众反映后，{case.lead_department.name}接单办理，{days}天内办结：{case.result[:120]}"
+                   f" 回访群众表示满意。")
         actions.do_mark_typical(leader, case, title=title, writeup=writeup, at=now - dt.timedelta(days=1))
         typical += 1
     return reviewed, typical
