@@ -105,6 +105,13 @@ if [ $want_test = 1 ] && [ "$(id -u)" = 0 ] && ! fc-list :lang=zh 2>/dev/null | 
     || echo "warning: could not install a Chinese font; screenshots will show boxes" >&2
 fi
 
+if ! fc-list 2>/dev/null | grep -q "Noto Sans CJK" || ! ldconfig -p 2>/dev/null | grep -q libpangoft2; then
+  # The PDFs (the 金点子 campaign poster, reports) through WeasyPrint: Pango and a CJK font, Debian's
+  # fonts-noto-cjk (without it the PDFs fall back to WenQuanYi if installed, else show boxes).
+  apt_install fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 \
+    || echo "warning: could not install fonts-noto-cjk and Pango; the PDF posters need them" >&2
+fi
+
 if [ $want_test = 1 ] && [ "$(id -u)" = 0 ] && ! command -v nginx >/dev/null; then
   # tests/test_deploy_files.py checks deploy/nginx/minqing.conf with a real nginx (and openssl for its certificate)
   export DEBIAN_FRONTEND=noninteractive

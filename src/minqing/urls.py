@@ -3,6 +3,7 @@ from django.http import JsonResponse
 from django.urls import include, path, re_path
 
 from minqing.api.main import api, api_not_found
+from minqing.ideas import views as ideas_views
 
 
 def healthz(request):
@@ -21,6 +22,7 @@ urlpatterns = [
     path("ideas/", include("minqing.ideas.urls")),
     path("work/survey/", include("minqing.surveys.urls")),
     path("reports/", include("minqing.reports.urls")),
+    path("board/typical/", ideas_views.typical_board, name="typical_board"),
     path("", include("minqing.web.urls")),
     path("work/", include("minqing.imports.urls")),  # imports in the browser, staff pages
 ]

@@ -42,6 +42,7 @@ class CaseIn(Schema):
     lat: float | None = Field(None, ge=-90, le=90, allow_inf_nan=False)
     lng: float | None = Field(None, ge=-180, le=180, allow_inf_nan=False)
     external_id: text(100) = ""
+    campaign: Code | None = None  # a 金点子 campaign's slug: the case is one of its submissions
 
 
 class CaseListFilters(Schema):
@@ -83,7 +84,19 @@ def get_visible_case(request, case_id):
 def register_case(request, payload: CaseIn):
     # register() hands back the case with its category, region and owner region loaded:
     # no second read of the row just written
-    case = actions.register(actor(request), **payload.dict())
+    data = payload.dict()
+    slug = data.pop("campaign", None)
+    if slug:  # a submission to a campaign: checked first, linked in the same transaction
+        from django.db import transaction
+
+        from minqing.ideas import actions as ideas
+
+        campaign = ideas.find_open_campaign(slug)
+        with transaction.atomic():
+            case = actions.register(actor(request), **data)
+            ideas.do_link_submission(campaign, case, actor=actor(request))
+    else:
+        case = actions.register(actor(request), **data)
     # A case just registered has no co-handlers: the summary needs no query for them.
     # The summary is plain JSON types already: written straight out, as the API's renderer
     # would (UTF-8, not ASCII-escaped), without ninja re-validating it against `dict`.

@@ -498,9 +498,9 @@ class Player:
             at=at,
         )
         if campaign is not None:
-            from minqing.web.models import CampaignCase
+            from minqing.ideas.actions import do_link_submission
 
-            CampaignCase.objects.create(campaign=campaign, case=case)
+            do_link_submission(campaign, case, at=at)
         return case
 
     def play(self, plan, times):
@@ -720,6 +720,9 @@ def build(size=3000, *, seed=20261124, now=None, log=None, progress=None):
         from . import patrols as PT
 
         say(PT.build(world, now))
+        from .ideas import build_ideas  # 金点子 reviewed, 金果子 typical cases (issue 15)
+
+        say("ideas: %d submissions reviewed, %d typical cases" % build_ideas(world, now))
         _, token = ApiToken.issue(world.actors[TOKEN_USER].user, "demo")
         result = sweep(timezone.localtime(now).date())
     demo = Demo(created=True, users=world.users, token=token, sweep=result)

@@ -222,12 +222,16 @@ def build_rules():
 
 
 def build_campaign(world):
-    from minqing.web.models import Campaign
+    from minqing.ideas.models import Campaign
 
+    today = timezone.localdate()
     campaign, _ = Campaign.objects.get_or_create(
         slug=D.CAMPAIGN["slug"],
         defaults={"title": D.CAMPAIGN["title"], "description": D.CAMPAIGN["description"],
-                  "region": world.regions[D.CITY[0]], "kind": "suggestion", "active": True},
+                  "region": world.regions[D.CITY[0]], "kind": "suggestion", "active": True,
+                  # the period covers the demo's 90 days of cases and runs on (issue 15)
+                  "starts": today - dt.timedelta(days=100), "ends": today + dt.timedelta(days=60),
+                  "target_groups": "全市群众、企业和社会组织"},
     )
     return campaign
 

@@ -22,7 +22,7 @@ from minqing.regions.models import Region
 
 from .. import ratelimit
 from ..forms import PublicVisitForm, ReportForm, TrackForm
-from ..models import Campaign, CampaignCase, FormSubmission, PendingUpload
+from ..models import Campaign, FormSubmission, PendingUpload
 from .common import client_ip, mask_text
 
 # plain-word progress of a case for its reporter
@@ -205,8 +205,10 @@ def _register(request, form):
             anonymous=d["anonymous"],
         )
         FormSubmission.objects.create(token=d["token"], case=case)
-        if campaign:
-            CampaignCase.objects.create(campaign=campaign, case=case)
+        if campaign and campaign.is_open():
+            from minqing.ideas.actions import do_link_submission
+
+            do_link_submission(campaign, case)
         photo = d.get("photo")
         pending = d.get("pending")
         if photo:
