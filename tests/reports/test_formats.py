@@ -137,7 +137,7 @@ def test_supervision_problems_and_campaign_figures(rworld):
     assert {r[3] for r in red} == {"渌口区水务局", "渌口区交通运输局"}
     top = list(wb["top_problems"].iter_rows(min_row=3, values_only=True))
     assert top[0][1:] == ("供水", "朱亭村", 4, 2)  # two closed, the red one, the campaign's registered one
-    assert list(wb["campaigns"].iter_rows(min_row=3, values_only=True)) == [("金点子征集", "jindianzi", 1, 0, 1)]
+    assert list(wb["campaigns"].iter_rows(min_row=3, values_only=True)) == [("金点子征集", "jindianzi", 1, 0, 1, 0, 0)]
     # the text of a case never reaches a report
     texts = "\n".join(str(c.value) for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value)
     assert "文化广场" not in texts and "张三" not in texts and "13812340000" not in texts
@@ -154,3 +154,26 @@ def test_free_text_in_a_report_is_masked(rworld):
     wb = openpyxl.load_workbook(io.BytesIO(doc.render("xlsx")))
     title = next(wb["topics"].iter_rows(min_row=3, values_only=True))[0]
     assert "13812345678" not in title and "王小明" not in title and title.startswith("朱亭村停水")
+
+
+def test_typical_cases_of_the_period_are_in_the_report_masked(rworld):
+    """八、典型案例: the 金果子 cases marked in the period, their write-up masked."""
+    import openpyxl
+
+    from minqing.cases.models import Case
+    from minqing.ideas.actions import do_mark_typical
+    from minqing.reports.periods import window
+    from minqing.supervision.alerts import today
+
+    county = Region.objects.get(code="430212")
+    this_month = window("month", today())
+    empty = Document(county, this_month, only=["typical"])
+    wb = openpyxl.load_workbook(io.BytesIO(empty.render("xlsx")))
+    assert "typical" not in wb.sheetnames
+    closed = Case.objects.filter(state="closed", region_path__startswith=county.path).first()
+    do_mark_typical(rworld.actor("disp_lk"), closed, title="朱亭村停水三天后恢复",
+                    writeup="水利局接单当天抢修，联系人电话13812345678，三天恢复供水")
+    wb = openpyxl.load_workbook(io.BytesIO(Document(county, this_month, only=["typical"]).render("xlsx")))
+    rows = list(wb["typical"].iter_rows(min_row=3, values_only=True))
+    assert len(rows) == 1 and rows[0][0] == "朱亭村停水三天后恢复"
+    assert "13812345678" not in rows[0][4] and "抢修" in rows[0][4]

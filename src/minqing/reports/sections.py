@@ -7,6 +7,7 @@ through the one masking rule (``people.masking.mask_text``).
 To add a section (the survey's 群众评议, the campaigns' 金点子 digest, typical cases …), add one
 entry to ``SECTIONS`` pointing at a builder in that app, e.g.::
 
+    ("typical", "典型案例（金果子）", "minqing.reports.sections.typical"),
     ("survey", "群众满意度测评", "minqing.surveys.report.section"),
 """
 
@@ -29,6 +30,7 @@ SECTIONS = [
     ("problems", "突出问题与一类问题", "minqing.reports.sections.problems"),
     ("visits", "走访覆盖与干部参与", "minqing.reports.sections.visits"),
     ("campaigns", "征集活动", "minqing.reports.sections.campaigns"),
+    ("typical", "典型案例（金果子）", "minqing.reports.sections.typical"),
     ("survey", "群众满意度测评", "minqing.surveys.report.section"),
 ]
 
@@ -284,7 +286,8 @@ def visits(ctx):
 
 def campaigns(ctx):
     from minqing.cases.models import State
-    from minqing.web.models import Campaign
+    from minqing.ideas.figures import campaign_figures
+    from minqing.ideas.models import Campaign
 
     scope_q = ctx.scope(ctx.window).case_filter("case__")
     rows = []
@@ -295,11 +298,29 @@ def campaigns(ctx):
         total = c.links.filter(figures.region_prefix_q(ctx.region.path, "case__region_path")).count()
         if not n and not c.active:
             continue
-        rows.append([mask_text(c.title), c.slug, n, links.filter(case__state=State.CLOSED).count(), total])
+        whole = campaign_figures(c, region=ctx.region)
+        rows.append([mask_text(c.title), c.slug, n, links.filter(case__state=State.CLOSED).count(), total,
+                     whole["adopted"], whole["implemented"]])
     if not rows:
         return [Paragraph("本期无进行中的征集活动。")]
-    return [Paragraph("本期各征集活动收到群众建议" + "、".join(f"《{r[0]}》{r[2]}条" for r in rows) + "。"),
-            Table("征集活动", ["活动", "编码", "本期收到", "本期已销号", "累计收到"], rows, key="campaigns")]
+    return [Paragraph("本期各征集活动收到群众建议" + "、".join(f"《{r[0]}》{r[2]}条" for r in rows)
+                      + "；累计采纳" + "、".join(f"{r[5]}条" for r in rows) + "。"),
+            Table("征集活动", ["活动", "编码", "本期收到", "本期已销号", "累计收到", "累计采纳", "已落实"], rows,
+                  key="campaigns")]
+
+
+# ---- 八、典型案例（金果子） ----------------------------------------------------------------------
+
+
+def typical(ctx):
+    from minqing.ideas.figures import typical_cases
+
+    items = typical_cases(region=ctx.region, date_from=ctx.window.start, date_to=ctx.window.end, limit=10)
+    if not items:
+        return [Paragraph("本期未评选典型案例。")]
+    rows = [[t["title"], t["category"], t["region"], t["department"], t["writeup"]] for t in items]
+    return [Paragraph(f"本期评选典型案例{len(items)}件，择要如下。"),
+            Table("典型案例", ["标题", "类别", "区划", "承办单位", "办理经过"], rows, key="typical")]
 
 
 # ---- the registry's walk ---------------------------------------------------------------------
