@@ -114,6 +114,8 @@ INSTALLED_APPS = [
     "minqing.notices",
     "minqing.web",
     "minqing.ops",
+    "minqing.backlog",
+    "minqing.policies",
 ]
 
 MIDDLEWARE = [
