@@ -53,7 +53,19 @@ def scope_for(request, q):
 
 @router.get("/stats", response=responses(), summary="Figures for a region/department/channel/category and window")
 def stats(request, q: Query[StatsQuery]):
-    return figures.compute(scope_for(request, q))
+    scope = scope_for(request, q)
+    out = figures.compute(scope)
+    # 包案/积案 and 免申即享 figures of the region (a department's scope has none of its own)
+    regional = scope.region is not None or scope.department is None
+    if regional:
+        from minqing.backlog import figures as backlog_figures
+        from minqing.policies import figures as policy_figures
+
+        out["backlog"] = backlog_figures.compute(scope.region, scope.date_from, scope.date_to)
+        out["policies"] = {k: v for k, v in policy_figures.compute(scope.region).items() if k != "by_policy"}
+    else:
+        out["backlog"] = out["policies"] = None
+    return out
 
 
 @router.get("/stats/departments", response=responses(), summary="Department ranking by the same figures")

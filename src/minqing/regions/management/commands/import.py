@@ -8,6 +8,7 @@ IMPORTERS = {
     "departments": "minqing.regions.importers.import_departments",
     "subjects": "minqing.visits.importers.import_subjects",
     "cases": "minqing.intake.importers.import_cases",
+    "policies": "minqing.policies.importers.import_policies",
 }
 
 
