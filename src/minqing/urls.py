@@ -17,5 +17,7 @@ urlpatterns = [
     path("open311/", include("minqing.intake.urls")),
     path("visits/", include("minqing.visits.urls")),
     path("ideas/", include("minqing.ideas.urls")),
+    path("work/", include("minqing.backlog.urls")),
+    path("policies/", include("minqing.policies.urls")),
     path("", include("minqing.web.urls")),
 ]

@@ -8,10 +8,11 @@ from ninja import Body, Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from minqing.backlog import actions, figures
+from minqing.backlog.actions import visible_receptions
 from minqing.backlog.models import Agreement, Reception
 from minqing.cases.errors import InvalidInput
 from minqing.cases.models import Case
-from minqing.people.scoping import region_scope, text_masker, visible_cases
+from minqing.people.scoping import text_masker, visible_cases
 from minqing.regions.models import Region
 
 from .auth import actor
@@ -143,18 +144,6 @@ class ReceptionQuery(Schema):
     date_to: Day | None = Field(None, alias="to")
     page: Page = 1
     page_size: PageSize(200) = 50
-
-
-def visible_receptions(a):
-    qs = Reception.objects.select_related("leader__profile", "region")
-    if a.is_admin:
-        return qs
-    cond = region_scope(a)
-    if cond is None:
-        return qs
-    if a.user is not None:
-        cond |= Q(leader=a.user)
-    return qs.filter(cond)
 
 
 @router.get("/receptions", response=responses(Listing), summary="固定接待日: the schedule")

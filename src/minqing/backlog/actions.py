@@ -12,7 +12,7 @@ import datetime as dt
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from minqing.cases import actions as case_actions
@@ -20,6 +20,7 @@ from minqing.cases.errors import Conflict, Forbidden, IllegalTransition, Invalid
 from minqing.cases.models import Case, Channel, Event, State
 from minqing.cases.signals import event_recorded
 from minqing.people.models import Membership, Role
+from minqing.people.scoping import region_scope
 
 from .models import Agreement, Reception
 
@@ -257,6 +258,19 @@ def do_schedule_reception(actor, *, leader, region, date, place, note=""):
         raise Conflict("该领导当天在该地点已有接待安排 / this leader already receives there that day")
     return Reception.objects.create(leader=user, region=region, region_path=region.path, date=date, place=place,
                                     note=note, created_by=actor.user)
+
+
+def visible_receptions(actor):
+    """Receptions in the actor's region scope, and the actor's own."""
+    qs = Reception.objects.select_related("leader__profile", "region")
+    if actor.is_admin:
+        return qs
+    cond = region_scope(actor)
+    if cond is None:
+        return qs
+    if actor.user is not None:
+        cond |= Q(leader=actor.user)
+    return qs.filter(cond)
 
 
 def load_reception(pk):
