@@ -130,7 +130,7 @@ def test_backlog_page_is_for_leaders_and_dispatchers(scene, live_server, browser
 
 @pytest.mark.parametrize("width", [390, 1366])
 def test_policies_pages_and_what_to_bring(scene, live_server, browser, width):  # noqa: F811
-    page = as_user(browser, live_server, "disp_lk", width=width)
+    page = as_user(browser, live_server, "leader_lk", width=width)
     page.click("nav >> text=免申即享")
     page.wait_for_load_state()
     assert page.url.endswith("/policies/")
@@ -139,6 +139,7 @@ def test_policies_pages_and_what_to_bring(scene, live_server, browser, width):  
     page.click("section.policy-row >> text=高龄津贴")
     page.wait_for_load_state()
     assert page.locator("#policy-matches li").count() == 2
+    assert "王**" in page.locator("#policy-matches").inner_text()  # a leader reads the names masked
     _no_sideways_scroll(page)
     page.context.close()
     # the paired cadre, on the subject page: what to bring, and the delivery

@@ -74,7 +74,7 @@ def deliver(request, code):
     a = _actor(request)
     subject = request.POST.get("subject", "")
     try:
-        _, created = actions.do_deliver(a, code, subject=subject, note=request.POST.get("note", ""))
+        _delivery, created = actions.do_deliver(a, code, subject=subject, note=request.POST.get("note", ""))
         messages.success(request, _("已登记送达") if created else _("此前已送达"))
     except ActionError as e:
         from minqing.visits.views import page_message
