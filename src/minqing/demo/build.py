@@ -707,6 +707,11 @@ def build(size=3000, *, seed=20261124, now=None, log=None):
         n = V.build_visits(world, now)
         say(f"visits: {n} more visits to paired households and enterprises, 屋场夜话 included "
             f"({time.monotonic() - t0:.1f} s)")
+        from minqing.backlog import demo as backlog_demo
+        from minqing.policies import demo as policies_demo
+
+        backlog_demo.build(world, now, say)
+        policies_demo.build(world, now, say)
         _, token = ApiToken.issue(world.actors[TOKEN_USER].user, "demo")
         result = sweep(timezone.localtime(now).date())
     demo = Demo(created=True, users=world.users, token=token, sweep=result)
