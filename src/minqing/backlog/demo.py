@@ -43,7 +43,7 @@ def build(world, now, say=lambda msg: None):
                     .order_by("-channel", "registered_at")[:40])
         petitions = [c for c in hard if c.channel in figures.PETITION_CHANNELS][:4]
         for c in (petitions + [c for c in hard if c not in petitions])[:6]:
-            actions.do_own_case(leader, c, note="领导包案，一包到底", at=now - dt.timedelta(days=7))
+            actions.do_own_case(leader, c, note="领导包案，一包到底")  # now: the last event of the case
             owned += 1
         closed = list(Case.objects.filter(region_path__startswith=county.path, state=State.CLOSED,
                                           channel__in=figures.PETITION_CHANNELS).order_by("closed_at")[:3])

@@ -15,7 +15,7 @@ from minqing.cases.errors import ActionError, NotFound
 from minqing.people.models import Role
 from minqing.people.scoping import Actor
 from minqing.visits.actions import subject_dict, visible_subjects
-from minqing.visits.models import Pairing, Subject
+from minqing.visits.models import Pairing, Subject, Visit
 
 from . import actions, eligibility, figures
 
@@ -74,7 +74,11 @@ def deliver(request, code):
     a = _actor(request)
     subject = request.POST.get("subject", "")
     try:
-        _delivery, created = actions.do_deliver(a, code, subject=subject, note=request.POST.get("note", ""))
+        # a delivery from the page is on the reader's visit to the subject today, if they recorded one
+        visit = Visit.objects.filter(cadre=request.user, subjects__external_id=subject,
+                                     date=timezone.localdate()).values_list("pk", flat=True).first()
+        _delivery, created = actions.do_deliver(a, code, subject=subject, visit=visit,
+                                                note=request.POST.get("note", ""))
         messages.success(request, _("已登记送达") if created else _("此前已送达"))
     except ActionError as e:
         from minqing.visits.views import page_message
