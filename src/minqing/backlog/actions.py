@@ -300,3 +300,25 @@ def do_register_at_reception(actor, reception, *, text, kind, category=None, reg
     _set_owner(actor, case, reception.leader, note="", at=at,
                data={"via": "reception", "reception": reception.pk})
     return case
+
+
+@transaction.atomic
+def do_attach_to_reception(actor, reception, case, *, at=None):
+    """A case of the channel ``reception`` registered before (at the desk, from a paper form)
+    joins the reception it was heard at; the receiving leader owns it unless someone does."""
+    if not isinstance(reception, Reception):
+        reception = load_reception(reception)
+    case = case_actions.load_case(case)
+    if not may_register_at(actor, reception):
+        raise Forbidden("只有接待领导或该区划的接诉员、调度员可以登记 / only the receiving leader or an operator or "
+                        "dispatcher of the region may register here")
+    if case.channel != Channel.RECEPTION:
+        raise InvalidInput("只有来访接待渠道的案件 / only a case of the channel reception", field="case")
+    if not case.region_path.startswith(reception.region_path):
+        raise InvalidInput("案件地点不在接待日的区划内 / the case's place is outside the reception's region",
+                           field="case")
+    reception.cases.add(case)
+    if case.leader_id is None and case.state not in FINISHED:
+        _set_owner(actor, case, reception.leader, note="", at=at,
+                   data={"via": "reception", "reception": reception.pk})
+    return case

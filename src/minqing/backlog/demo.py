@@ -15,11 +15,6 @@ from . import actions, figures
 PARTIES = "{county}人民政府；信访人{surname}某"
 SUMMARY = "经{county}领导包案协调，一次性解决{what}，信访人承诺息诉罢访。"
 WHAT = ["拖欠工程款", "征地补偿差额", "房屋漏水维修费用", "低保待遇", "道路占地补偿"]
-RECEPTION_TEXTS = [
-    "反映{village}征地补偿款迟迟未到位，要求区里给个说法",
-    "反映{village}安置房质量问题，多次找镇里没有结果",
-    "反映{village}组级道路硬化承诺三年没有兑现",
-]
 
 
 def document(title):
@@ -31,16 +26,36 @@ def document(title):
 
 
 def build(world, now, say=lambda msg: None):
+    from minqing.demo import data as D
+
     today = timezone.localtime(now).date()
-    owned = agreements = receptions = registered = 0
+    owned = agreements = receptions = attached = 0
     old = now - dt.timedelta(days=figures.backlog_days())
     for county in world.counties:
-        slug = next(s for code, _n, s, _r in __import__("minqing.demo.data", fromlist=["x"]).COUNTIES
-                    if code == county.code)
+        slug = next(s for code, _n, s, _r in D.COUNTIES if code == county.code)
         leader = world.actors[f"leader_{slug}"]
+        place = f"{county.name}人民来访接待中心一楼接待室"
+        # the reception days: the days the county's open reception cases were heard, and three to come
+        heard = list(Case.objects.filter(region_path__startswith=county.path, channel=Channel.RECEPTION,
+                                         state__in=(State.REGISTERED, State.ASSIGNED, State.IN_PROGRESS,
+                                                    State.HANDLED, State.REOPENED))
+                     .order_by("registered_at")[:4])
+        days = {}
+        for c in heard:
+            days.setdefault(timezone.localtime(c.registered_at).date(), []).append(c)
+        for weeks in (1, 2, 3):
+            days.setdefault(today + dt.timedelta(days=7 * weeks), [])
+        for day, cases in sorted(days.items()):
+            r = actions.do_schedule_reception(world.actors[f"disp_{slug}"], leader=leader.user, region=county,
+                                              date=day, place=place, note="每月第一、三周周三上午")
+            receptions += 1
+            for c in cases:
+                actions.do_attach_to_reception(world.actors[f"op_{slug}"], r, c)
+                attached += 1
         hard = list(Case.objects.filter(region_path__startswith=county.path, registered_at__lte=old,
+                                        leader__isnull=True,
                                         state__in=(State.ASSIGNED, State.IN_PROGRESS, State.REOPENED))
-                    .order_by("-channel", "registered_at")[:40])
+                    .order_by("registered_at")[:40])
         petitions = [c for c in hard if c.channel in figures.PETITION_CHANNELS][:4]
         for c in (petitions + [c for c in hard if c not in petitions])[:6]:
             actions.do_own_case(leader, c, note="领导包案，一包到底")  # now: the last event of the case
@@ -56,23 +71,6 @@ def build(world, now, say=lambda msg: None):
                 summary=SUMMARY.format(county=county.name, what=WHAT[i % len(WHAT)]),
                 document=document(f"息访协议-{c.tracking_code}"))
             agreements += 1
-        villages = [v for v in world.villages if v.path.startswith(county.path)]
-        for weeks in (-2, -1, 1, 2, 3):
-            day = today + dt.timedelta(days=7 * weeks)
-            r = actions.do_schedule_reception(world.actors[f"disp_{slug}"], leader=leader.user, region=county,
-                                              date=day, place=f"{county.name}人民来访接待中心一楼接待室",
-                                              note="每月第一、三周周三上午")
-            receptions += 1
-            if weeks < 0:
-                for j, text in enumerate(RECEPTION_TEXTS[:2]):
-                    village = villages[(j + weeks) % len(villages)]
-                    at = timezone.make_aware(dt.datetime.combine(day, dt.time(9, 30 + j * 10)))
-                    actions.do_register_at_reception(world.actors[f"op_{slug}"], r, text=text.format(village=village.name),
-                                                     kind="complaint", region=village, at=at)
-                    registered += 1
     say(f"backlog: {owned} cases owned by leaders (包案), {agreements} 息访协议, {receptions} reception days, "
-        f"{registered} cases registered at receptions")
+        f"{attached} reception cases owned by the receiving leader")
     return owned
-
-
-__all__ = ["build", "Channel"]
