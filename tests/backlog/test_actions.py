@@ -221,3 +221,16 @@ def test_backlog_figures(world, leader_lk, settings):
     assert f["backlog_open"] == 1 and f["petitions_open"] == 1 and f["owned_open"] == 0
     assert f["backlog_resolved"] == 1 and f["agreements_signed"] == 1 and f["resolution_rate"] == 0.5
     assert figures.compute(world.regions["430223"])["agreements_signed"] == 0
+
+
+def test_a_reception_case_registered_before_joins_its_reception(world, leader_lk):
+    r = actions.do_schedule_reception(world.actor("disp_lk"), leader="leader_lk", region="430212",
+                                      date=dt.date.today(), place="接待室")
+    case = register(world, channel="reception", actor="disp_zt")
+    hotline = register(world)
+    with pytest.raises(InvalidInput):
+        actions.do_attach_to_reception(world.actor("disp_lk"), r, hotline)
+    with pytest.raises(Forbidden):
+        actions.do_attach_to_reception(world.actor("water"), r, case)
+    actions.do_attach_to_reception(world.actor("disp_lk"), r, case)
+    assert Case.objects.get(pk=case.pk).leader == leader_lk and list(r.cases.all()) == [case]
