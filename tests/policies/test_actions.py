@@ -51,6 +51,14 @@ def test_tags_all_and_custom_attributes(world, subjects):
     assert ids(eligibility.eligible(p)) == ["H2"]
     p3 = policy(world, code="p3", eligibility={"kind": "household", "attrs": {"disability": "三级"}}, who="admin")
     assert ids(eligibility.eligible(p3)) == []
+    # a key named like a lookup is a key like any other; numbers compare as their text
+    visit_actions.save_subject(Actor.system(), external_id="H3", kind="household", name="张H3", region=ZT,
+                               tags=[], extra={"contains": "x", "members": 3})
+    p4 = policy(world, code="p4", eligibility={"kind": "household", "attrs": {"contains": "x", "members": "3"}},
+                who="admin")
+    assert ids(eligibility.eligible(p4)) == ["H3"]
+    with pytest.raises(InvalidInput):
+        policy(world, code="p5", eligibility={"kind": "household", "attrs": {"extra__a": "x"}}, who="admin")
 
 
 def test_the_match_follows_subjects_and_tags_as_they_change(world, subjects):

@@ -4,13 +4,17 @@ subjects``, which writes in bulk) is matched by its current data with nothing to
 
 import re
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, TextField
+from django.db.models.functions import Cast
+from django.db.models.fields.json import KT
 
 from minqing.visits.models import Subject, SubjectTag
 
 from .models import Delivery
 
-ATTR_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,49}$")
+# an identifier without "__" (a key, never a lookup path); read as text with KT, so "exact" or
+# "contains" are keys like any other
+ATTR_KEY = re.compile(r"^(?=.{1,50}$)[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)*$")
 
 
 def eligible(policy, qs=None):
@@ -23,11 +27,12 @@ def eligible(policy, qs=None):
         qs = qs.filter(Exists(SubjectTag.objects.filter(subject=OuterRef("pk"), tag__name=tag)))
     if policy.tags_any:
         qs = qs.filter(Exists(SubjectTag.objects.filter(subject=OuterRef("pk"), tag__name__in=list(policy.tags_any))))
-    for key, value in (policy.attrs or {}).items():
-        if isinstance(value, list):
-            qs = qs.filter(**{f"extra__{key}__in": [str(v) for v in value]})
-        else:
-            qs = qs.filter(**{f"extra__{key}": str(value)})
+    for i, (key, value) in enumerate(sorted((policy.attrs or {}).items())):
+        if not ATTR_KEY.match(key):  # stored before the rule: matches nothing rather than a lookup
+            return qs.none()
+        name = f"_attr{i}"
+        values = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+        qs = qs.alias(**{name: Cast(KT(f"extra__{key}"), TextField())}).filter(**{f"{name}__in": values})
     return qs
 
 
