@@ -191,3 +191,26 @@ def test_visit_side_has_data_on_every_page(demo):
             assert "/visits/" in r.content.decode()
     html = c.get("/visits/coverage/").content.decode()
     assert "独居老人每月走访" in html and 'id="never"' in html
+
+
+def test_backlog_and_policies_have_demo_data(demo):
+    """包案, 息访协议, 固定接待日 and 免申即享 in the demo (issue 16, parts 1 and 2), on their pages."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from minqing.backlog.models import Agreement, Reception
+    from minqing.policies.models import Delivery, Policy
+
+    assert Case.objects.filter(leader__isnull=False).count() >= 4
+    assert Agreement.objects.filter(content_type="application/pdf").exists()
+    heard = Case.objects.filter(channel="reception", receptions__isnull=False)
+    assert heard.exists() and all(c.leader_id == c.receptions.get().leader_id for c in heard)
+    assert Reception.objects.filter(date__gt=timezone.localdate()).exists()
+    assert Policy.objects.count() >= 5 and Delivery.objects.filter(visit__isnull=False).exists()
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="leader_lk"))
+    page = client.get("/work/backlog/").content.decode()
+    assert "backlog-row" in page and "data-petition" in page
+    assert "reception-row" in client.get("/work/reception/").content.decode()
+    assert "policy-row" in client.get("/policies/").content.decode()
+

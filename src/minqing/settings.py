@@ -119,6 +119,8 @@ INSTALLED_APPS = [
     "minqing.reports",
     "minqing.patrols",
     "minqing.partners",
+    "minqing.backlog",
+    "minqing.policies",
 ]
 
 MIDDLEWARE = [

@@ -23,6 +23,8 @@ urlpatterns = [
     path("work/survey/", include("minqing.surveys.urls")),
     path("reports/", include("minqing.reports.urls")),
     path("board/typical/", ideas_views.typical_board, name="typical_board"),
+    path("work/", include("minqing.backlog.urls")),
+    path("policies/", include("minqing.policies.urls")),
     path("", include("minqing.web.urls")),
     path("work/", include("minqing.imports.urls")),  # imports in the browser, staff pages
 ]

@@ -177,7 +177,7 @@ def test_who_may_import_what(world):
     with pytest.raises(Forbidden):
         _upload(world, who="water")
     assert {k.name for k in kinds.allowed_kinds(world.actor("admin"))} == {
-        "regions", "departments", "subjects", "cases", "staff", "pairs", "partners"}
+        "regions", "departments", "subjects", "cases", "staff", "pairs", "partners", "policies"}
 
 
 def test_a_dispatcher_imports_only_into_their_region(world):

@@ -119,6 +119,7 @@ def case_detail(case, actor):
         for v in case.return_visits.all()
     ]
     out["available_actions"] = available_actions(actor, case)
+    out["owner"] = case.leader.get_username() if case.leader_id else None  # 包案领导 (minqing.backlog)
     return out
 
 

@@ -61,6 +61,16 @@ def stats(request, q: Query[StatsQuery]):
 
     plain = scope.department is None and not scope.channel and scope.category is None
     out["survey"] = survey_figures(scope.region, scope.date_from, scope.date_to) if plain else None
+    # 包案/积案 and 免申即享 figures of the region (a department's scope has none of its own)
+    regional = scope.region is not None or scope.department is None
+    if regional:
+        from minqing.backlog import figures as backlog_figures
+        from minqing.policies import figures as policy_figures
+
+        out["backlog"] = backlog_figures.compute(scope.region, scope.date_from, scope.date_to)
+        out["policies"] = {k: v for k, v in policy_figures.compute(scope.region).items() if k != "by_policy"}
+    else:
+        out["backlog"] = out["policies"] = None
     return out
 
 

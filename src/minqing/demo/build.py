@@ -723,6 +723,11 @@ def build(size=3000, *, seed=20261124, now=None, log=None, progress=None):
         from .ideas import build_ideas  # 金点子 reviewed, 金果子 typical cases (issue 15)
 
         say("ideas: %d submissions reviewed, %d typical cases" % build_ideas(world, now))
+        from minqing.backlog import demo as backlog_demo
+        from minqing.policies import demo as policies_demo
+
+        backlog_demo.build(world, now, say)
+        policies_demo.build(world, now, say)
         _, token = ApiToken.issue(world.actors[TOKEN_USER].user, "demo")
         result = sweep(timezone.localtime(now).date())
     demo = Demo(created=True, users=world.users, token=token, sweep=result)

@@ -74,6 +74,7 @@ CATEGORY_WEIGHTS = {
 CHANNEL_WEIGHTS = {
     "hotline": 34, "visit": 18, "web": 9, "qr": 6, "wechat": 9, "petition": 6, "mailbox": 5,
     "media": 3, "meeting": 4, "open311": 2, "import": 4,
+    "reception": 3,  # 来访接待: heard on the leaders' reception days (minqing.backlog.demo)
 }
 
 KIND_WEIGHTS = {"complaint": 38, "help": 30, "enquiry": 12, "suggestion": 10, "report": 6, "praise": 4}

@@ -134,6 +134,9 @@ def notify(kind, case, to, *, at=None, **params):
     Returns the notices written."""
     assert kind in NoticeKind.values, kind
     users = _recipients(to)
+    owner = getattr(case, "leader_id", None) if case is not None else None
+    if owner is not None and owner not in users:  # 包案: the leader who owns the case hears of everything
+        users = sorted([*users, owner])
     if not users:
         return []
     data = {k: _param(v) for k, v in params.items() if v not in (None, "")}

@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "reopen": gettext_noop("重办"), "merge": gettext_noop("合并"), "merge_in": gettext_noop("并入相同问题"), "invalidate": gettext_noop("作废"), "task_created": gettext_noop("新建任务"),
     "task_done": gettext_noop("完成任务"), "overdue": gettext_noop("超期预警"), "alert": gettext_noop("预警"),
     "categorize": gettext_noop("确定分类"), "locate": gettext_noop("确定地点"), "unmerge": gettext_noop("撤销合并"), "merge_undone": gettext_noop("并入案件已撤销合并"),
+    "own": gettext_noop("领导包案"), "release": gettext_noop("解除包案"), "agreement": gettext_noop("签订息访协议"),
 }
 STATUS_FOR = {"InvalidInput": 422, "Forbidden": 403, "NotFound": 404, "IllegalTransition": 409, "Conflict": 409}
 

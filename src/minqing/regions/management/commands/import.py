@@ -11,6 +11,7 @@ IMPORTERS = {
     "staff": "minqing.people.importers.import_staff",
     "pairs": "minqing.visits.importers.import_pairs",
     "partners": "minqing.partners.importers.import_partners",
+    "policies": "minqing.policies.importers.import_policies",
 }
 
 
