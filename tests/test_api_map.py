@@ -75,4 +75,4 @@ def test_map_points_and_satisfaction(mw):
     assert get(mw, "leader_yx", "/api/v1/map?metric=intake").json()["points"] == []
     # the public variant rounds the position
     pub = mapdata.build(mw.regions["430200"], "intake", cases_qs=Case.objects.all(), public=True)
-    assert pub["points"][0]["lat"] == 27.457 and "id" not in pub["points"][0]
+    assert pub["points"][0]["lat"] == 27.457 and "code" not in pub["points"][0]

@@ -71,7 +71,10 @@ def points(region, cases_qs, visits_qs=None, public=False):
         lat, lng = c["lat"], c["lng"]
         if public:
             lat, lng = round(lat, PUBLIC_DECIMALS), round(lng, PUBLIC_DECIMALS)
-        out.append({"kind": "case", "lat": lat, "lng": lng, "code": c["tracking_code"], "state": c["state"]})
+        point = {"kind": "case", "lat": lat, "lng": lng, "state": c["state"]}
+        if not public:  # the tracking code opens a case's status: not on the public map
+            point["code"] = c["tracking_code"]
+        out.append(point)
     if visits_qs is not None and not public:
         visits = visits_qs.filter(lat__isnull=False, lng__isnull=False)
         if region is not None:
