@@ -139,6 +139,10 @@ def new_visit(request):
         # a one-time token: a double click (or a resent form) records one visit
         initial = {"cadre": request.user.get_username(), "date": timezone.localdate().isoformat(), "method": "door",
                    "subjects": request.GET.getlist("subject"), "client_token": secrets.token_urlsafe(16)}
+        # a subject asked for (a visit day's target, say) that is not one of the cadre's own: in the ids field
+        paired_ids = set(Pairing.objects.filter(cadre=request.user, until__isnull=True)
+                         .values_list("subject__external_id", flat=True))
+        initial["more_subjects"] = ",".join(s for s in initial["subjects"] if s not in paired_ids)
         return render(request, "visits/new.html", _form_context(request, a, initial))
     p = request.POST
     subjects = list(p.getlist("subjects"))
