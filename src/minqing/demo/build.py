@@ -707,6 +707,8 @@ def build(size=3000, *, seed=20261124, now=None, log=None):
         n = V.build_visits(world, now)
         say(f"visits: {n} more visits to paired households and enterprises, 屋场夜话 included "
             f"({time.monotonic() - t0:.1f} s)")
+        teams, days = V.build_teams_days(world, now)
+        say(f"visits: {teams} team visits, {days} collective visit days, frequency rules, case positions")
         _, token = ApiToken.issue(world.actors[TOKEN_USER].user, "demo")
         result = sweep(timezone.localtime(now).date())
     demo = Demo(created=True, users=world.users, token=token, sweep=result)
