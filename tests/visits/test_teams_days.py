@@ -199,3 +199,15 @@ def test_frequency_rule_validation_and_api(tw):
     assert listed["rules"][0]["compliance"]["subjects"] == 1
     cov = call(tw, "disp_lk", "get", "/api/v1/coverage?region=430212&rules=true").json()
     assert cov["frequency_rules"][0]["non_compliant"] == 1
+
+
+def test_cli_records_a_team_visit(tw):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("visit", "add", "--cadre", "li", "--subjects", "H1", "--date", TODAY.isoformat(), "--method", "door",
+                 "--members", "wang,zhao", "--lat", "27.7", "--lng", "113.1", stdout=out)
+    v = Visit.objects.get()
+    assert sorted(v.members.values_list("user__username", flat=True)) == ["wang", "zhao"] and v.lat == 27.7
