@@ -211,3 +211,51 @@ def test_cli_records_a_team_visit(tw):
                  "--members", "wang,zhao", "--lat", "27.7", "--lng", "113.1", stdout=out)
     v = Visit.objects.get()
     assert sorted(v.members.values_list("user__username", flat=True)) == ["wang", "zhao"] and v.lat == 27.7
+
+
+# ---- pages (Django's test client; the Chromium walk is in test_teams_days_browser.py) ----------
+
+
+def _page_client(world, username):
+    c = Client()
+    c.force_login(world.users[username])
+    return c
+
+
+def test_visit_form_posted_twice_records_one_visit(tw):
+    c = _page_client(tw, "li")
+    form = c.get("/visits/new/?subject=H1")
+    token = form.context["data"]["client_token"]
+    assert len(token) >= 16 and form.context["data"]["more_subjects"] == "H1"  # not li's own: in the ids field
+    post = {"cadre": "li", "date": TODAY.isoformat(), "method": "door", "more_subjects": "H1",
+            "members": "wang", "client_token": token, "notes": "入户"}
+    first, second = c.post("/visits/new/", post), c.post("/visits/new/", post)
+    assert first.status_code == second.status_code == 302 and first["Location"] == second["Location"]
+    assert Visit.objects.count() == 1 and VisitMember.objects.get().user.username == "wang"
+    # a fresh form (a new token) records a new visit
+    post["client_token"] = c.get("/visits/new/").context["data"]["client_token"]
+    c.post("/visits/new/", post)
+    assert Visit.objects.count() == 2
+
+
+def test_days_pages_scope_and_schedule(tw):
+    disp = _page_client(tw, "disp_zt")
+    r = disp.post("/visits/days/", {"region": "430212101", "date": TODAY.isoformat(), "title": "朱亭镇走访日",
+                                    "target_kind": "enterprise", "targets": ""})
+    assert r.status_code == 302
+    day = actions.VisitDay.objects.get()
+    assert disp.get(r["Location"]).status_code == 200
+    bad = disp.post("/visits/days/", {"region": "430212101", "date": TODAY.isoformat(), "title": "again"})
+    assert bad.status_code == 422 and "已安排" in bad.content.decode()
+    assert _page_client(tw, "li").post("/visits/days/", {"region": "430212101", "date": TODAY.isoformat(),
+                                                         "title": "x"}).status_code == 403
+    assert _page_client(tw, "disp_yx").get(f"/visits/days/{day.pk}/").status_code == 404
+    assert "朱亭镇走访日" in _page_client(tw, "li").get("/visits/days/").content.decode()
+
+
+def test_coverage_page_lists_frequency_rules(tw):
+    actions.do_save_frequency_rule(tw.actor("admin"), name="重点企业每月两次", kind="enterprise", tag="重点企业",
+                                   times=2)
+    actions.record_visit(tw.actor("li"), cadre="li", subjects=["E1"], date=TODAY, method="door")
+    html = _page_client(tw, "disp_lk").get("/visits/coverage/?region=430212").content.decode()
+    assert "重点企业每月两次" in html and "0/2" in html and "本月 1 次" in html

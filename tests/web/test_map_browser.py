@@ -81,6 +81,8 @@ def test_dashboard_map_colours_and_drills_down(mapworld, live_server, browser, w
     assert rows.nth(1).inner_text().split() == ["攸县", "1"]
     scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
     assert scroll <= inner + 1
+    if os.environ.get("MINQING_SCREENSHOTS"):
+        page.locator("#map-card").screenshot(path=os.path.join(os.environ["MINQING_SCREENSHOTS"], f"map-{width}.png"))
     # another figure: the numbers follow
     page.select_option("#map-metric", "red")
     page.wait_for_selector("#region-map[data-loaded=red]")
