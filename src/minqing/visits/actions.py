@@ -659,7 +659,12 @@ def do_schedule_visit_day(actor, *, region, date, title, notes="", targets=None,
     if VisitDay.objects.filter(region=region, date=date).exists():
         raise InvalidInput("该区划当天已安排集中走访日 / the region already has a visit day on that date",
                            field="date")
-    day = VisitDay.objects.create(region=region, date=date, title=title, notes=notes, created_by=actor.user)
+    try:
+        with transaction.atomic():  # two requests racing for the same day: the loser gets the 422 too
+            day = VisitDay.objects.create(region=region, date=date, title=title, notes=notes, created_by=actor.user)
+    except IntegrityError:
+        raise InvalidInput("该区划当天已安排集中走访日 / the region already has a visit day on that date",
+                           field="date") from None
     VisitDayTarget.objects.bulk_create([VisitDayTarget(day=day, subject=s) for s in subjects], batch_size=2000)
     return day
 
