@@ -232,6 +232,7 @@ def test_visit_form_posted_twice_records_one_visit(tw):
     first, second = c.post("/visits/new/", post), c.post("/visits/new/", post)
     assert first.status_code == second.status_code == 302 and first["Location"] == second["Location"]
     assert Visit.objects.count() == 1 and VisitMember.objects.get().user.username == "wang"
+    assert "wang" in c.get(first["Location"]).content.decode().split('id="members"')[1].split("</dd>")[0]
     # a fresh form (a new token) records a new visit
     post["client_token"] = c.get("/visits/new/").context["data"]["client_token"]
     c.post("/visits/new/", post)
