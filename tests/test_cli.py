@@ -20,6 +20,8 @@ from minqing.cases import actions
 from minqing.cases.models import Case, Event
 from minqing.people.models import Notification
 from minqing.regions.models import Department, Region
+from minqing.supervision.alerts import alert_level
+from minqing.supervision.models import AlertMark
 
 
 def run(capsys, *argv):
@@ -187,18 +189,20 @@ def test_sweep_raises_levels_records_overdue_and_notifies(world, capsys):
     actions.assign(disp, due_today, department="lk-roads", deadline=timezone.localdate())
     fresh = register(world)
     actions.assign(disp, fresh, department="lk-roads", deadline=timezone.localdate() + dt.timedelta(days=30))
-    assert "red" not in set(Case.objects.filter(pk__in=late).values_list("alert_level", flat=True))
+    assert not AlertMark.objects.exists()
     Notification.objects.all().delete()
 
     status, out, err = run(capsys, "sweep")
     assert status == 0, err
     result = json.loads(out.strip().splitlines()[-1])
     assert result["red"] == 2
-    levels = dict(Case.objects.values_list("pk", "alert_level"))
-    assert [levels[p] for p in late] == ["red", "red"]
-    assert levels[fresh.pk] == "green"
+    raised = dict(AlertMark.objects.values_list("case_id", "level"))
+    assert [raised[p] for p in late] == ["red", "red"]
+    assert fresh.pk not in raised
     today_is_workday = __import__("minqing.regions.workdays", fromlist=["x"]).is_workday(timezone.localdate())
-    assert levels[due_today.pk] == "yellow" if today_is_workday else levels[due_today.pk] in ("yellow", "green")
+    assert raised.get(due_today.pk) == "yellow" if today_is_workday else raised.get(due_today.pk) in ("yellow", None)
+    # the sweep rewrites no case row: the colour shown is computed from the deadline
+    assert set(Case.objects.filter(pk__in=late).values_list("alert_level", flat=True)) == {"green"}
     overdue = Event.objects.filter(action="overdue")
     assert sorted(overdue.values_list("case_id", flat=True)) == sorted(late)
     assert all(e.from_state == e.to_state == "assigned" for e in overdue)
@@ -217,11 +221,18 @@ def test_sweep_raises_levels_records_overdue_and_notifies(world, capsys):
     assert Notification.objects.filter(kind="overdue").count() == 1
     assert Notification.objects.filter(kind="red").count() == 2
 
-    # an approved extension brings a red case back to green at the next sweep
+    # an approved extension brings a red case back to green: shown live, nothing raised again
     actions.extend(world.actor("water"), late[0], deadline=timezone.localdate() + dt.timedelta(days=30), reason="延")
     actions.approve_extension(disp, late[0])
     run(capsys, "sweep")
-    assert Case.objects.get(pk=late[0]).alert_level == "green"
+    assert alert_level(Case.objects.get(pk=late[0]).deadline) == "green"
+    assert Event.objects.filter(action="overdue").count() == 2
+    # … and when the new deadline passes too, it is raised once more against that deadline
+    later = (timezone.localdate() + dt.timedelta(days=60)).isoformat()
+    status, out, _ = run(capsys, "sweep", "--date", later)
+    # late[0] on its new deadline, the fresh case and the one due today; late[1] was raised already
+    assert json.loads(out.strip().splitlines()[-1])["red"] == 3
+    assert Event.objects.filter(action="overdue", case_id=late[0]).count() == 2
 
 
 def test_sweep_as_of_a_date(world, capsys):
@@ -274,5 +285,5 @@ def test_worker_runs_the_sweep_and_survives_a_failing_job(tworld, capsys, settin
     status, out, err = run(capsys, "worker", "--once")
     assert status == 0, err
     assert "sweep:" in out
-    assert Case.objects.get(pk=c.pk).alert_level == "red"
+    assert AlertMark.objects.filter(case_id=c.pk, level="red").count() == 1
     assert Event.objects.filter(case=c, action="overdue").count() == 1

@@ -17,7 +17,8 @@ ALIASES = {
     "visits.SubjectKind": {"农户": "household", "居民户": "household", "家庭": "household", "住户": "household",
                            "单位": "enterprise", "公司": "enterprise", "企": "enterprise"},
     "people.Role": {"干部": "cadre", "网格员": "cadre", "调度": "dispatcher", "承办": "handler", "督办": "supervisor",
-                    "回访": "return_visitor", "接诉": "operator", "话务员": "operator", "坐席": "operator"},
+                    "回访": "return_visitor", "接诉": "operator", "话务员": "operator", "坐席": "operator",
+                    "测评": "surveyor", "群众评议": "surveyor"},
     "people.Rank": {"科员级": "staff", "科级干部": "section", "处级干部": "division", "厅级干部": "bureau",
                     "正科": "section", "副科": "section", "正处": "division", "副处": "division"},
 }

@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "minqing.intake",
     "minqing.visits",
     "minqing.ideas",
+    "minqing.surveys",
     "minqing.api",
     "minqing.notices",
     "minqing.web",

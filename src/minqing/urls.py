@@ -17,5 +17,6 @@ urlpatterns = [
     path("open311/", include("minqing.intake.urls")),
     path("visits/", include("minqing.visits.urls")),
     path("ideas/", include("minqing.ideas.urls")),
+    path("work/survey/", include("minqing.surveys.urls")),
     path("", include("minqing.web.urls")),
 ]

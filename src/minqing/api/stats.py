@@ -53,7 +53,15 @@ def scope_for(request, q):
 
 @router.get("/stats", response=responses(), summary="Figures for a region/department/channel/category and window")
 def stats(request, q: Query[StatsQuery]):
-    return figures.compute(scope_for(request, q))
+    scope = scope_for(request, q)
+    out = figures.compute(scope)
+    # 满意度测评 beside the return visits: a separate figure, by region and window only
+    # (None for a department, channel or category scope, which a survey is not drawn by)
+    from minqing.surveys.figures import survey_figures
+
+    plain = scope.department is None and not scope.channel and scope.category is None
+    out["survey"] = survey_figures(scope.region, scope.date_from, scope.date_to) if plain else None
+    return out
 
 
 @router.get("/stats/departments", response=responses(), summary="Department ranking by the same figures")

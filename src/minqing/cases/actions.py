@@ -43,6 +43,7 @@ from .models import (
     JointMeeting,
     Kind,
     Mode,
+    OPEN_STATES,
     Rating,
     ReturnVisit,
     State,
@@ -252,6 +253,9 @@ def _transition(case, actor, action, to_state, *, at=None, note="", data=None, p
     from_state = case.state
     fields["state"] = to_state
     fields["updated_at"] = timezone.now()
+    if from_state in OPEN_STATES and to_state not in OPEN_STATES and "alert_level" not in fields:
+        # an open case's colour is live (from its deadline); the one it had when it left stays
+        fields["alert_level"] = alert_level(case.deadline, as_date(at))
     if note_only:
         assert to_state == from_state and set(fields) == {"state", "updated_at"}, "a note changes no field"
         updated = Case.objects.filter(pk=case.pk, state=from_state).update(

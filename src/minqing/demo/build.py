@@ -650,7 +650,7 @@ def _slug_of(world, village):
 # ---- the whole build ---------------------------------------------------------------------
 
 
-def build(size=3000, *, seed=20261124, now=None, log=None):
+def build(size=3000, *, seed=20261124, now=None, log=None, progress=None):
     """Build the demo if the database holds none; returns a ``Demo``.
 
     Refuses (DemoError) to mix the demo into a database that already holds
@@ -673,6 +673,7 @@ def build(size=3000, *, seed=20261124, now=None, log=None):
     rng = random.Random(seed)
     now = now or timezone.now()
     say = log or (lambda msg: None)
+    progress = progress or (lambda done, total=None: None)  # called with (cases played, cases)
     with transaction.atomic():
         world = World(rng)
         build_places(world)
@@ -701,6 +702,7 @@ def build(size=3000, *, seed=20261124, now=None, log=None):
         player = Player(world, now)
         for i, plan in enumerate(plans, 1):
             player.play(plan, place(world, plan, now))
+            progress(i, len(plans))
             if i % 500 == 0:
                 say(f"cases: {i}/{len(plans)} plans played")
         t0 = time.monotonic()
@@ -709,6 +711,9 @@ def build(size=3000, *, seed=20261124, now=None, log=None):
             f"({time.monotonic() - t0:.1f} s)")
         teams, days = V.build_teams_days(world, now)
         say(f"visits: {teams} team visits, {days} collective visit days, frequency rules, case positions")
+        from minqing.surveys.demo import build_survey  # 满意度测评: surveyors and one survey with answers
+
+        say(build_survey(world, now))
         _, token = ApiToken.issue(world.actors[TOKEN_USER].user, "demo")
         result = sweep(timezone.localtime(now).date())
     demo = Demo(created=True, users=world.users, token=token, sweep=result)

@@ -154,14 +154,18 @@ def claim(size, now=None):
                        .values_list("case_id", flat=True))
 
 
-def catch_up(limit=None):
+def catch_up(limit=None, progress=None):
     """Index every pending case (at most ``limit``) that no other indexer is working on.
-    Returns how many were indexed."""
+    Returns how many were indexed; ``progress(done, total)`` hears of every batch."""
     from minqing.cases.models import Case
 
     from .models import PendingIndex
 
     done = 0
+    total = None
+    if progress is not None:
+        total = PendingIndex.objects.count() if limit is None else limit
+        progress(0, total)
     while limit is None or done < limit:
         size = BATCH if limit is None else min(BATCH, limit - done)
         token, ids = claim(size)
@@ -173,12 +177,14 @@ def catch_up(limit=None):
         if missing:
             PendingIndex.objects.filter(case_id__in=missing).delete()
         done += index_cases(rows, token=token)
+        if progress is not None:
+            progress(done, max(total, done))
         if len(ids) < size:
             break
     return done
 
 
-def reindex_all():
+def reindex_all(progress=None):
     """Queue every case and index it again (after a change of the region tree or categories)."""
     from minqing.cases.models import Case
 
@@ -187,7 +193,7 @@ def reindex_all():
     existing = set(PendingIndex.objects.values_list("case_id", flat=True))
     todo = [PendingIndex(case_id=pk) for pk in Case.objects.values_list("pk", flat=True) if pk not in existing]
     PendingIndex.objects.bulk_create(todo, batch_size=5000)
-    return catch_up()
+    return catch_up(progress=progress)
 
 
 def prune():

@@ -912,9 +912,10 @@ def _existing(ids):
     return found
 
 
-def import_cases(path, mapping=None, on_error="refuse", engine="auto", actor=None):
+def import_cases(path, mapping=None, on_error="refuse", engine="auto", actor=None, progress=None):
     """Import a hotline/spreadsheet export. Returns a summary dict; raises
-    ``ImportFailed`` (nothing imported) when the file or, with on_error="refuse", any row is bad."""
+    ``ImportFailed`` (nothing imported) when the file or, with on_error="refuse", any row is bad.
+    ``progress(done, total)`` hears of the rows written (checked ones count as done when left out)."""
     if on_error not in ("refuse", "skip"):
         raise ValueError("on_error must be refuse or skip")
     if engine not in ("auto", "bulk", "actions"):
@@ -942,6 +943,9 @@ def import_cases(path, mapping=None, on_error="refuse", engine="auto", actor=Non
         rows.append(row)
     if errors and on_error == "refuse":
         raise ImportFailed(errors)
+    progress = progress or (lambda done, total=None: None)
+    done = len(records) - len(rows)  # the rows left out are done with
+    progress(done, len(records))
     existing = _existing(r.external_id for r in rows)
     new = [r for r in rows if r.external_id not in existing]
     old = [r for r in rows if r.external_id in existing]
@@ -959,6 +963,8 @@ def import_cases(path, mapping=None, on_error="refuse", engine="auto", actor=Non
                     with transaction.atomic():
                         apply_with_actions(actor, r, case)
                     updated += 1
+                    done += 1
+                    progress(done, len(records))
                 except ActionError as e:
                     errors.add(r.number, "", f"无法更新已有案件 / cannot update case {case.tracking_code}: {e.message}")
                     if on_error == "refuse":
@@ -969,6 +975,8 @@ def import_cases(path, mapping=None, on_error="refuse", engine="auto", actor=Non
                         with transaction.atomic():
                             apply_with_actions(actor, r)
                         created += 1
+                        done += 1
+                        progress(done, len(records))
                     except ActionError as e:
                         errors.add(r.number, e.field or "", e.message)
                         if on_error == "refuse":
@@ -977,8 +985,10 @@ def import_cases(path, mapping=None, on_error="refuse", engine="auto", actor=Non
                 replay = BulkReplay(actor, res)
                 for i in range(0, len(new), BATCH * 5):
                     created += replay.write(new[i : i + BATCH * 5])
+                    progress(min(len(records), done + i + BATCH * 5), len(records))
     except ImportFailed:
         raise
+    progress(len(records), len(records))
     skipped = len({e[0] for e in errors.errors})
     out = {"rows": len(records), "created": created, "updated": updated, "unchanged": unchanged, "skipped": skipped}
     if errors:

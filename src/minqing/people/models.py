@@ -16,6 +16,7 @@ class Role(models.TextChoices):
     RETURN_VISITOR = "return_visitor", _("回访员")
     CADRE = "cadre", _("干部/网格员")
     ADMIN = "admin", _("管理员")
+    SURVEYOR = "surveyor", _("测评员")
 
 
 class Rank(models.TextChoices):

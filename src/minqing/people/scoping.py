@@ -123,9 +123,13 @@ def visible_cases(actor, qs):
                 return qs
     if actor.user is not None:
         cond |= Q(created_by=actor.user)
+    surveyor = actor.user is not None and any(m.role == Role.SURVEYOR for m in actor.memberships)
+    if surveyor:
+        # 测评员: only the sampled cases they are calling now (claimed, not yet answered)
+        cond |= Q(survey_items__caller=actor.user, survey_items__response__isnull=True)
     if not actor.memberships and actor.user is None:
         return qs.none()
-    needs_distinct = any(m.role == Role.HANDLER for m in actor.memberships)
+    needs_distinct = surveyor or any(m.role == Role.HANDLER for m in actor.memberships)
     qs = qs.filter(cond)
     return qs.distinct() if needs_distinct else qs
 

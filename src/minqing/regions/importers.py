@@ -55,7 +55,7 @@ def _result(created, updated, errors):
     return out
 
 
-def import_regions(path, on_error="refuse", **_):
+def import_regions(path, on_error="refuse", progress=None, **_):
     """Regions of a CSV/XLSX file (any order: parents are created first). Bad rows refuse the
     file (``on_error="refuse"``) or are left out with the rows that hang below them ("skip")."""
     _on_error(on_error)
@@ -110,9 +110,12 @@ def import_regions(path, on_error="refuse", **_):
     good = [r for n, r in rows if n not in bad]
     good.sort(key=lambda r: LEVEL_ORDER.index(r["level"]))
     created = updated = 0
+    progress = progress or (lambda done, total=None: None)
     with transaction.atomic():
         by_code = dict(existing)
-        for r in good:
+        for i, r in enumerate(good):
+            if i % 500 == 0:
+                progress(i, len(good))
             region = by_code.get(r["code"]) or Region(code=r["code"])
             is_new = region.pk is None
             region.name = r["name"]
@@ -130,10 +133,11 @@ def import_regions(path, on_error="refuse", **_):
             if (path, depth) != (region.path, region.depth):
                 Region.objects.filter(pk=region.pk).update(path=path, depth=depth)
         transaction.on_commit(lookups.clear)
+    progress(len(good), len(good))
     return _result(created, updated, errors)
 
 
-def import_departments(path, on_error="refuse", **_):
+def import_departments(path, on_error="refuse", progress=None, **_):
     _on_error(on_error)
     rows = _rows(path, DEPARTMENT_COLUMNS)
     limits = {"code": field_max_length(Department, "code"), "name": field_max_length(Department, "name")}
@@ -165,12 +169,16 @@ def import_departments(path, on_error="refuse", **_):
     if errors and on_error == "refuse":
         raise ImportFailed(errors)
     created = updated = 0
+    progress = progress or (lambda done, total=None: None)
     with transaction.atomic():
-        for r, codes in parsed:
+        for i, (r, codes) in enumerate(parsed):
+            if i % 500 == 0:
+                progress(i, len(parsed))
             dept, is_new = Department.objects.update_or_create(
                 code=r["code"], defaults={"name": r["name"], "region": regions[r["region_code"]], "active": True}
             )
             dept.categories.set([categories[c] for c in codes])
             created += is_new
             updated += not is_new
+    progress(len(parsed), len(parsed))
     return _result(created, updated, errors)

@@ -41,3 +41,22 @@ class WorkerBeat(models.Model):
 
     def __str__(self):
         return self.worker
+
+
+class AlertMark(models.Model):
+    """"The sweep has raised this alert for this case's deadline": one narrow row per
+    (case, deadline, level), written once by the sweep that claims it (``INSERT … SELECT …
+    ON CONFLICT DO NOTHING RETURNING``), so of several sweeps at once exactly one writes
+    each overdue event and notice. The sweep no longer rewrites a level stored on each
+    case (a cold sweep over a million open cases rewrote hundreds of thousands of wide
+    rows); open cases' colours are computed from their deadlines (``alerts.alert_q``).
+    A moved deadline is a new key: the case may turn yellow and red again against it."""
+
+    pk = models.CompositePrimaryKey("case_id", "deadline", "level")
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    deadline = models.DateField()
+    level = models.CharField(max_length=6)  # yellow | red
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "alert raised"

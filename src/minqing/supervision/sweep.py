@@ -1,24 +1,25 @@
 """The deadline sweep: raise alert levels, record overdue events, notify.
 
 Runs from ``minqing sweep`` and on a schedule in ``minqing worker``. It changes
-no case state (so it never races a person's transition); it moves alert
-levels, appends one ``overdue`` event per case the day it turns red, gives
+no case row at all (so it never races a person's transition, and a cold sweep over a
+million open cases rewrites no wide row): an open case's colour is computed from its
+deadline wherever it is shown (``alerts.alert_q``). The sweep raises alerts: it appends one ``overdue`` event per case the day it turns red, gives
 each handler of the lead department one ``red`` (or ``yellow``) notice per case
 that turned red (or yellow), linked to the case, and leaves each covering
 supervisor one ``overdue`` notice with the count of their newly red cases.
 
 Two sweeps at once (two workers, or ``minqing sweep`` beside the worker) write
-each overdue event and notice once: the level changes come first, as
-conditional ``UPDATE … WHERE alert_level <> 'red' … RETURNING id`` — each case
-goes to the one sweep whose UPDATE changed it, and only that sweep writes its
-event and notices (for the same (case, deadline) once: a case leaves red only
-when its deadline moves).
+each overdue event and notice once: the claims come first, one narrow row per
+(case, deadline, level) in ``AlertMark``, as ``INSERT … SELECT … ON CONFLICT DO
+NOTHING RETURNING case_id`` — each case goes to the one sweep whose INSERT wrote its
+row, and only that sweep writes its event and notices (once per (case, deadline): a
+moved deadline is a new key).
 
 The work stays in the database however many cases are open: the overdue
 events are one INSERT … SELECT per 10,000 newly red cases, the per-case notices
 two more (cases joined with their departments' handlers), the supervisors'
-counts a GROUP BY, the level changes three UPDATEs — only the ids of the cases
-whose level changed come into Python. The sweep sends no e-mail or SMS.
+counts a GROUP BY, the claims two INSERTs — only the ids of the newly raised
+cases come into Python. The sweep sends no e-mail or SMS.
 """
 
 import logging
@@ -33,6 +34,7 @@ from minqing.cases.models import OPEN_STATES, Case, Event
 from minqing.people.models import Membership, Notification, Role
 
 from .alerts import cutoffs, today
+from .models import AlertMark
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +44,12 @@ def sweep(day=None):
     red_before, green_from = cutoffs(day)
     now = timezone.now()
     open_cases = Case.objects.filter(state__in=OPEN_STATES, deadline__isnull=False).order_by()
-    result = {"date": day.isoformat(), "red": 0, "yellow": 0, "green": 0, "notified": 0, "notices": 0}
+    result = {"date": day.isoformat(), "red": 0, "yellow": 0, "notified": 0, "notices": 0}
 
     with transaction.atomic():
-        # Claim first: the level change is a conditional UPDATE … RETURNING, so of two
-        # sweeps at once only one gets each case (the other's UPDATE waits for the row and
-        # then no longer matches it); events and notices go to the claimed cases only.
+        # Claim first: one INSERT … ON CONFLICT DO NOTHING RETURNING per level, so of two
+        # sweeps at once only one gets each (case, deadline) (the other's INSERT waits for the
+        # key and then skips it); events and notices go to the claimed cases only.
         red_ids = _claim(open_cases.filter(deadline__lt=red_before), "red")
         by_path = Counter()
         for newly_red in _chunks(red_ids):
@@ -58,9 +60,6 @@ def sweep(day=None):
         for newly_yellow in _chunks(yellow_ids):
             result["notices"] += _notify_cases(newly_yellow, "yellow", now)
         result["yellow"] = len(yellow_ids)
-        result["green"] = open_cases.filter(deadline__gte=green_from).exclude(alert_level="green").update(
-            alert_level="green"
-        )
         result["notified"] = _notify(by_path, now)
     log.info("sweep %s", result)
     return result
@@ -72,16 +71,21 @@ def _chunks(ids, size=10_000):
 
 
 def _claim(cases, level):
-    """Set ``level`` on those of ``cases`` not at it yet; returns the ids this call changed
-    (one UPDATE … WHERE alert_level <> level … RETURNING id)."""
-    sql, params = cases.values("id").query.sql_with_params()
+    """Raise ``level`` for those of ``cases`` not raised yet against their current deadline;
+    returns the ids this call raised (one ``INSERT INTO AlertMark … SELECT … ON CONFLICT DO
+    NOTHING RETURNING case_id``)."""
+    now = timezone.now()
+    rows = cases.annotate(_level=Value(level), _at=Value(now, output_field=DateTimeField())).values_list(
+        "id", "deadline", "_level", "_at")
+    sql, params = rows.query.sql_with_params()
     qn = connection.ops.quote_name
-    table = qn(Case._meta.db_table)
+    columns = ", ".join(qn(c) for c in ("case_id", "deadline", "level", "at"))
     with connection.cursor() as cur:
+        # (the SELECT always has a WHERE, which SQLite needs before an upsert's ON CONFLICT)
         cur.execute(
-            f"UPDATE {table} SET {qn('alert_level')} = %s WHERE {qn('alert_level')} <> %s "
-            f"AND {qn('id')} IN ({sql}) RETURNING {qn('id')}",
-            [level, level, *params],
+            f"INSERT INTO {qn(AlertMark._meta.db_table)} ({columns}) {sql} "
+            f"ON CONFLICT DO NOTHING RETURNING {qn('case_id')}",
+            params,
         )
         return [row[0] for row in cur.fetchall()]
 

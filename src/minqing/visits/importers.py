@@ -116,8 +116,9 @@ def _check_columns(header, mapping):
             raise ImportFailed(f"映射文件中的列不存在 / the mapping names a column the file lacks: {theirs}")
 
 
-def import_subjects(path, mapping=None, on_error="refuse", **_):
-    """Import subjects; returns {created, updated, merged, skipped}. Raises ImportFailed."""
+def import_subjects(path, mapping=None, on_error="refuse", progress=None, **_):
+    """Import subjects; returns {created, updated, merged, skipped}. Raises ImportFailed.
+    ``progress(done, total)`` hears of the rows checked, and of all of them when written."""
     if on_error not in ("refuse", "skip"):
         raise ImportFailed("on_error must be refuse or skip")
     mapping = load_mapping(mapping)
@@ -139,7 +140,10 @@ def import_subjects(path, mapping=None, on_error="refuse", **_):
     used = {cols.get(c, c) for c in COLUMNS + OPTIONAL} | set(mapping.get("tag_columns", {})) | set(
         mapping.get("extra", {}))
     limits = {cols.get(c, c): field_max_length(Subject, c) for c in LIMITED}
-    for n, raw in raw_rows:
+    progress = progress or (lambda done, total=None: None)
+    for i, (n, raw) in enumerate(raw_rows):
+        if i % 1000 == 0:
+            progress(i, len(raw_rows))
         # the file's cells as they are, before any translation: NUL characters and texts longer
         # than their column are this row's errors (SQLite and PostgreSQL alike)
         if not check_row(errors, n, {k: _clean(v) for k, v in raw.items()}, limits, columns=used):
@@ -262,6 +266,7 @@ def import_subjects(path, mapping=None, on_error="refuse", **_):
         if moved:
             restamp_visits(moved)
         _set_tags(tag_map, replace)
+    progress(len(raw_rows), len(raw_rows))
     result = {"created": created, "updated": updated, "merged": merged, "skipped": len(bad_rows)}
     if errors:
         result["errors"] = errors.report()

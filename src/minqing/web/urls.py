@@ -1,6 +1,8 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
+from minqing.regions import views as regions_setup
+
 from .views import account, case, dashboard, insights, intake, notices, portal, work
 
 app_name = "web"
@@ -54,4 +56,6 @@ urlpatterns = [
     path("case/<int:pk>/contact/", case.reveal_contact, name="reveal_contact"),
     path("case/<int:pk>/task/done/", case.task_done, name="task_done"),
     path("case/<int:pk>/file/<int:att>/", case.attachment, name="attachment"),
+    path("work/regions/setup/", regions_setup.setup, name="regions_setup"),
+    path("work/regions/setup/options/", regions_setup.options, name="regions_setup_options"),
 ]

@@ -19,6 +19,7 @@ ROLE_NAV = {
     "leader": ("web:dashboard", gettext_noop("驾驶舱")),
     "cadre": ("web:cases", gettext_noop("案件")),
     "admin": ("web:inbox", gettext_noop("调度台")),
+    "surveyor": ("surveys:desk", gettext_noop("满意度测评")),
 }
 
 

@@ -23,8 +23,9 @@ ROLE_HOME = {
     Role.LEADER: "web:dashboard",
     Role.CADRE: "web:cases",
     Role.ADMIN: "web:inbox",
+    Role.SURVEYOR: "surveys:desk",
 }
-ROLE_ORDER = [Role.DISPATCHER, Role.OPERATOR, Role.HANDLER, Role.RETURN_VISITOR, Role.SUPERVISOR, Role.LEADER, Role.CADRE, Role.ADMIN]
+ROLE_ORDER = [Role.DISPATCHER, Role.OPERATOR, Role.HANDLER, Role.RETURN_VISITOR, Role.SUPERVISOR, Role.LEADER, Role.CADRE, Role.ADMIN, Role.SURVEYOR]
 
 
 def get_actor(request):

@@ -217,6 +217,9 @@ def dashboard(request):
         "map_query": (f"region={region.code}&" if region else "") + f"from={frm.isoformat()}&to={to.isoformat()}",
         "frm_s": frm.isoformat(), "to_s": to.isoformat(),
     }
+    from minqing.surveys.figures import survey_figures  # the independent survey, a separate figure
+
+    ctx["survey"] = survey_figures(region, frm, to)
     return render(request, "web/dashboard/dashboard.html", ctx)
 
 

@@ -45,8 +45,13 @@ class Command(BaseCommand):
             except evaluate.EvalError as e:
                 raise CommandError(str(e)) from None
             samples = evaluate.samples_from_rows(rows)
+        from minqing.progress import terminal
+
         try:
-            row = classify.train(samples)
+            with terminal("训练 / train", self.stderr if o["json"] else self.stdout) as progress:
+                progress(0, 1)
+                row = classify.train(samples)
+                progress(1, 1)
         except classify.TrainingError as e:
             raise CommandError(str(e)) from None
         self._out(o, {"path": row.path, "n_samples": row.n_samples, "classes": row.classes},
@@ -66,8 +71,10 @@ class Command(BaseCommand):
 
     def do_index(self, o):
         from minqing.insights import indexing
+        from minqing.progress import terminal
 
-        n = indexing.reindex_all() if o["all"] else indexing.catch_up()
+        with terminal("索引 / index", self.stderr if o["json"] else self.stdout) as progress:
+            n = indexing.reindex_all(progress=progress) if o["all"] else indexing.catch_up(progress=progress)
         self._out(o, {"indexed": n}, [f"已索引 / indexed {n} cases"])
 
     def _scope(self, o):

@@ -43,9 +43,16 @@ class Command(BaseCommand):
                                        o["date_to"])
         except figures.FigureError as e:
             raise CommandError(f"--{e.field}: {e}") from None
-        result = figures.compute(scope)
-        if o["ranking"]:
-            result["ranking"] = figures.department_ranking(scope)
+        from minqing.progress import terminal
+
+        steps = 2 if o["ranking"] else 1
+        with terminal("统计 / stats", self.stderr if o["json"] else self.stdout) as progress:
+            progress(0, steps)
+            result = figures.compute(scope)
+            progress(1, steps)
+            if o["ranking"]:
+                result["ranking"] = figures.department_ranking(scope)
+                progress(2, steps)
         if o["json"]:
             self.stdout.write(json.dumps(result, ensure_ascii=False, indent=2))
             return

@@ -15,8 +15,8 @@ class Command(BaseCommand):
         add = sub.add_parser("add", help="create a user (or add a role to an existing one)")
         add.add_argument("username")
         add.add_argument("--role", required=True, type=choice_type(Role, ALIASES["people.Role"]),
-                         help="operator|dispatcher|handler|supervisor|leader|return_visitor|cadre|admin or 接诉员、调度员、干部…")
-        add.add_argument("--region", help="region code (dispatcher, operator, leader, supervisor, return_visitor, cadre)")
+                         help="operator|dispatcher|handler|supervisor|leader|return_visitor|cadre|surveyor|admin or 接诉员、调度员、干部…")
+        add.add_argument("--region", help="region code (dispatcher, operator, leader, supervisor, return_visitor, cadre, surveyor)")
         add.add_argument("--department", help="department code (handler)")
         add.add_argument("--password", help="password for the web login")
         add.add_argument("--name", help="display name")

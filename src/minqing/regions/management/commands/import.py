@@ -34,7 +34,10 @@ class Command(BaseCommand):
         from django.db import DatabaseError
 
         try:
-            result = fn(o["file"], mapping=o["mapping"], on_error=o["on_error"])
+            from minqing.progress import terminal
+
+            with terminal(f"导入 / import {o['kind']}", self.stdout) as progress:
+                result = fn(o["file"], mapping=o["mapping"], on_error=o["on_error"], progress=progress)
         except ImportFailed as e:
             self.stderr.write("导入失败，未导入任何数据 / import refused, nothing was imported:")
             raise CommandError(str(e)) from None

@@ -25,8 +25,13 @@ class Command(BaseCommand):
         from minqing.visits.plan import PlanError, make_plan
 
         try:
+            from minqing.progress import terminal
+
             scope = figures.make_visit_scope(o["region"], o["date_from"], o["date_to"])
-            result = make_plan(scope, load=o["load"], per_visit=o["per_visit"])
+            with terminal("走访计划 / plan", self.stderr if o["json"] else self.stdout) as progress:
+                progress(0, 1)
+                result = make_plan(scope, load=o["load"], per_visit=o["per_visit"])
+                progress(1, 1)
         except figures.FigureError as e:
             raise CommandError(f"--{e.field}: {e}") from None
         except PlanError as e:

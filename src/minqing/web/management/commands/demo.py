@@ -9,6 +9,7 @@ ROLE_LABELS = {
     "return_visitor": "回访员 return visitor",
     "cadre": "干部/网格员 cadre",
     "handler": "承办人 handler",
+    "surveyor": "测评员 surveyor",
 }
 
 
@@ -28,8 +29,11 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         out = self.stdout
         out.write("建立演示数据 / building the demo region …")
+        from minqing.progress import terminal
+
         try:
-            demo = build(opts["size"], seed=opts["seed"], log=lambda m: out.write("  " + m))
+            with terminal("演示案件 / demo cases", out) as progress:
+                demo = build(opts["size"], seed=opts["seed"], log=lambda m: out.write("  " + m), progress=progress)
         except DemoError as e:
             raise CommandError(str(e)) from None
         if demo.created:

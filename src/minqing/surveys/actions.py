@@ -1,0 +1,259 @@
+"""Every change of a survey, one ``do_*`` function each (Zulip style), each writing its
+``SurveyEvent`` in the same transaction: plan a survey (draw its sample), claim a sampled
+case for a call, record the one response of a case. None of them touches a case."""
+
+import datetime as dt
+import random
+import secrets
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from minqing.cases.errors import Conflict, Forbidden, InvalidInput
+from minqing.cases.models import Case, State
+from minqing.insights.figures import region_prefix_q
+from minqing.people.models import Role
+from minqing.regions.models import Region
+
+from .models import Survey, SurveyEvent, SurveyItem, SurveyResponse
+
+PLAN_ROLES = (Role.LEADER, Role.SUPERVISOR)  # and admins
+MAX_PER_DEPARTMENT = 200
+MAX_WINDOW_DAYS = 366
+MAX_SEED = 2**62
+CLAIM_LEASE = dt.timedelta(minutes=30)  # a claim nobody answered may be taken over after this
+QUESTIONS = ("solved", "attitude", "timeliness")
+MAX_NOTE = 500
+
+
+def _actor_name(actor):
+    return actor.label or (actor.user.get_username() if actor.user else actor.kind)
+
+
+def _event(survey, actor, action, item=None, at=None, **data):
+    SurveyEvent.objects.create(survey=survey, item=item, action=action, actor=_actor_name(actor),
+                               at=at or timezone.now(), data=data)
+
+
+# ---- who may do what -------------------------------------------------------------------------
+
+
+def may_plan(actor, region):
+    return actor.is_admin or actor.covers_region(region, *PLAN_ROLES)
+
+
+def may_read_results(actor, survey):
+    return may_plan(actor, survey.region)
+
+
+def may_call(actor, case):
+    """A surveyor whose region covers the case's (admins too); return visitors are not surveyors."""
+    return actor.is_admin or actor.covers_region(case.region or case.owner_region, Role.SURVEYOR)
+
+
+def visible_surveys(actor, qs=None):
+    """The surveys a leader/supervisor plans and reads (their regions) or a surveyor calls
+    (surveys over, or inside, their region)."""
+    qs = Survey.objects.select_related("region") if qs is None else qs
+    if actor.is_admin:
+        return qs
+    cond = Q(pk__in=[])
+    for m in actor.memberships:
+        if m.role in (*PLAN_ROLES, Role.SURVEYOR):
+            if m.region_id is None:
+                return qs
+            cond |= Q(region_path__startswith=m.region.path)
+            if m.role == Role.SURVEYOR:  # a city-wide survey has cases in a county surveyor's county
+                ancestors = [p for p in _prefixes(m.region.path)]
+                cond |= Q(region_path__in=ancestors)
+    return qs.filter(cond)
+
+
+def _prefixes(path):
+    parts = [p for p in path.split("/") if p]
+    return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+
+
+# ---- plan --------------------------------------------------------------------------------
+
+
+def window(date_from, date_to):
+    if date_from is None or date_to is None:
+        raise InvalidInput("须给出起止日期 / from and to are required", field="from" if date_from is None else "to")
+    if date_from > date_to:
+        raise InvalidInput("起始日期晚于截止日期 / from is after to", field="from")
+    if (date_to - date_from).days + 1 > MAX_WINDOW_DAYS:
+        raise InvalidInput(f"时间窗口不超过 {MAX_WINDOW_DAYS} 天 / the window is at most {MAX_WINDOW_DAYS} days",
+                           field="to")
+    tz = timezone.get_current_timezone()
+    return (dt.datetime.combine(date_from, dt.time.min, tzinfo=tz),
+            dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time.min, tzinfo=tz))
+
+
+def population(region, date_from, date_to):
+    """The closed cases a survey samples from, by lead department: closed in the window, in
+    the region, with a reporter to call (not anonymous, a phone given)."""
+    start, end = window(date_from, date_to)
+    rows = (Case.objects.filter(region_prefix_q(region.path), state=State.CLOSED, closed_at__gte=start,
+                                closed_at__lt=end, anonymous=False, lead_department__isnull=False)
+            .exclude(reporter_phone="").order_by("lead_department_id", "id")
+            .values_list("lead_department_id", "id"))
+    strata = {}
+    for dept_id, case_id in rows:
+        strata.setdefault(dept_id, []).append(case_id)
+    return strata
+
+
+def draw(strata, per_department, seed):
+    """The sample: up to ``per_department`` cases of each department, drawn at random with
+    ``seed`` (departments in id order, cases in id order within each: the same data and seed
+    draw the same sample). Answers [(department id, case id)…]."""
+    rng = random.Random(seed)
+    out = []
+    for dept_id in sorted(strata):
+        ids = strata[dept_id]
+        chosen = rng.sample(ids, min(per_department, len(ids)))
+        out += [(dept_id, case_id) for case_id in sorted(chosen)]
+    return out
+
+
+@transaction.atomic
+def do_create_survey(actor, *, region, date_from, date_to, per_department, seed=None, title="", at=None):
+    """满意度测评 plan: draw the sample and store it with its seed."""
+    reg = region if isinstance(region, Region) else Region.objects.filter(code=region).first()
+    if reg is None:
+        raise InvalidInput(f"区划不存在 / unknown region: {region}", field="region")
+    if not may_plan(actor, reg):
+        raise Forbidden("只有该区划的领导、督办员和管理员可以组织测评 / only leaders, supervisors and admins "
+                        "of the region may plan a survey")
+    if not isinstance(per_department, int) or not 1 <= per_department <= MAX_PER_DEPARTMENT:
+        raise InvalidInput(f"每部门抽样数为 1–{MAX_PER_DEPARTMENT} / per_department is 1..{MAX_PER_DEPARTMENT}",
+                           field="per_department")
+    if seed is None:
+        seed = secrets.randbelow(MAX_SEED)
+    elif not isinstance(seed, int) or not 0 <= seed < MAX_SEED:
+        raise InvalidInput("seed 为 0–2^62 的整数 / seed is an integer 0..2^62", field="seed")
+    title = " ".join(str(title or "").split())[:100]
+    sample = draw(population(reg, date_from, date_to), per_department, seed)
+    if not sample:
+        raise InvalidInput("该区划在此期间没有可测评的已销号案件 / no closed case with a reporter to call in "
+                           "this region and window", field="from")
+    at = at or timezone.now()
+    survey = Survey.objects.create(region=reg, region_path=reg.path, date_from=date_from, date_to=date_to,
+                                   per_department=per_department, seed=seed, title=title,
+                                   created_by=actor.user, created_at=at)
+    SurveyItem.objects.bulk_create([SurveyItem(survey=survey, position=i, case_id=case_id, department_id=dept_id)
+                                    for i, (dept_id, case_id) in enumerate(sample, 1)])
+    _event(survey, actor, "planned", at=at, seed=seed, size=len(sample))
+    return survey
+
+
+# ---- call and answer --------------------------------------------------------------------------
+
+
+def item_of(survey, case_id):
+    if not isinstance(case_id, int) or not 1 <= case_id < 2**63:
+        raise InvalidInput("case 须为案件编号 / case is a case id", field="case")
+    item = (SurveyItem.objects.select_related("case__region", "case__owner_region", "department")
+            .filter(survey=survey, case_id=case_id).first())
+    if item is None:
+        raise InvalidInput("该案件不在本次测评的样本中 / the case is not in this survey's sample", field="case")
+    return item
+
+
+def _check_caller(actor, item):
+    if actor.user is None or not may_call(actor, item.case):
+        raise Forbidden("只有该区划的测评员可以拨打和记录测评 / only a surveyor of the case's region may call "
+                        "and record the survey")
+
+
+@transaction.atomic
+def do_claim(actor, survey, case_id, at=None):
+    """Take a sampled case for a call: one surveyor at a time (a conditional UPDATE, so two
+    surveyors never both win); a claim unanswered for ``CLAIM_LEASE`` may be taken over."""
+    item = item_of(survey, case_id)
+    _check_caller(actor, item)
+    at = at or timezone.now()
+    taken = (SurveyItem.objects.filter(pk=item.pk, response__isnull=True)
+             .filter(Q(caller__isnull=True) | Q(caller=actor.user) | Q(claimed_at__lt=at - CLAIM_LEASE))
+             .update(caller=actor.user, claimed_at=at))
+    if not taken:
+        if SurveyResponse.objects.filter(item=item).exists():
+            raise Conflict("该案件已测评 / this case has been surveyed already")
+        raise Conflict("另一位测评员正在拨打该案件 / another surveyor is calling this case")
+    _event(survey, actor, "claimed", item=item, at=at, case=item.case_id)
+    item.refresh_from_db()
+    return item
+
+
+def clean_answers(*, unreachable=False, score=None, satisfied=None, answers=None):
+    """The response's fields, checked: reached needs a score 1–10 and satisfied yes/no;
+    unreachable takes neither. ``answers``: the three questions (1–10) and a note."""
+    answers = dict(answers or {})
+    unknown = set(answers) - {*QUESTIONS, "note"}
+    if unknown:
+        raise InvalidInput(f"未知的问题 / unknown answers: {', '.join(sorted(unknown))}", field="answers")
+    out = {"reached": not unreachable, "score": None, "satisfied": None, "note": "",
+           **dict.fromkeys(QUESTIONS)}
+    note = answers.get("note") or ""
+    if not isinstance(note, str) or len(note) > MAX_NOTE or "\x00" in note:
+        raise InvalidInput(f"备注不超过 {MAX_NOTE} 字 / note is at most {MAX_NOTE} characters", field="answers.note")
+    out["note"] = note.strip()
+    if unreachable:
+        if score is not None or satisfied is not None or any(answers.get(q) is not None for q in QUESTIONS):
+            raise InvalidInput("联系不上时不记录评分 / an unreachable call has no scores", field="unreachable")
+        return out
+    for name, value in [("score", score), *[(f"answers.{q}", answers.get(q)) for q in QUESTIONS]]:
+        if value is None and name != "score":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 10:
+            raise InvalidInput("评分为 1–10 / a score is 1..10", field=name)
+    if not isinstance(satisfied, bool):
+        raise InvalidInput("须回答是否满意 / satisfied (true or false) is required", field="satisfied")
+    out.update(score=score, satisfied=satisfied, **{q: answers.get(q) for q in QUESTIONS})
+    return out
+
+
+def _same(resp, fields, actor):
+    return resp.surveyor_id == actor.user.pk and all(getattr(resp, k) == v for k, v in fields.items())
+
+
+@transaction.atomic
+def do_record_response(actor, survey, case_id, *, score=None, satisfied=None, answers=None, unreachable=False,
+                       at=None):
+    """The one response of a sampled case. Answers (response, created): the same response sent
+    again by the same surveyor (a double click, a retry) is the stored one (created False); a
+    different one is a conflict. Never changes the case."""
+    item = item_of(survey, case_id)
+    _check_caller(actor, item)
+    fields = clean_answers(unreachable=unreachable, score=score, satisfied=satisfied, answers=answers)
+    existing = SurveyResponse.objects.filter(item=item).first()
+    if existing is not None:
+        if _same(existing, fields, actor):
+            return existing, False
+        raise Conflict("该案件已有测评结果 / this case has a survey response already")
+    at = at or timezone.now()
+    if item.caller_id not in (None, actor.user.pk) and item.claimed_at and item.claimed_at >= at - CLAIM_LEASE:
+        raise Conflict("另一位测评员正在拨打该案件 / another surveyor is calling this case")
+    try:
+        with transaction.atomic():
+            resp = SurveyResponse.objects.create(item=item, survey=survey, surveyor=actor.user, at=at, **fields)
+    except IntegrityError:  # the same case answered at this instant by another request
+        existing = SurveyResponse.objects.filter(item=item).first()
+        if existing is not None and _same(existing, fields, actor):
+            return existing, False
+        raise Conflict("该案件已有测评结果 / this case has a survey response already") from None
+    SurveyItem.objects.filter(pk=item.pk).update(caller=actor.user, claimed_at=item.claimed_at or at)
+    _event(survey, actor, "answered" if fields["reached"] else "unreachable", item=item, at=at, case=item.case_id,
+           score=fields["score"], satisfied=fields["satisfied"])
+    return resp, True
+
+
+def response_dict(resp):
+    return {
+        "case": resp.item.case_id, "reached": resp.reached, "unreachable": not resp.reached,
+        "score": resp.score, "satisfied": resp.satisfied,
+        "answers": {**{q: getattr(resp, q) for q in QUESTIONS}, "note": resp.note},
+        "surveyor": resp.surveyor.get_username() if resp.surveyor else None, "at": resp.at.isoformat(),
+    }
