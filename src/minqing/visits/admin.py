@@ -54,3 +54,22 @@ class VisitAdmin(admin.ModelAdmin):
 
 
 admin.site.register(Tag)
+
+
+from .models import FrequencyRule, VisitDay  # noqa: E402
+
+
+@admin.register(FrequencyRule)
+class FrequencyRuleAdmin(admin.ModelAdmin):
+    """走访频次规则: a kind (and tag) visited at least N times a month; add, change or switch off here."""
+
+    list_display = ("name", "kind", "tag", "region", "times", "active")
+    list_filter = ("kind", "active")
+    raw_id_fields = ("region",)
+
+
+@admin.register(VisitDay)
+class VisitDayAdmin(admin.ModelAdmin):
+    list_display = ("date", "title", "region")
+    raw_id_fields = ("region", "created_by")
+    exclude = ("targets",)

@@ -148,11 +148,20 @@ class Visit(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
+    # where the visit was (a phone's position, optional): a point on the map (挂图作战)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    lng = models.FloatField(_("经度"), null=True, blank=True)
+    # the form's one-time token: a double click (or a resent request) records one visit
+    client_token = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-date", "-id"]
         verbose_name = _("走访")
         verbose_name_plural = _("走访")
+        constraints = [
+            models.UniqueConstraint(fields=["recorded_by", "client_token"], condition=~models.Q(client_token=""),
+                                    name="uniq_visit_client_token"),
+        ]
         indexes = [
             models.Index(fields=["date", "cadre"], name="visit_date_cadre"),
             models.Index(fields=["cadre", "date"], name="visit_cadre_date"),
@@ -233,3 +242,84 @@ class CoverageRule(models.Model):
             raise ValidationError(_("活动期规则需要开始和结束日期"))
         if self.starts_on and self.ends_on and self.starts_on > self.ends_on:
             raise ValidationError(_("开始日期晚于结束日期"))
+
+
+# ---- 组团式走访, 集中走访日, 频次规则 (issue 16 part 5) ------------------------------------
+
+
+class VisitMember(models.Model):
+    """组团式走访: a cadre who went along on a visit besides its lead cadre (``Visit.cadre``).
+    Every member is credited in the participation figures as if the visit were their own."""
+
+    visit = models.ForeignKey(Visit, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="team_visits",
+                             verbose_name=_("同行干部"))
+    rank_level = models.PositiveSmallIntegerField(default=0)
+    date = models.DateField()
+
+    class Meta:
+        verbose_name = _("走访组成员")
+        verbose_name_plural = _("走访组成员")
+        constraints = [models.UniqueConstraint(fields=["visit", "user"], name="uniq_visit_member")]
+        indexes = [models.Index(fields=["user", "date"], name="visitmember_user_date")]
+
+
+class VisitDay(models.Model):
+    """集中走访日: a day on which the cadres of a region visit a target list of subjects together."""
+
+    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="visit_days",
+                               verbose_name=_("区划"))
+    region_path = models.CharField(max_length=400, default="", editable=False)
+    date = models.DateField(_("走访日"))
+    title = models.CharField(_("主题"), max_length=200)
+    notes = models.TextField(_("说明"), blank=True, default="")
+    targets = models.ManyToManyField(Subject, through="VisitDayTarget", related_name="visit_days",
+                                     verbose_name=_("目标对象"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        verbose_name = _("集中走访日")
+        verbose_name_plural = _("集中走访日")
+        constraints = [models.UniqueConstraint(fields=["region", "date"], name="uniq_visit_day_region_date")]
+        indexes = [models.Index(fields=["region_path", "date"], name="visitday_path_date")]
+
+    def __str__(self):
+        return f"{self.date} {self.title}"
+
+    def save(self, *args, **kwargs):
+        if self.region_id:
+            self.region_path = self.region.path
+        super().save(*args, **kwargs)
+
+
+class VisitDayTarget(models.Model):
+    day = models.ForeignKey(VisitDay, on_delete=models.CASCADE)
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["day", "subject"], name="uniq_visit_day_target")]
+
+
+class FrequencyRule(models.Model):
+    """走访频次规则: every subject of a kind (and tag) must be visited at least ``times`` times per
+    month, e.g. "重点企业每月至少走访 2 次".  Beside the rank rules of ``CoverageRule``."""
+
+    name = models.CharField(_("规则名称"), max_length=200)
+    kind = models.CharField(_("对象类型"), max_length=10, choices=SubjectKind.choices)
+    tag = models.CharField(_("标签"), max_length=50, blank=True, default="", help_text=_("留空表示该类全部对象"))
+    region = models.ForeignKey("regions.Region", null=True, blank=True, on_delete=models.PROTECT,
+                               verbose_name=_("区划"), help_text=_("留空表示全域"))
+    times = models.PositiveSmallIntegerField(_("每月至少次数"), default=1)
+    active = models.BooleanField(_("启用"), default=True)
+    description = models.TextField(_("说明"), blank=True, default="")
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("走访频次规则")
+        verbose_name_plural = _("走访频次规则")
+
+    def __str__(self):
+        return self.name

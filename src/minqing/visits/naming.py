@@ -35,6 +35,9 @@ def name_coverage(result, actor):
     for r in rules:
         target = codes if r["target"] == "village" else ids
         target += r["compliant_subjects"] + r["non_compliant_subjects"]
+    freq = result.get("frequency_rules") or []
+    for r in freq:
+        ids += r["compliant_subjects"] + [x["external_id"] for x in r["non_compliant_subjects"]]
     names = _subject_names(ids, actor) if ids else {}
     regions = dict(Region.objects.filter(code__in=set(codes)).values_list("code", "name")) if codes else {}
     for s in never:
@@ -46,4 +49,9 @@ def name_coverage(result, actor):
             else:
                 r[f"{key}_named"] = [{"external_id": e, "name": names.get(e, ("", ""))[0]}
                                      for e in r[f"{key}_subjects"]]
+    for r in freq:  # 频次规则: the non-compliant with their visits this month
+        r["compliant_named"] = [{"external_id": e, "name": names.get(e, ("", ""))[0]} for e in r["compliant_subjects"]]
+        r["non_compliant_named"] = [{"external_id": x["external_id"], "visits": x["visits"],
+                                     "name": names.get(x["external_id"], ("", ""))[0]}
+                                    for x in r["non_compliant_subjects"]]
     return result

@@ -14,4 +14,6 @@ urlpatterns = [
     path("coverage/", views.coverage_page, name="coverage"),
     path("plan/", views.plan_page, name="plan"),
     path("card/<str:external_id>/", views.card_page, name="card"),
+    path("days/", views.days_page, name="days"),
+    path("days/<int:pk>/", views.day_page, name="day"),
 ]

@@ -4,6 +4,8 @@ the deployment plan with its XLSX, and the public contact card (党群连心公�
 Views stay thin: changes go through ``minqing.visits.actions``, figures through
 ``minqing.insights.figures``, the plan through ``minqing.visits.plan``."""
 
+import secrets
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -115,7 +117,7 @@ def _form_context(request, a, data=None, error=None):
 
 FIELD_LABELS = {"cadre": gettext_noop("走访干部"), "date": gettext_noop("日期"), "method": gettext_noop("方式"),
                 "subjects": gettext_noop("走访对象"), "region": gettext_noop("区划"), "notes": gettext_noop("走访情况"),
-                "problems": gettext_noop("发现的问题")}
+                "problems": gettext_noop("发现的问题"), "members": gettext_noop("同行干部")}
 PROBLEM_FIELD_LABELS = {"text": gettext_noop("问题 %(n)s"), "category": gettext_noop("问题 %(n)s 的分类"),
                         "kind": gettext_noop("问题 %(n)s 的类型"), "subject": gettext_noop("问题 %(n)s 的对象")}
 
@@ -134,8 +136,13 @@ def new_visit(request):
     """The phone-friendly visit form: who, whom, when, how, what was heard, problems found."""
     a = _actor(request)
     if request.method != "POST":
+        # a one-time token: a double click (or a resent form) records one visit
         initial = {"cadre": request.user.get_username(), "date": timezone.localdate().isoformat(), "method": "door",
-                   "subjects": request.GET.getlist("subject")}
+                   "subjects": request.GET.getlist("subject"), "client_token": secrets.token_urlsafe(16)}
+        # a subject asked for (a visit day's target, say) that is not one of the cadre's own: in the ids field
+        paired_ids = set(Pairing.objects.filter(cadre=request.user, until__isnull=True)
+                         .values_list("subject__external_id", flat=True))
+        initial["more_subjects"] = ",".join(s for s in initial["subjects"] if s not in paired_ids)
         return render(request, "visits/new.html", _form_context(request, a, initial))
     p = request.POST
     subjects = list(p.getlist("subjects"))
@@ -148,11 +155,13 @@ def new_visit(request):
             problems.append({"text": text.strip(), "category": cat or None})
     data = {"cadre": p.get("cadre") or request.user.get_username(), "date": p.get("date"), "method": p.get("method"),
             "notes": p.get("notes", ""), "subjects": subjects, "problems": problems,
-            "region": p.get("region") or None, "more_subjects": p.get("more_subjects", "")}
+            "region": p.get("region") or None, "more_subjects": p.get("more_subjects", ""),
+            "members": p.get("members", ""), "client_token": p.get("client_token", "")[:64]}
     try:
         visit = actions.record_visit(a, cadre=data["cadre"], subjects=subjects, date=data["date"],
                                      method=data["method"], notes=data["notes"], problems=problems,
-                                     region=data["region"])
+                                     region=data["region"], members=data["members"],
+                                     client_token=data["client_token"])
     except ActionError as e:
         ctx = _form_context(request, a, data, error=e)
         return render(request, "visits/new.html", ctx, status=e.status)
@@ -337,3 +346,61 @@ def card_page(request, external_id):
     if subject is None:
         raise Http404(_("走访对象不存在"))
     return render(request, "visits/card.html", {"card": actions.contact_card(subject)})
+
+
+# ---- 集中走访日 (issue 16 part 5) --------------------------------------------------------------
+
+
+@login_required
+def days_page(request):
+    """集中走访日: the days of the viewer's regions with their progress; a dispatcher or leader
+    schedules one (a target list of subject ids and/or a kind and tag)."""
+    from .models import VisitDay
+
+    a = _actor(request)
+    region = _home_region(a)
+    if region is None and not a.is_admin and not a.regions_for(*VIEW_ROLES):
+        raise PermissionDenied(_("无权查看"))
+    may_schedule = a.is_admin or bool(a.regions_for(Role.DISPATCHER, Role.LEADER))
+    error, data = None, {}
+    if request.method == "POST":
+        if not may_schedule:
+            raise PermissionDenied(_("只有调度员或领导可以安排集中走访日"))
+        p = request.POST
+        data = {k: p.get(k, "") for k in ("region", "date", "title", "notes", "target_kind", "target_tag", "targets")}
+        targets = [t.strip() for t in data["targets"].replace("，", ",").replace("\n", ",").split(",") if t.strip()]
+        try:
+            day = actions.do_schedule_visit_day(a, region=data["region"], date=data["date"], title=data["title"],
+                                                notes=data["notes"], targets=targets,
+                                                target_kind=data["target_kind"] or None,
+                                                target_tag=data["target_tag"] or None)
+        except ActionError as e:
+            error = e
+        else:
+            return redirect("visits:day", pk=day.pk)
+    days = actions.visible_days(a, VisitDay.objects.select_related("region")).order_by("-date", "-id")
+    page = Paginator(days, 20).get_page(request.GET.get("page"))
+    rows = [actions.day_dict(d, a) for d in page]
+    for r in rows:
+        r["pct"] = _pct(r["progress"]["rate"])
+    schedule_regions = (a.regions_for(Role.DISPATCHER, Role.LEADER) or ([region] if region else []))
+    return render(request, "visits/days.html", {
+        "rows": rows, "page": page, "may_schedule": may_schedule, "error": error,
+        "error_message": page_message(error.message) if error else "",
+        "data": data or {"region": schedule_regions[0].code if schedule_regions else "",
+                         "date": timezone.localdate().isoformat()},
+        "schedule_regions": schedule_regions,
+    }, status=error.status if error else 200)
+
+
+@login_required
+def day_page(request, pk):
+    from .models import VisitDay
+
+    a = _actor(request)
+    day = actions.visible_days(a, VisitDay.objects.select_related("region")).filter(pk=pk).first()
+    if day is None:
+        raise Http404(_("集中走访日不存在"))
+    d = actions.day_dict(day, a, with_targets=True)
+    d["pct"] = _pct(d["progress"]["rate"])
+    return render(request, "visits/day.html", {"day": day, "d": d})

@@ -21,6 +21,7 @@ urlpatterns = [
     path("qr/campaign/<slug:slug>/", portal.qr_campaign, name="qr_campaign"),
     path("qr/<str:kind>/<str:key>.svg", portal.qr_svg, name="qr_svg"),
     path("board/", dashboard.board, name="board"),
+    path("board/map.json", dashboard.board_map, name="board_map"),
     path("board/<str:code>/", dashboard.board, name="board_region"),
     # people at work
     path("login/", account.LoginView.as_view(), name="login"),

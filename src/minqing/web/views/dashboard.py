@@ -5,6 +5,7 @@ import io
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -212,6 +213,9 @@ def dashboard(request):
         "share_rows": share_rows, "channel_totals": [t["by_channel"][ch] for ch in t["channels"]],
         "chart": _chart_payload(d), "channel_labels": dict(Channel.choices),
         "rank_min": web_setting("RANK_MIN_CASES"),
+        # 挂图作战: the map's data (GET /api/v1/map) for the same region and window
+        "map_query": (f"region={region.code}&" if region else "") + f"from={frm.isoformat()}&to={to.isoformat()}",
+        "frm_s": frm.isoformat(), "to_s": to.isoformat(),
     }
     from minqing.surveys.figures import survey_figures  # the independent survey, a separate figure
 
@@ -331,5 +335,32 @@ def board(request, code=None):
         c.public_reporter = "" if c.anonymous else mask_name(c.reporter_name)
     children = Region.objects.filter(parent=region).order_by("code") if region else Region.objects.filter(parent__isnull=True)
     ctx = {"region": region, "figures": f, "page": page, "cases": page.object_list, "children": children,
-           "crumbs": region.ancestors() if region else []}
+           "crumbs": region.ancestors() if region else [],
+           # 挂图作战: the public map (web:board_map), a click opens the county's board
+           "map_src": reverse("web:board_map") + (f"?region={region.code}" if region else ""),
+           "map_drill": reverse("web:board_region", args=["CODE"])}
     return render(request, "web/board/board.html", ctx)
+
+
+def board_map(request):
+    """The public board's map: counties coloured by a figure; case points rounded to ~100 m, no visits."""
+    from django.http import JsonResponse
+
+    from minqing.geo import mapdata
+
+    code = request.GET.get("region") or ""
+    metric = request.GET.get("metric") or "intake"
+    if len(code) > 64 or metric not in mapdata.METRICS:
+        return JsonResponse({"code": "invalid", "field": "metric" if len(code) <= 64 else "region",
+                             "message": "metric must be intake|red|satisfaction"}, status=422)
+    if code:
+        region = Region.objects.filter(code=code).first()
+        if region is None:
+            return JsonResponse({"code": "not_found", "message": "unknown region"}, status=404)
+    else:
+        roots = list(Region.objects.filter(parent__isnull=True).order_by("code")[:2])
+        region = roots[0] if len(roots) == 1 else None
+    data, _at = cached_figures(f"boardmap|{region.code if region else ''}|{metric}|{today()}", lambda: mapdata.build(
+        region, metric, cases_qs=Case.objects.filter(state__in=BOARD_STATES), public=True,
+        date_from=today() - dt.timedelta(days=364)))
+    return JsonResponse(data)

@@ -26,6 +26,9 @@ class Command(BaseCommand):
         add.add_argument("--problem", action="append", default=[],
                          help="'text' or 'text|category code' (repeatable)")
         add.add_argument("--region", help="region code (a meeting without listed subjects)")
+        add.add_argument("--members", default="", help="组团式走访: the team's other cadres, comma-separated usernames")
+        add.add_argument("--lat", type=float, help="where the visit was (with --lng)")
+        add.add_argument("--lng", type=float)
         add.add_argument("--as", dest="as_user", help="record as this user (default: the system)")
         add.add_argument("--json", action="store_true")
         pair = sub.add_parser("pair", help="结对: pair a cadre with subjects")
@@ -57,7 +60,7 @@ class Command(BaseCommand):
                 problems.append({"text": text, "category": category.strip() or None})
             visit = actions.record_visit(actor, cadre=o["cadre"], subjects=subjects, date=o["date"],
                                          method=o["method"], notes=o["notes"], problems=problems,
-                                         region=o["region"])
+                                         region=o["region"], members=o["members"], lat=o["lat"], lng=o["lng"])
         except ActionError as e:
             raise CommandError(f"{'--' + e.field + ': ' if e.field else ''}{e.message}") from None
         if o["json"]:
