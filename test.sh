@@ -13,6 +13,10 @@ if [ "${1:-}" = "--quick" ]; then quick=1; shift; fi
 PYTEST=(.venv/bin/python -m pytest -p no:cacheprovider)
 status=0
 
+echo "== house rules: ruff check (src, tests, bench) and the import contracts (pyproject.toml)"
+.venv/bin/ruff check src tests bench || status=1
+PYTHONPATH=src .venv/bin/lint-imports || status=1
+
 echo "== SQLite: default suite (two processes: each has its own test database file)"
 "${PYTEST[@]}" -n 2 -m "not slow" "$@" || status=1
 

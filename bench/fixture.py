@@ -183,7 +183,7 @@ def _rows(n, rng, now, today, leaves, depts, cats, states, window_days):
 
 def _sqlite_value(v):
     if isinstance(v, dt.datetime):
-        return v.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat(" ")
+        return v.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
     if isinstance(v, dt.date):
         return v.isoformat()
     if isinstance(v, bool):

@@ -163,14 +163,13 @@ def _hunan_townships():
 
 def load_open_cases(n):
     """n open cases with their CaseInsight and duplicate keys, straight into SQLite."""
+    import fixture
     from django.db import connection
     from django.utils import timezone
 
     from minqing.cases.models import Case
     from minqing.insights import classify, duplicates, places
     from minqing.insights.text import read
-
-    import fixture
 
     idx = places.index()
     towns = _hunan_townships()
@@ -294,6 +293,7 @@ def part_topics():
     fresh = not (data_dir / "loaded").exists()
     base_setup(name, fresh=fresh)
     train_on_tune()
+    import fixture
     from django.db import connection
     from django.utils import timezone
 
@@ -301,8 +301,6 @@ def part_topics():
     from minqing.insights import classify, figures, places, topics
     from minqing.insights.text import read
     from minqing.regions.models import Region
-
-    import fixture
 
     if fresh:
         idx = places.index()

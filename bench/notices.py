@@ -35,12 +35,12 @@ N_NOTICES = 100_000
 ROUNDS = common.arg_int("rounds", 20)
 common.setup_django(DB, "notices", fresh=False)
 
+import fixture  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-import fixture  # noqa: E402
 from minqing.cases.models import Case  # noqa: E402
 from minqing.notices import core as notices  # noqa: E402
 from minqing.people.models import ApiToken, Membership, Notification  # noqa: E402

@@ -31,6 +31,7 @@ ROUNDS = common.arg_int("rounds", 5)
 TARGET = 0.5
 common.setup_django(DB, "1m", fresh=False)
 
+import fixture  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -38,7 +39,6 @@ from django.db.models import Count  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-import fixture  # noqa: E402
 from minqing.cases.models import Case  # noqa: E402
 from minqing.people.models import Membership  # noqa: E402
 from minqing.regions.models import Department, Region  # noqa: E402

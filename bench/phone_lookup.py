@@ -32,9 +32,9 @@ N = common.arg_int("n", 1_000_000)
 LOOKUPS = common.arg_int("lookups", 300)
 common.setup_django(DB, "1m", fresh=False)
 
+import fixture  # noqa: E402
 from django.db import connection  # noqa: E402
 
-import fixture  # noqa: E402
 from minqing.cases.models import Case  # noqa: E402
 from minqing.cases.phones import cases_by_phone  # noqa: E402
 from minqing.people.scoping import Actor, visible_cases  # noqa: E402
@@ -92,7 +92,7 @@ def main():
         numbers.append(SPELLINGS[i % len(SPELLINGS)].format(a=p[:3], b=p[3:7], c=p[7:]))
     pks = [rng.randrange(1, N + 1) for _ in range(LOOKUPS)]
     actor, token, county = operator()
-    everyone = Actor.system("bench")
+    Actor.system("bench")
     from django.test import Client
 
     client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")

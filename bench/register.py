@@ -13,7 +13,6 @@ Target: (1) keeps at least 50 % of (2)'s rate.
 
 import datetime as dt
 import json
-import random
 import sys
 import time
 from pathlib import Path
@@ -27,10 +26,10 @@ ROUNDS = common.arg_int("rounds", 3)
 
 common.setup_django(DB, "reg", fresh=True)
 
+import fixture  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-import fixture  # noqa: E402
 from minqing.cases import actions  # noqa: E402
 from minqing.cases.models import Case, Category, Event  # noqa: E402
 from minqing.people.scoping import Actor  # noqa: E402
@@ -106,10 +105,10 @@ EVENT_COLS = ["case_id", "action", "from_state", "to_state", "actor_id", "actor_
 
 
 def raw_rows(i):
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     given = case_fields(i, now)
     case = []
-    for col, attname, default in CASE_COLS:
+    for _col, attname, default in CASE_COLS:
         value = given.get(attname, default)
         if attname == "updated_at":
             value = now

@@ -21,9 +21,9 @@ N = common.arg_int("n", 1_000_000)
 ROUNDS = common.arg_int("rounds", 5)
 common.setup_django(DB, "1m", fresh=False)
 
+import fixture  # noqa: E402
 from django.db import connection  # noqa: E402
 
-import fixture  # noqa: E402
 from minqing.insights import figures  # noqa: E402
 from minqing.regions.models import Region  # noqa: E402
 

@@ -28,9 +28,9 @@ DB = common.arg_db()
 N = common.arg_int("n", 1_000_000)
 common.setup_django(DB, "sweep", fresh=False)
 
+import fixture  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
-import fixture  # noqa: E402
 from minqing.cases.models import Case, Event  # noqa: E402
 from minqing.people.models import Notification  # noqa: E402
 from minqing.supervision.alerts import cutoffs, today  # noqa: E402

@@ -21,13 +21,13 @@ with the timings.  The requirement is < 60 s for the whole province.
 """
 
 import argparse
-from array import array
 import datetime as dt
 import json
 import os
 import random
 import sys
 import time
+from array import array
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -172,7 +172,7 @@ def generate(db, scale):
     # Subject.last_visit: one pass over the visits to be generated (same seed) before the subjects are written
     t = time.time()
     last = array("h", [-1]) * S
-    for v, u, day, method, first, n in _visits_iter(NV, C, S):
+    for _v, _u, day, _method, first, n in _visits_iter(NV, C, S):
         for si in range(first, first + n):
             if day > last[si]:
                 last[si] = day
@@ -216,7 +216,7 @@ def generate(db, scale):
     rnd = random.Random(42)
     cadre_rank = []
     cadre_region = []
-    for u in range(C):
+    for _u in range(C):
         vid, vpath, kcode, tid, kid, cid = villages[rnd.randrange(V)]
         x = rnd.random()
         cadre_region.append(tid if x < 0.7 else kid if x < 0.95 else cid)
@@ -262,11 +262,11 @@ def generate(db, scale):
 
     t = time.time()
     with conn.cursor() as cur:
-        for table, name, indexdef in idx:
+        for _table, _name, indexdef in idx:
             cur.execute(indexdef)
             conn.commit()
             log(f"  index {name} {time.time() - t:.0f}s")
-        for table, name, definition, contype in cons:
+        for table, name, definition, _contype in cons:
             cur.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
             conn.commit()
             log(f"  constraint {name} {time.time() - t:.0f}s")

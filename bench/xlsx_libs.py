@@ -38,11 +38,11 @@ import django  # noqa: E402
 
 django.setup()
 
-from minqing.intake.exports import _xlsx_stream  # noqa: E402
 import zipfile  # noqa: E402
 
 from openpyxl.utils.cell import range_boundaries  # noqa: E402
 
+from minqing.intake.exports import _xlsx_stream  # noqa: E402
 from minqing.intake.importers import TableError, _cell  # noqa: E402
 from minqing.intake.importers import _xlsx_rows_fast as read_with_calamine  # noqa: E402
 from minqing.tabular import safe_row  # noqa: E402

@@ -8,10 +8,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import hypothesis
+import schemathesis
 from hypothesis import HealthCheck, Phase, given
 from hypothesis import settings as hsettings
-
-import schemathesis
 from schemathesis import GenerationMode
 from schemathesis.checks import (
     content_type_conformance,

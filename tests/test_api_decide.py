@@ -6,11 +6,10 @@ import datetime as dt
 import httpx
 import pytest
 from django.utils import timezone
+from test_api_cases import act, new_case
 
 from minqing.cases.models import Case, Event
 from minqing.insights import classify, routing
-
-from test_api_cases import act, new_case
 
 
 def events_of(case_id, action):

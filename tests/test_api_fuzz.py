@@ -6,10 +6,9 @@ and its schema)."""
 
 import os
 
+import apifuzz
 import pytest
 from django.core.wsgi import get_wsgi_application
-
-import apifuzz
 
 EXAMPLES = int(os.environ.get("MINQING_FUZZ_EXAMPLES", 25))
 

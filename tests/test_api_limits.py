@@ -6,7 +6,6 @@ maxLength on every string input and a range on every integer."""
 
 import httpx
 import pytest
-
 from casebuild import register
 
 BIG = 2**63  # one past the largest bigint

@@ -1,13 +1,11 @@
 """挂图作战: GET /api/v1/map over HTTP (scoped, 422 on a bad metric) and the outlines' lookup."""
 
-import datetime as dt
 
 import pytest
+from casebuild import register
 from django.test import Client
 
 from minqing.geo import boundaries, mapdata
-
-from casebuild import register
 
 
 def get(world, user, url):

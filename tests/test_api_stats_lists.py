@@ -5,9 +5,9 @@ import datetime as dt
 
 import httpx
 import pytest
+from casebuild import register
 from django.utils import timezone
 
-from casebuild import register
 from minqing.cases import actions
 
 

@@ -5,9 +5,9 @@ action the person may do is offered."""
 import datetime as dt
 
 import pytest
+from casebuild import STATES, register, to_state
 from django.db import transaction
 
-from casebuild import STATES, register, to_state
 from minqing.cases import actions
 from minqing.cases.errors import Forbidden, IllegalTransition
 from minqing.cases.models import Case, ExtensionRequest, Summons

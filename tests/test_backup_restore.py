@@ -17,11 +17,10 @@ import time
 from pathlib import Path
 
 import pytest
+from casebuild import register
 from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
-
-from casebuild import register
 
 SRC = str(Path(__file__).resolve().parent.parent / "src")
 

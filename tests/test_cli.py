@@ -11,11 +11,11 @@ import subprocess
 import sys
 
 import pytest
+from casebuild import register
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
-from casebuild import register
 from minqing.cases import actions
 from minqing.cases.models import Case, Event
 from minqing.people.models import Notification

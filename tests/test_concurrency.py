@@ -8,9 +8,9 @@ import threading
 
 import httpx
 import pytest
+from casebuild import register
 from django.db import connection
 
-from casebuild import register
 from minqing.cases import actions
 from minqing.cases.errors import Conflict, IllegalTransition
 from minqing.cases.models import Case, Event

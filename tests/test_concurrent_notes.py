@@ -8,9 +8,9 @@ and through parallel HTTP requests."""
 
 import httpx
 import pytest
-
 from casebuild import register
 from test_concurrency import race
+
 from minqing.cases import actions
 from minqing.cases.errors import Conflict
 from minqing.cases.models import Case, Event, Summons

@@ -2,9 +2,9 @@
 every reveal is logged and the log is read by leaders (their region) and admins."""
 
 import pytest
+from casebuild import register
 from django.test import Client
 
-from casebuild import register
 from minqing.cases import actions
 from minqing.people.models import ContactAccess
 

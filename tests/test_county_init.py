@@ -159,7 +159,7 @@ def test_cli_dry_run_init_admin_and_a_second_run(db):
     assert status == 0, err
     assert f"village {N_VILLAGES}" in out and "渌口区(430212000000)" in out
     assert "townships: 渌口镇、" in out
-    line = [l for l in out.splitlines() if "one-time password" in l]
+    line = [ln for ln in out.splitlines() if "one-time password" in ln]
     password = line[0].rsplit(" ", 1)[1]
     user = authenticate(username="boss", password=password)
     assert user is not None and user.is_superuser

@@ -7,8 +7,8 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-
 from casebuild import register
+
 from minqing.cases import actions
 from minqing.insights import figures
 

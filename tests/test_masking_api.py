@@ -1,9 +1,9 @@
 """API answers beyond the case detail: the search snippet and the effect list are masked
 for a role that sees contact data masked, as written for one who calls the reporter."""
 
+from casebuild import register
 from django.test import Client
 
-from casebuild import register
 from minqing.cases import actions
 
 SECRET = "联系人：王晓明，手机13800138000"

@@ -9,8 +9,8 @@ moves by one and one ``progress`` event records the note, public only when
 the department ticks 公开."""
 
 import pytest
-
 from casebuild import register, snapshot, to_state
+
 from minqing.cases import actions
 from minqing.cases.errors import Conflict, Forbidden, IllegalTransition, InvalidInput
 from minqing.cases.models import Case, Event

@@ -1,8 +1,8 @@
 """Scoping and masking rules in people/scoping.py, below the API."""
 
 import pytest
-
 from casebuild import register
+
 from minqing.cases import actions
 from minqing.cases.models import Case
 from minqing.people.scoping import Actor, mask_name, mask_phone, visible_cases

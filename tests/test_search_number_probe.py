@@ -6,7 +6,6 @@ import pytest
 from minqing.insights.search import NUMBER_PROBE
 
 
-
 def new_case(api, text):
     body = {"text": text, "channel": "hotline", "kind": "complaint", "category": "water_supply",
             "region": "430212101201", "reporter_name": "王五", "reporter_phone": "13800138000"}

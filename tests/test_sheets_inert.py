@@ -66,7 +66,7 @@ def poisoned(world):
     """Cases, a task and an effect whose texts are the payloads (tab and CR kept: written
     straight to the row, as an older import or another system would have left them)."""
     disp, roads = world.actor("disp_zt"), world.actor("roads")
-    at = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=30)
+    at = dt.datetime.now(dt.UTC) - dt.timedelta(days=30)
     made = []
     for i, p in enumerate(PAYLOADS):
         c = actions.register(disp, text=f"text {i}", channel="hotline", kind="complaint",
@@ -144,10 +144,10 @@ def test_dashboard_export_holds_no_formula(world, poisoned):
 
 
 def test_plan_xlsx_holds_no_formula(world):
+    from visits.conftest import make_cadre, make_subject
+
     from minqing.insights import figures
     from minqing.visits.plan import make_plan
-
-    from visits.conftest import make_cadre, make_subject
 
     for i in range(5):
         make_subject(world, f"ZT{i}", region="430212101201")

@@ -9,8 +9,8 @@ version, no event anywhere.
 import datetime as dt
 
 import pytest
-
 from casebuild import STATES, register, snapshot, system, to_state
+
 from minqing.cases import actions
 from minqing.cases.errors import IllegalTransition
 from minqing.cases.models import Case, Event, ExtensionRequest, Summons

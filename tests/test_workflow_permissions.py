@@ -6,8 +6,8 @@ changes."""
 import datetime as dt
 
 import pytest
-
 from casebuild import register, snapshot, system, to_state
+
 from minqing.cases import actions
 from minqing.cases.errors import Forbidden
 from minqing.cases.models import Case, ExtensionRequest

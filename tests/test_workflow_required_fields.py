@@ -4,8 +4,8 @@ and changes nothing."""
 import datetime as dt
 
 import pytest
-
 from casebuild import register, snapshot, to_state
+
 from minqing.cases import actions
 from minqing.cases.errors import InvalidInput
 from minqing.cases.models import Case, Event

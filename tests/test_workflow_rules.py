@@ -5,9 +5,9 @@ into an open original, tasks block closing, effects on close."""
 import datetime as dt
 
 import pytest
+from casebuild import register, snapshot, system, to_state
 from django.utils import timezone
 
-from casebuild import register, snapshot, system, to_state
 from minqing.cases import actions
 from minqing.cases.errors import Forbidden, IllegalTransition, InvalidInput
 from minqing.cases.models import Case, Effect, Event, ExtensionRequest, ReturnVisit, Summons

@@ -70,8 +70,15 @@ def terminal(label: str, stream=None, *, force_bar: bool | None = None) -> Itera
 
     from rich.console import Console
     from rich.progress import (
-        BarColumn, MofNCompleteColumn, Progress as Bar, TaskProgressColumn, TextColumn,
-        TimeElapsedColumn, TimeRemainingColumn,
+        BarColumn,
+        MofNCompleteColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.progress import (
+        Progress as Bar,
     )
 
     class Rate(TextColumn):

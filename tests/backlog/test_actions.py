@@ -4,13 +4,13 @@ import datetime as dt
 import io
 
 import pytest
+from casebuild import register, to_state
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from casebuild import register, to_state
 from minqing.backlog import actions, figures
-from minqing.backlog.models import Agreement, Reception
+from minqing.backlog.models import Agreement
 from minqing.cases import actions as case_actions
 from minqing.cases.errors import Conflict, Forbidden, IllegalTransition, InvalidInput
 from minqing.cases.models import Case, Event

@@ -4,9 +4,9 @@ roles, scope, errors, masking."""
 import datetime as dt
 
 import pytest
+from casebuild import register
 from django.utils import timezone
 
-from casebuild import register
 from minqing.cases.models import Case
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -6,17 +6,17 @@ import datetime as dt
 import os
 
 import pytest
-from django.utils import timezone
-
 from casebuild import register
+from django.utils import timezone
+from visits.conftest import make_cadre, make_subject
+from web.test_browser import as_user, browser  # noqa: F401  (the module's Chromium fixture)
+
 from minqing.backlog.models import Agreement
 from minqing.cases.models import Case
 from minqing.people.scoping import Actor
 from minqing.policies import actions as policy_actions
 from minqing.policies.models import Delivery
 from minqing.visits import actions as visit_actions
-from visits.conftest import make_cadre, make_subject
-from web.test_browser import as_user, browser  # noqa: F401  (the module's Chromium fixture)
 
 pytestmark = pytest.mark.browser
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -1,8 +1,8 @@
 import datetime as dt
 
+from casebuild import VILLAGE, register, to_state  # noqa: F401
 from django.utils import timezone
 
-from casebuild import VILLAGE, register, to_state  # noqa: F401
 from minqing.ideas import actions
 
 

@@ -22,6 +22,7 @@ def _rows():
 @pytest.mark.django_db(transaction=True)
 def test_fixture_index_rows_are_index_cases_rows():
     import fixture
+
     from minqing.cases.models import Case, Category
     from minqing.insights.indexing import index_cases
     from minqing.insights.models import PendingIndex

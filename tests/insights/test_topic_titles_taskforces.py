@@ -208,7 +208,8 @@ def test_taskforce_list_get_notes_and_scope(world, scene):
     y = _topic(world, "leader_yx", "城东社区停水")
     tf_yx = call(world, "leader_yx", "post", f"/api/v1/insights/topics/{y['id']}/taskforce",
                  _body(lead="yx-water", members=[])).json()
-    ids = lambda user: {x["id"] for x in call(world, user, "get", "/api/v1/taskforces").json()["results"]}
+    def ids(user):
+        return {x["id"] for x in call(world, user, "get", "/api/v1/taskforces").json()["results"]}
     assert ids("leader_city") == {tf["id"], tf_yx["id"]}
     assert ids("disp_zt") == ids("leader_lk") == ids("water") == ids("ztoffice") == {tf["id"]}
     assert ids("leader_yx") == ids("yxwater") == {tf_yx["id"]}

@@ -9,8 +9,6 @@ from lxml import etree
 from minqing.cases import actions
 from minqing.cases.models import Case
 
-
-
 FORMATS = ["json", "xml"]
 BASE = "/open311/v2"
 

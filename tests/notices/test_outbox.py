@@ -209,7 +209,7 @@ def test_http_gateway_form_body_and_unreachable_gateway(db, settings):
     settings.MINQING_SMS_HTTP_CONTENT_TYPE = "application/x-www-form-urlencoded"
     settings.MINQING_SMS_HTTP_TEMPLATE = "mobile={phone}&msg={text}"
     backend = HttpSmsBackend()
-    assert backend.body("138", "a&b 查询") == "mobile=138&msg=a%26b+%E6%9F%A5%E8%AF%A2".encode()
+    assert backend.body("138", "a&b 查询") == b"mobile=138&msg=a%26b+%E6%9F%A5%E8%AF%A2"
     with pytest.raises(SendError):
         backend.send("13812345678", "x")
 

@@ -5,9 +5,9 @@ import datetime as dt
 import threading
 
 import pytest
+from casebuild import register, to_state
 from django.db import connection
 
-from casebuild import register, to_state
 from minqing.cases import actions as case_actions
 from minqing.cases.errors import Conflict, Forbidden, IllegalTransition, InvalidInput, NotFound
 from minqing.cases.models import Case, Task

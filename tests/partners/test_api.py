@@ -2,7 +2,6 @@
 partner, the partner login's task list and completion, summons, meetings and wishes (claim 409)."""
 
 import pytest
-
 from casebuild import to_state
 
 from .conftest import make_partner_world

@@ -5,8 +5,8 @@ and claims a wish; a cadre sees the wishes board."""
 import os
 
 import pytest
-
 from casebuild import register, to_state
+
 from minqing.cases import actions as case_actions
 from minqing.cases.models import Task
 from minqing.partners import actions

@@ -3,18 +3,15 @@ client key, photos cleaned, figures of hazards found and fixed."""
 
 import datetime as dt
 import io
-import threading
 
 import pytest
-from django.db import connection
 from PIL import Image
 
 from minqing.cases import actions as case_actions
 from minqing.cases.errors import Forbidden, InvalidInput
 from minqing.cases.models import Case, Channel, State
 from minqing.patrols import actions, figures
-from minqing.patrols.models import Checklist, Patrol, PatrolItem
-from minqing.people.scoping import Actor
+from minqing.patrols.models import Checklist, Patrol
 
 from .conftest import answers
 

@@ -2,7 +2,6 @@
 安全先锋行 from the menu, picks the self-built-house checklist, fails two items (one with a photo),
 saves, and the patrol page shows the hazards as cases; nothing scrolls sideways."""
 
-import io
 import os
 
 import pytest

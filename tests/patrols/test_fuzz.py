@@ -4,10 +4,9 @@ operation, slow): no 500 and no answer outside the OpenAPI document, for an admi
 import os
 import re
 
+import apifuzz
 import pytest
 from django.core.wsgi import get_wsgi_application
-
-import apifuzz
 
 from .conftest import make_cadre
 
@@ -17,6 +16,7 @@ MINE = re.compile(r"/(patrols|checklists|partners|wishes)|partner-")
 @pytest.mark.parametrize("who", ["admin", "wang"])
 def test_patrol_and_partner_operations_no_500(tworld, who, capsys):
     from casebuild import to_state
+
     from minqing.patrols import defaults
 
     defaults.install()

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from visits.conftest import make_cadre, make_subject
 
 from minqing.cases.errors import Conflict, Forbidden, InvalidInput
 from minqing.people.scoping import Actor
@@ -10,7 +11,6 @@ from minqing.policies import actions, eligibility, figures
 from minqing.policies.models import Delivery, PolicyEvent
 from minqing.visits import actions as visit_actions
 from minqing.visits.models import Subject
-from visits.conftest import make_cadre, make_subject
 
 ZT, LC, CD = "430212101201", "430212102201", "430223100001"  # 朱亭村, 龙船村 (渌口区), 城东社区 (攸县)
 

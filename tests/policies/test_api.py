@@ -1,11 +1,11 @@
 """/api/v1/policies over HTTP: publish, list with figures, matches in scope and masked, deliveries."""
 
 import pytest
+from visits.conftest import make_cadre, make_subject
 
 from minqing.people.scoping import Actor
 from minqing.policies.models import Delivery
 from minqing.visits import actions as visit_actions
-from visits.conftest import make_cadre, make_subject
 
 ZT, LC, CD = "430212101201", "430212102201", "430223100001"
 BODY = {"code": "elder-subsidy", "name": "高龄津贴", "department": "lk-housing", "benefit": "每月200元",

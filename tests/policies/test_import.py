@@ -2,11 +2,11 @@
 
 import pytest
 from django.core.management import CommandError, call_command
+from visits.conftest import make_subject
 
 from minqing.policies import eligibility
 from minqing.policies.models import Policy
 from minqing.tabular import safe_row
-from visits.conftest import make_subject
 
 HEADER = "code,name,department,kind,benefit,tags_any,tags_all,region_code,attrs,starts_on,ends_on\n"
 

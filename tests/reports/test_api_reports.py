@@ -58,7 +58,7 @@ def test_every_number_equals_the_stats_api(trworld, get):
     assert figs[0]["intake"] == 7 and figs[1]["intake"] == 2 and figs[2]["intake"] == 1  # the world is as meant
     rows = _rows(wb, "overview")
     assert len(rows) >= 10
-    for label, code, now, prev, hb, yago, tb in rows:
+    for _label, code, now, prev, hb, yago, tb in rows:
         want = [_dig(f, code) for f in figs]
         assert [now, prev, yago] == want, code
         is_rate = code.endswith("_rate")
@@ -71,7 +71,7 @@ def test_every_number_equals_the_stats_api(trworld, get):
     for sheet, param in (("channels", "channel"), ("categories", "category")):
         rows = _rows(wb, sheet)
         assert rows, sheet
-        for label, code, now, prev, hb, yago, tb, share in rows:
+        for _label, code, now, prev, _hb, yago, _tb, share in rows:
             if not code:
                 continue  # 未分类: no filter of /stats names it
             want = [stats(w, **{param: code})["intake"] for w in windows]
@@ -94,11 +94,11 @@ def test_every_number_equals_the_stats_api(trworld, get):
 
     cov = [stats(w, "/coverage") for w in windows]
     rows = _rows(wb, "visits")
-    for label, code, now, prev, hb, yago, tb in rows:
+    for _label, code, now, prev, _hb, yago, _tb in rows:
         assert [now, prev, yago] == [_dig(c, code) for c in cov], code
     assert cov[0]["visit_coverage"]["visited"] == 1  # the world's one visit is in the report
     by_region = {r["region"]: r for r in cov[0]["visit_coverage"]["by_region"]}
-    for name, code, rate, visited, subjects in _rows(wb, "visits_by_region"):
+    for _name, code, rate, visited, subjects in _rows(wb, "visits_by_region"):
         assert (rate, visited, subjects) == (by_region[code]["rate"], by_region[code]["visited"],
                                              by_region[code]["subjects"])
 

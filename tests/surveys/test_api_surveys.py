@@ -212,7 +212,8 @@ def test_results_beside_the_return_visits(api, stworld):
 def test_list_and_detail_by_scope(api, stworld):
     lk = plan(api, per=1).json()
     yx = plan(api, "leader_yx", region="430223", per=1).json()
-    ids = lambda who: {s["id"] for s in api(who).get("/surveys").json()["results"]}
+    def ids(who):
+        return {s["id"] for s in api(who).get("/surveys").json()["results"]}
     assert ids("leader_city") == {lk["id"], yx["id"]}
     assert ids("leader_yx") == {yx["id"]} and ids("surv_yx") == {yx["id"]}
     assert ids("surv_lk") == {lk["id"]} and ids("rv_lk") == set()

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from minqing.cases import actions as case_actions
 from minqing.cases.models import Case
 from minqing.people.models import Profile
 from minqing.people.scoping import Actor

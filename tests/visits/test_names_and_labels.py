@@ -227,7 +227,7 @@ def named(world):
     for username, name, unit in [("disp_zt", "周敏", "朱亭镇党政综合办"), ("water", "刘洋", "渌口区水务局"),
                                  ("cadre_zt", "陈红", "朱亭镇网格管理中心")]:
         Profile.objects.update_or_create(user=world.users[username], defaults={"display_name": name, "unit": unit})
-    sys = Actor.system()
+    Actor.system()
     case = case_actions.register(world.actor("cadre_zt"), text="朱亭村三组停水两天了", channel="visit",
                                  kind="help", region="430212101201", reporter_name="王大", reporter_phone="13812345678")
     case_actions.assign(world.actor("disp_zt"), case, department="lk-water")

@@ -1,9 +1,9 @@
 """Visit pages: the form, drill-down village → household → visit → case and back, coverage, plan, card."""
 
 import datetime as dt
+import io
 
 import openpyxl
-import io
 import pytest
 from django.test import Client
 

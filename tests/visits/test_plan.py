@@ -1,9 +1,9 @@
 """The deployment plan: a real optimiser that respects home region and load, explains itself."""
 
 import datetime as dt
+import io
 
 import openpyxl
-import io
 import pytest
 
 from minqing.cases import actions as case_actions

@@ -8,7 +8,6 @@ from django.test import Client
 
 from minqing.cases.errors import Forbidden, InvalidInput
 from minqing.insights import figures
-from minqing.people.scoping import Actor
 from minqing.visits import actions
 from minqing.visits.models import FrequencyRule, Visit, VisitMember
 

@@ -2,7 +2,6 @@
 day with a target list on /visits/days/, a cadre records a team visit from the form (a double click
 records one visit), and the day's progress counts it."""
 
-import datetime as dt
 
 import pytest
 

@@ -13,7 +13,7 @@ from django.test import Client
 
 from minqing.cases import actions
 from minqing.cases.errors import Forbidden, IllegalTransition, InvalidInput
-from minqing.cases.models import Case, Event, ReturnVisit
+from minqing.cases.models import Case, ReturnVisit
 from minqing.people.models import Membership, Role
 from minqing.people.scoping import Actor
 
@@ -116,7 +116,7 @@ def test_a_call_is_registered_and_the_form_is_fresh_for_the_next(world, op):
     assert case.created_by.username == "op_lk" and case.owner_region.code == "430212101"
     assert list(case.events.values_list("action", flat=True)) == ["register"]
     done = op.get(resp["Location"]).content.decode()
-    assert f'id="done-code"' in done and case.tracking_code in done
+    assert 'id="done-code"' in done and case.tracking_code in done
     assert token_of(done) != token_of(html)  # a fresh form for the next call
     assert 'value="138 0013 8000"' not in done
 

@@ -14,8 +14,12 @@ from minqing.cases.models import Case, ReturnVisit
 from minqing.people.models import Membership, Role
 
 from .helpers import VILLAGE, days_ago, new_case, through
-from .test_browser import CHROMIUM_ARGS  # noqa: F401 (the same Chromium flags)
-from .test_browser import _limits, as_user, browser  # noqa: F401 (fixtures)
+from .test_browser import (  # noqa: F401 (fixtures)
+    CHROMIUM_ARGS,  # noqa: F401 (the same Chromium flags)
+    _limits,
+    as_user,
+    browser,
+)
 
 pytestmark = pytest.mark.browser
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

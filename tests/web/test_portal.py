@@ -11,6 +11,7 @@ from minqing.web.models import Campaign, CampaignCase
 
 from .helpers import VILLAGE, new_case, report_data, through, token_of
 
+
 def _png():
     import io
 

@@ -36,8 +36,11 @@ from minqing.web.templatetags.mq import pct
 from minqing.web.views.dashboard import FIGURES, previous_window
 
 from .helpers import VILLAGE, days_ago, new_case, through
-from .test_browser import CHROMIUM_ARGS  # noqa: F401 (the same Chromium flags)
-from .test_browser import _limits, browser  # noqa: F401 (fixtures)
+from .test_browser import (  # noqa: F401 (fixtures)
+    CHROMIUM_ARGS,  # noqa: F401 (the same Chromium flags)
+    _limits,
+    browser,
+)
 from .test_intake_browser import add_operator
 
 pytestmark = pytest.mark.browser

@@ -1,15 +1,12 @@
 """包案 and the petition backlog: /api/v1/cases/{id}/own|release|agreements, /api/v1/backlog,
 /api/v1/receptions (固定接待日). The changes are ``minqing.backlog.actions``."""
 
-import datetime as dt
 
-from django.db.models import Q
 from ninja import Body, Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from minqing.backlog import actions, figures
 from minqing.backlog.actions import visible_receptions
-from minqing.backlog.models import Agreement, Reception
 from minqing.cases.errors import InvalidInput
 from minqing.cases.models import Case
 from minqing.people.scoping import text_masker, visible_cases

@@ -6,19 +6,19 @@ from typing import Annotated
 
 from django.db.models import Q
 from django.http import HttpResponse
-from ninja import Field, Body, Query, Router, Schema
+from ninja import Body, Field, Query, Router, Schema
 
 from minqing.cases import actions
 from minqing.cases.errors import Forbidden, InvalidInput, NotFound
-from minqing.cases.phones import cases_by_phone
 from minqing.cases.models import AlertLevel, Case
+from minqing.cases.phones import cases_by_phone
 from minqing.insights import search
 from minqing.people.models import Role
 from minqing.people.scoping import visible_cases
 from minqing.supervision.alerts import shown_level_q
 
 from .auth import actor
-from .errors import Code, Id, Page, Query_, PageSize, responses, text
+from .errors import Code, Id, Page, PageSize, Query_, responses, text
 from .schemas import CaseDetailOut, CaseOut, CasePage
 from .serializers import case_detail, case_summary
 

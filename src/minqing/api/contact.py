@@ -10,12 +10,11 @@ import datetime as dt
 from django.utils import timezone
 from ninja import Query, Router, Schema
 
-from .errors import Code, Id, Page, PageSize, responses, text
-
 from minqing.cases.errors import InvalidInput
 from minqing.people import contact
 
 from .auth import actor
+from .errors import Code, Id, Page, PageSize, responses, text
 
 router = Router(tags=["contact"])
 MAX_PAGE_SIZE = 200

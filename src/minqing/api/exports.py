@@ -6,8 +6,8 @@ from ninja import Query, Router
 from minqing.intake import exports
 
 from .auth import actor
-from .errors import Code, responses
 from .cases import CaseListFilters
+from .errors import Code, responses
 from .stats import StatsQuery, scope_for
 
 router = Router(tags=["exports"])

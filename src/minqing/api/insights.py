@@ -1,6 +1,8 @@
 """/api/v1/insights: analyse a text, duplicates of a case, search, topics, channel × category shares."""
 
-from ninja import Query, Router, Schema
+from typing import Annotated
+
+from ninja import Field, Query, Router, Schema
 
 from minqing.cases.errors import Forbidden, InvalidInput, NotFound
 from minqing.cases.models import Case, Topic
@@ -11,13 +13,9 @@ from minqing.insights.text import read
 from minqing.people.models import Role
 from minqing.people.scoping import text_masker, visible_cases
 
-from typing import Annotated
-
-from ninja import Field
-
 from .auth import actor
-from .errors import MAX_LIST, Code, Id, Page, PageSize, Query_, responses, text
 from .cases import case_queryset
+from .errors import MAX_LIST, Code, Id, Page, PageSize, Query_, responses, text
 from .serializers import case_summary
 from .stats import StatsQuery, scope_for
 

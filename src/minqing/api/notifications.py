@@ -2,11 +2,10 @@
 
 from ninja import Router
 
-from .errors import Id, Page, PageSize, responses, text
-
 from minqing.cases.errors import InvalidInput, NotFound
 from minqing.notices import core as notices
 
+from .errors import Id, Page, PageSize, responses, text
 from .serializers import _iso
 
 router = Router(tags=["notifications"])

@@ -6,9 +6,9 @@ from typing import Annotated
 from ninja import Field, Query, Router, Schema
 
 from minqing.cases.errors import InvalidInput
+from minqing.people.scoping import region_scope
 from minqing.policies import actions, eligibility, figures
 from minqing.policies.models import Policy
-from minqing.people.scoping import region_scope
 from minqing.regions.models import Region
 from minqing.visits.actions import subject_dict, visible_subjects
 from minqing.visits.models import Pairing, Subject

@@ -6,7 +6,7 @@ from minqing.cases.actions import no_nul
 from minqing.cases.errors import InvalidInput, NotFound
 from minqing.regions.models import Department, Level, Region
 
-from .errors import Code, Page, Query_, PageSize, responses
+from .errors import Code, Page, PageSize, Query_, responses
 from .schemas import Listing
 
 router = Router(tags=["regions"])

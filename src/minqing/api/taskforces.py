@@ -12,8 +12,8 @@ from minqing.cases.errors import Forbidden, InvalidInput, NotFound
 from minqing.insights import taskforces
 from minqing.insights.models import TaskForce
 
-from .errors import Code, Day, Id, Page, PageSize, responses, text
 from .auth import actor
+from .errors import Code, Day, Id, Page, PageSize, responses, text
 
 router = Router(tags=["taskforces"])
 

@@ -1,19 +1,16 @@
 """/api/v1/tasks (任务清单) and /api/v1/effects (效果清单)."""
 
 import datetime as dt
+from typing import Annotated
 
 from django.db.models import Q
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from minqing.cases import actions
 from minqing.cases.errors import InvalidInput, NotFound
 from minqing.cases.models import Case, Effect, Task
 from minqing.people.models import Role
 from minqing.people.scoping import visible_cases
-
-from typing import Annotated
-
-from ninja import Field
 
 from .auth import actor
 from .errors import MAX_LIST, Code, Id, Page, PageSize, responses, text

@@ -1,6 +1,7 @@
 """/api/v1/visits, /subjects, /pairings, /coverage, /plan: the visit side (issue 4)."""
 
 import datetime as dt
+from typing import Annotated
 
 from django.db.models import Max, Q
 from ninja import Field, Query, Router, Schema
@@ -12,8 +13,6 @@ from minqing.people.models import Role
 from minqing.people.scoping import region_scope
 from minqing.visits import actions
 from minqing.visits.models import Pairing, Subject, Visit
-
-from typing import Annotated
 
 from .auth import actor
 from .errors import MAX_LIST, Code, Day, Id, Page, PageSize, Query_, responses, text

@@ -11,7 +11,8 @@
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Case as When_, Count, F, IntegerField, Q, Value, When
+from django.db.models import Case as When_
+from django.db.models import Count, F, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from minqing.cases.models import Case, Channel, Event, State

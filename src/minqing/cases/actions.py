@@ -27,10 +27,10 @@ from minqing.regions.models import Department, Level, Region
 from minqing.supervision import deadlines
 from minqing.supervision.alerts import alert_level, as_date
 
-from .errors import Conflict, Forbidden, IllegalTransition, InvalidInput, NotFound
 from . import lookups
-from .signals import event_recorded
+from .errors import Conflict, Forbidden, IllegalTransition, InvalidInput, NotFound
 from .models import (
+    OPEN_STATES,
     SATISFIED_RATINGS,
     Case,
     Category,
@@ -43,7 +43,6 @@ from .models import (
     JointMeeting,
     Kind,
     Mode,
-    OPEN_STATES,
     Rating,
     ReturnVisit,
     State,
@@ -51,6 +50,7 @@ from .models import (
     SupervisionOrder,
     Task,
 )
+from .signals import event_recorded
 
 TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 PHONE_RE = re.compile(r"^\+?[0-9][0-9\- ]{4,19}$")

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from minqing.cases import actions
-from minqing.cases.models import Case, Category, State
+from minqing.cases.models import Case, Category
 from minqing.people.models import ApiToken, Membership, Profile, Role
 from minqing.people.scoping import Actor
 from minqing.regions.models import Department, Level, Region

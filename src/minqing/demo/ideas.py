@@ -37,7 +37,7 @@ def build_ideas(world, now):
     at = now - dt.timedelta(days=3)
     adopted_by_topic = {}
     reviewed = 0
-    for i, link in enumerate(links):
+    for _i, link in enumerate(links):
         if link.case.state == State.INVALID:
             continue
         topic = _topic(link.case.text)

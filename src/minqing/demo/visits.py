@@ -130,7 +130,7 @@ def build_pairings(world, since):
     """结对: each township cadre with the township's households; 红色管家: the township's second cadre
     with its 独居老人 and 低保户; 联系户: county cadres with the enterprises of their county."""
     n = 0
-    for code, _tname, tslug, _county, villages in D.TOWNSHIPS:
+    for _code, _tname, tslug, _county, villages in D.TOWNSHIPS:
         households = [s for vcode, _ in villages for s in world.households[vcode]]
         n += len(visit_actions.pair(SYSTEM, cadre=f"cadre_{tslug}", subjects=households, role=Pairing.Role.PAIRED,
                                     since=since))
@@ -174,7 +174,7 @@ def build_visits(world, now):
                                        method=method,
                                        notes=notes)
             n += 1
-    for code, _tname, tslug, _county, villages in D.TOWNSHIPS:
+    for _code, _tname, tslug, _county, villages in D.TOWNSHIPS:
         for vcode, vname in rng.sample(villages, 2):
             members = rng.sample(world.households[vcode], rng.randint(5, 8))
             day = first + dt.timedelta(days=rng.randrange(90))
@@ -281,7 +281,7 @@ def build_teams_days(world, now):
             tslug = rng.choice(townships)[2]
             lead, members = f"cadre_{cslug}_1", [f"cadre_{cslug}_2", f"cadre_{tslug}_2"]
             times = 2 if i % 3 else 1
-            for k in range(times):
+            for _k in range(times):
                 day = month_start + dt.timedelta(days=rng.randrange(max(1, (today - month_start).days + 1)))
                 lat, lng = _near(rng, ccode)
                 visit_actions.record_visit(SYSTEM, cadre=world.actors[lead].user, subjects=[firm], date=day,

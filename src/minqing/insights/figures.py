@@ -365,7 +365,8 @@ def trend(scope, period="week"):
     The periods are numbered by a CASE over their local start times (a comparison per
     period, in the database's C code) instead of a per-row date-truncation function (on
     SQLite a Python callback per row: 13.7 s of 14 over a prefecture's million cases)."""
-    from django.db.models import Case as Case_, IntegerField, Max, Min, Value, When
+    from django.db.models import Case as Case_
+    from django.db.models import IntegerField, Max, Min, Value, When
 
     tz = timezone.get_current_timezone()
     first, last = scope.date_from, scope.date_to
@@ -571,7 +572,7 @@ def _per_subject_counts(vscope, source=None):
     answers everything; otherwise the visit links are aggregated per subject (one pass)."""
     from django.db import connection
 
-    from minqing.visits.models import Subject, VisitSubject
+    from minqing.visits.models import VisitSubject
 
     end, start = vscope.date_to, vscope.date_from
     bounds = [end - dt.timedelta(days=days) for days, _ in RECENCY_BUCKETS]

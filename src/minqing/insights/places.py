@@ -309,7 +309,7 @@ def resolve(text, idx=None, normalized=False):
     if not found:
         return None
     cands = {}
-    for word, _start, refs in found:
+    for _word, _start, refs in found:
         for ident, alias, _weak in refs:
             cands.setdefault(ident, alias)
     best, best_key, best_words = [], None, None

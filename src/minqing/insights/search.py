@@ -21,6 +21,7 @@ the worker (or later searches, ``CATCH_UP_LIMIT`` at a time) indexes them.
 """
 
 import re
+
 from django.db import connection
 from django.db.models import BigIntegerField, F, Func, Q
 

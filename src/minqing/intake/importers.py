@@ -577,7 +577,7 @@ def _day(v):
 def _sqlite_datetime(v):
     if v is None:
         return None
-    return str(v.astimezone(dt.timezone.utc).replace(tzinfo=None))
+    return str(v.astimezone(dt.UTC).replace(tzinfo=None))
 
 
 def _sqlite_json(v):
@@ -893,7 +893,7 @@ def import_cases(path, mapping=None, on_error="refuse", engine="auto", actor=Non
                 except ActionError as e:
                     errors.add(r.number, "", f"无法更新已有案件 / cannot update case {case.tracking_code}: {e.message}")
                     if on_error == "refuse":
-                        raise ImportFailed(errors)
+                        raise ImportFailed(errors) from None
             if engine == "actions":
                 for r in new:
                     try:
@@ -905,7 +905,7 @@ def import_cases(path, mapping=None, on_error="refuse", engine="auto", actor=Non
                     except ActionError as e:
                         errors.add(r.number, e.field or "", e.message)
                         if on_error == "refuse":
-                            raise ImportFailed(errors)
+                            raise ImportFailed(errors) from None
             else:
                 replay = BulkReplay(actor, res)
                 for i in range(0, len(new), BATCH * 5):

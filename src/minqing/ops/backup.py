@@ -113,7 +113,7 @@ def backup(path, *, alias="default"):
     if not path.parent.is_dir():
         raise BackupError(_("目录不存在：%(dir)s") % {"dir": path.parent})
     engine = conn.vendor
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     migrations = _applied_migrations(conn)
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=".minqing-backup-") as tmp:
         db_file = Path(tmp) / DB_FILES[engine]
@@ -130,7 +130,7 @@ def backup(path, *, alias="default"):
             "format": FORMAT,
             "engine": engine,
             "started_at": started.isoformat(),
-            "finished_at": dt.datetime.now(dt.timezone.utc).isoformat(),
+            "finished_at": dt.datetime.now(dt.UTC).isoformat(),
             "minqing": _version(),
             "migrations": migrations,
             "database_bytes": db_file.stat().st_size,

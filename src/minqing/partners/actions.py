@@ -11,12 +11,12 @@ from django.utils import timezone
 
 from minqing.cases import actions as case_actions
 from minqing.cases.errors import Conflict, Forbidden, IllegalTransition, InvalidInput, NotFound
-from minqing.cases.models import OPEN_STATES, Event, JointMeeting, Kind, State
+from minqing.cases.models import OPEN_STATES, Event, JointMeeting, Kind
 from minqing.cases.signals import event_recorded
+from minqing.notices import core as notices
 from minqing.people.masking import mask_name, mask_phone
 from minqing.people.models import Membership, Role
 from minqing.people.scoping import FULL_CONTACT_ROLES, region_scope
-from minqing.notices import core as notices
 from minqing.supervision import deadlines
 from minqing.supervision.alerts import as_date
 

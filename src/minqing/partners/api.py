@@ -10,7 +10,6 @@ from ninja import Field, Query, Router, Schema
 from minqing.api.auth import actor
 from minqing.api.errors import MAX_LIST, Code, Day, Id, Page, PageSize, Query_, responses, text
 from minqing.api.schemas import Listing
-
 from minqing.cases.actions import no_nul
 from minqing.cases.errors import Forbidden, InvalidInput, NotFound
 from minqing.cases.models import Case

@@ -1,13 +1,12 @@
 """/api/v1/patrols, /checklists, /patrols/figures: 安全先锋行 (issue 16, part 3)."""
 
-import datetime as dt
 from typing import Annotated
 
 from ninja import Field, File, Form, Query, Router, Schema
 from ninja.files import UploadedFile
 
 from minqing.api.auth import actor
-from minqing.api.errors import MAX_LIST, Code, Day, Id, Page, PageSize, responses, text
+from minqing.api.errors import Code, Day, Id, Page, PageSize, responses, text
 from minqing.api.schemas import Listing
 from minqing.cases.actions import no_nul
 from minqing.cases.errors import Forbidden, InvalidInput

@@ -36,6 +36,7 @@ def install(Checklist=None, ChecklistItem=None, Category=None):
     """Create the default checklists that are missing (by code); the models may be a migration's."""
     if Checklist is None:
         from minqing.cases.models import Category
+
         from .models import Checklist, ChecklistItem
     cats = {c.code: c for c in Category.objects.all()}
     made = 0

@@ -5,7 +5,6 @@ one transaction and writes its ``PolicyEvent`` in it. A second delivery of the s
 to the same subject changes nothing and answers the first (idempotent; the unique
 constraint settles two at once)."""
 
-import datetime as dt
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone

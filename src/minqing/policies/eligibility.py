@@ -5,8 +5,8 @@ subjects``, which writes in bulk) is matched by its current data with nothing to
 import re
 
 from django.db.models import Exists, OuterRef, Q, TextField
-from django.db.models.functions import Cast
 from django.db.models.fields.json import KT
+from django.db.models.functions import Cast
 
 from minqing.visits.models import Subject, SubjectTag
 

@@ -102,7 +102,7 @@ def plan_init(code, villages: bool = True) -> Plan:
         if r is None:
             continue
         parent = dv.parent_code(d, known)
-        if r.name != d.name and not (r.name in dv.former_names(d.code)):
+        if r.name != d.name and r.name not in dv.former_names(d.code):
             plan.problems.append(f"{d.code} 已是「{r.name}」，区划表为「{d.name}」 / {d.code} is {r.name!r} here, {d.name!r} in the table")
         elif r.name != d.name:
             plan.renames.append((d.code, r.name, d.name))

@@ -26,8 +26,19 @@ from minqing.regions.models import Level, Region
 
 from . import creditcode
 from .models import (
-    FrequencyRule, Method, Pairing, Subject, SubjectKind, SubjectTag, Tag, Visit, VisitDay, VisitDayTarget,
-    VisitMember, VisitSubject, rank_level,
+    FrequencyRule,
+    Method,
+    Pairing,
+    Subject,
+    SubjectKind,
+    SubjectTag,
+    Tag,
+    Visit,
+    VisitDay,
+    VisitDayTarget,
+    VisitMember,
+    VisitSubject,
+    rank_level,
 )
 
 MAX_NOTES = 5000
@@ -236,7 +247,7 @@ def validate_subject_fields(kind, name, region, credit_code, phone, address, hou
     """Shared by the importer and save_subject: returns the cleaned values or raises InvalidInput."""
     kind = parse_choice(SubjectKind, kind, ALIASES["visits.SubjectKind"]) or kind
     if kind not in SUBJECT_KINDS:
-        raise InvalidInput(f"kind 应为 household 或 enterprise / kind must be household or enterprise", field="kind")
+        raise InvalidInput("kind 应为 household 或 enterprise / kind must be household or enterprise", field="kind")
     name = (name or "").strip()
     if not name:
         raise InvalidInput("名称必填 / name is required", field="name")

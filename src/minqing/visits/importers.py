@@ -241,7 +241,7 @@ def import_subjects(path, mapping=None, on_error="refuse", progress=None, **_):
         _insert(new, now)
         ids = _existing("external_id", [ext for ext, _ in new])
         tag_map, replace = {}, []
-        for n, ext, fields, tags, match in plan:
+        for _n, ext, _fields, tags, match in plan:
             if match is None:
                 tag_map[ids[ext]["pk"]] = tags
                 created += 1
@@ -250,7 +250,7 @@ def import_subjects(path, mapping=None, on_error="refuse", progress=None, **_):
         old_regions = _select_in("SELECT id, region_id FROM {table} WHERE id IN ({marks})",
                                  [m["pk"] for *_, m in plan if m])
         old_regions = dict(old_regions)
-        for n, ext, fields, tags, match in plan:
+        for _n, ext, fields, tags, match in plan:
             if match is None:
                 continue
             updates.append((match["pk"], fields))

@@ -27,7 +27,7 @@ import io
 from dataclasses import dataclass, field
 
 import numpy as np
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils.translation import gettext as _
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
@@ -411,7 +411,7 @@ def solve(places, cadres, per_visit):
         if len(pairs) > MAX_PAIRS:
             raise PlanError("区划过大，请按县或乡镇分别编制 / too large: plan per county or township", "region")
     reach_count = np.zeros(len(places), dtype=int)
-    for _, pi, _ in pairs:
+    for _ci, pi, _d in pairs:
         reach_count[pi] += 1
     slots = []  # (place index, k, met, gain)
     for pi, p in enumerate(places):
@@ -423,11 +423,11 @@ def solve(places, cadres, per_visit):
     c = np.concatenate([np.array([DISTANCE_EPS * d for *_, d in pairs]), -np.array([s[3] for s in slots])])
     rows, cols, vals = [], [], []
     # load: one row per cadre
-    for j, (ci, _, _) in enumerate(pairs):
+    for j, (ci, _pi, _d) in enumerate(pairs):
         rows.append(ci), cols.append(j), vals.append(1.0)
     n_c = len(cadres)
     # balance: one row per place: Σ x − Σ y = 0
-    for j, (_, pi, _) in enumerate(pairs):
+    for j, (_ci, pi, _d) in enumerate(pairs):
         rows.append(n_c + pi), cols.append(j), vals.append(1.0)
     for k, (pi, *_rest) in enumerate(slots):
         rows.append(n_c + pi), cols.append(nx + k), vals.append(-1.0)
@@ -466,7 +466,7 @@ def nearest(places, cadres, per_visit):
     for ci, c in enumerate(cadres):
         options = sorted((d, sent[pi], p.region.code, pi) for pi, p in enumerate(places)
                          if (d := c.reach(p)) is not None)
-        for *_, pi in options[: c.load]:
+        for *_rest, pi in options[: c.load]:
             chosen.append((ci, pi))
             sent[pi] += 1
     return _number(places, cadres, chosen, per_visit)

@@ -6,8 +6,6 @@ import secrets
 
 from django.db import models
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
-
 
 # Campaign and CampaignCase moved to the ideas app (issue 15); kept importable from here.
 from minqing.ideas.models import Campaign, CampaignCase  # noqa: E402,F401

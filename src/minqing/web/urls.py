@@ -1,7 +1,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import include, path
 
-from minqing.regions import views as regions_setup
+from minqing.web.views import regions_setup
 
 from .views import account, case, dashboard, insights, intake, notices, portal, work
 

@@ -1,8 +1,8 @@
 """Template helpers of the pages: the header's role switch, percentages, alert badges."""
 
-from django.utils.translation import gettext_noop
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from minqing.cases.models import Channel, Kind, Mode, State
 

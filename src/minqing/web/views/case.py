@@ -1,17 +1,17 @@
 """One case whole, and the forms of the actions the viewer may take on it."""
 
-from django.utils.translation import gettext_noop
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from minqing.cases import actions
 from minqing.cases.errors import ActionError
-from urllib.parse import urlencode
-
 from minqing.cases.models import Attachment, Case, Category, State, Task
 
 from ..forms import ACTION_FORMS, TaskDoneForm, TaskForm

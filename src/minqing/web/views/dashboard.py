@@ -15,11 +15,19 @@ from minqing.people.models import Role
 from minqing.people.scoping import mask_name
 from minqing.regions.models import Region
 
-from .common import (
-    Page, get_actor, live_alert, mask_text, not_found, parse_date, role_required, state_in_newest_first, today,
-)
 from ..conf import web_setting
 from ..figcache import cached_figures
+from .common import (
+    Page,
+    get_actor,
+    live_alert,
+    mask_text,
+    not_found,
+    parse_date,
+    role_required,
+    state_in_newest_first,
+    today,
+)
 from .work import ByDeadline, alert_q
 
 FIGURES = [
@@ -99,7 +107,7 @@ def dashboard_data(region, frm, to):
         }
 
     data, at = cached_figures(f"dash3|{region.code if region else ''}|{frm}|{to}", compute)
-    data = {**data, "scope": scope, "period": period, "computed_at": dt.datetime.fromtimestamp(at, dt.timezone.utc),
+    data = {**data, "scope": scope, "period": period, "computed_at": dt.datetime.fromtimestamp(at, dt.UTC),
             "prev_from": pfrm, "prev_to": pto}
     data["ranking"], data["unranked"] = split_ranking(data["ranking"])
     # the cached figures carry the categories' Chinese names; the page and its export name them
@@ -257,7 +265,7 @@ def dashboard_xlsx(request):
     f, prev, counts = d["figures"], d["previous"], d["figures"]["counts"]
     head = [_("指标"), _("数值"), _("分子"), _("分母"), _("上期数值"), _("较上期")]
     rows = []
-    for key, label, kind in FIGURES:
+    for key, label, _kind in FIGURES:
         num, den = RATE_PARTS.get(key, (None, None))
         value, before = f.get(key), prev.get(key)
         change = None if value is None or before is None else round(value - before, 4)
@@ -269,13 +277,13 @@ def dashboard_xlsx(request):
         (_("时间"), f"{frm} – {to}"),
         (_("上期"), f"{d['prev_from']} – {d['prev_to']}"),
     ], first=True)
-    for i, (key, _label, kind) in enumerate(FIGURES, start=2):
+    for i, (_key, _label, kind) in enumerate(FIGURES, start=2):
         if kind == "rate":  # the rate, the previous one and the change as percentages; counts stay integers
             for col in ("B", "E", "F"):
                 ws[f"{col}{i}"].number_format = "0.0%"
-    rate_keys = [k for k, _l, kind in FIGURES]
-    pct = {_(l) for _k, l, kind in FIGURES if kind == "rate"}
-    sheet(_("趋势"), [_("周期")] + [_(l) for _k, l, _x in FIGURES],
+    rate_keys = [k for k, _lab, _kind in FIGURES]
+    pct = {_(lab) for _k, lab, kind in FIGURES if kind == "rate"}
+    sheet(_("趋势"), [_("周期")] + [_(lab) for _k, lab, _x in FIGURES],
           [[t["period"].isoformat()] + [t.get(k) for k in rate_keys] for t in d["trend"]], pct=pct)
     t = d["table"]
     sheet(_("渠道×分类"), [_("分类")] + [str(Channel(c).label) for c in t["channels"]] + [_("合计")],
@@ -284,9 +292,9 @@ def dashboard_xlsx(request):
     sheet(_("渠道×分类占比"), [_("分类")] + [str(Channel(c).label) for c in t["channels"]],
           [[n or _("未分类")] + [t["shares"].get((ch, c), 0) for ch in t["channels"]] for c, n in t["categories"]],
           pct={str(Channel(c).label) for c in t["channels"]})
-    sheet(_("区域"), [_("区域"), _("代码")] + [_(l) for _k, l, _x in FIGURES],
+    sheet(_("区域"), [_("区域"), _("代码")] + [_(lab) for _k, lab, _x in FIGURES],
           [[r["name"], r["region"]] + [r.get(k) for k in rate_keys] for r in d["regions"]], pct=pct)
-    sheet(_("部门排名"), [_("名次"), _("部门")] + [_(l) for _k, l, _x in FIGURES],
+    sheet(_("部门排名"), [_("名次"), _("部门")] + [_(lab) for _k, lab, _x in FIGURES],
           [[r["rank"], r["name"]] + [r.get(k) for k in rate_keys] for r in d["ranking"]]
           + [["", r["name"] + _("（件数不足，未排名）")] + [r.get(k) for k in rate_keys] for r in d["unranked"]],
           pct=pct)

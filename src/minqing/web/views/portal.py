@@ -3,7 +3,6 @@
 import io
 
 import segno
-from django.utils.translation import gettext_noop
 from django.core.files import File
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -11,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET
 
 from minqing import images

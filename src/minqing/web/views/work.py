@@ -1,7 +1,6 @@
 """The working pages: dispatcher's inbox, department workbench, return-visit desk,
 supervisor view, and the plain case list."""
 
-from django.utils.translation import gettext_noop
 import datetime as dt
 
 from django.contrib import messages
@@ -10,6 +9,7 @@ from django.db.models import Case as DbCase
 from django.db.models import CharField, Count, F, Q, Value, When
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from minqing.cases import actions
@@ -23,8 +23,8 @@ from minqing.cases.models import (
     Kind,
     ReturnVisit,
     State,
-    SupervisionOrder,
     Summons,
+    SupervisionOrder,
 )
 from minqing.insights import search
 from minqing.insights.figures import region_prefix_q

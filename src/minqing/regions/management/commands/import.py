@@ -33,9 +33,9 @@ class Command(BaseCommand):
             fn = getattr(importlib.import_module(module), name)
         except (ImportError, AttributeError):
             raise CommandError(f"importing {o['kind']} is not available in this version") from None
-        from minqing.regions.importers import ImportFailed
-
         from django.db import DatabaseError
+
+        from minqing.regions.importers import ImportFailed
 
         try:
             from minqing.progress import terminal

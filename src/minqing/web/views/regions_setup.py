@@ -12,10 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from minqing.people.models import Role
+from minqing.regions import divisions as dv
+from minqing.regions.actions import InitRefused, do_init_region, plan_init
 from minqing.web.views.common import role_required
-
-from . import divisions as dv
-from .actions import InitRefused, do_init_region, plan_init
 
 LEVELS = ("province", "city", "county")
 
