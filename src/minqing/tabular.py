@@ -155,15 +155,31 @@ def _csv_rows(path):
         numbered = list(enumerate(reader, 1))
     except csv.Error as e:
         raise TableError(f"CSV 格式错误 / malformed CSV (line {reader.line_num}): {e}") from None
-    for number, row in numbered:
+    at = _header_at([row for _, row in numbered])
+    if at is None:
+        return  # a blank file: no data rows (the importers say so)
+    for number, row in numbered[at:]:
         if header is None:
             header = [_clean(h) for h in row]
-            if not any(header):
-                raise TableError("the first row must be the header")
             continue
         if not any(_clean(v) for v in row):
             continue
         yield number, {h: _clean(row[i]) if i < len(row) else "" for i, h in enumerate(header) if h}
+
+
+def _header_at(rows, look=20):
+    """Index of the header row: the first row naming two or more columns. Rows above it with
+    one cell at most are left out: a title such as “12345热线工单导出（2026年11月）” that
+    exports put above the header, or blank rows. Without such a row among the first ``look``,
+    the first non-blank row (a file of one column); None for a blank file."""
+    first = None
+    for i, row in enumerate(rows[:look]):
+        filled = sum(1 for v in row if _clean(v))
+        if filled >= 2:
+            return i
+        if filled and first is None:
+            first = i
+    return first
 
 
 def _xlsx_rows(path, sheet):
@@ -186,12 +202,13 @@ def _xlsx_rows(path, sheet):
     finally:
         wb.close()
     header = None
+    at = _header_at(rows)
     for number, raw in enumerate(rows, 1):
+        if at is None or number <= at:
+            continue  # blank, or a title above the header
         row = [_value(v) for v in raw]
         if header is None:
             header = [_clean(h) for h in row]
-            if not any(header):
-                header = None
             continue
         if not any(_clean(v) for v in row):
             continue
