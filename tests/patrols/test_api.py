@@ -108,3 +108,14 @@ def test_checklists_and_figures(papi):
     assert papi("disp_yx").get("/patrols/figures", params={"region": "430212"}).status_code == 403
     assert papi("disp_lk").get("/patrols/figures", params={"region": "nope"}).status_code == 422
     assert papi("leader_city").get("/patrols/figures").json()["region"] == "430200"
+
+
+def test_the_stats_carry_hazards_and_partners(papi):
+    """/api/v1/stats reports the patrols' hazards (found, fixed) and the partners' wishes beside
+    the other figures, equal to /patrols/figures and /partners/figures of the same scope."""
+    papi("wang").post("/patrols", json=body())
+    s = papi("disp_lk").get("/stats", params={"region": "430212"}).json()
+    f = papi("disp_lk").get("/patrols/figures", params={"region": "430212"}).json()
+    assert s["patrols"] == f["total"] and s["patrols"]["found"] == 1
+    assert s["partners"]["partners"] == 0 and s["partners"]["wishes"]["registered"] == 0
+    assert papi("disp_yx").get("/stats", params={"region": "430223"}).json()["patrols"]["found"] == 0

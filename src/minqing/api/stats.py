@@ -69,8 +69,16 @@ def stats(request, q: Query[StatsQuery]):
 
         out["backlog"] = backlog_figures.compute(scope.region, scope.date_from, scope.date_to)
         out["policies"] = {k: v for k, v in policy_figures.compute(scope.region).items() if k != "by_policy"}
+        # 安全先锋行 hazards found and fixed in the window; 社区合伙人 and 微心愿 of the region
+        from minqing.partners import figures as partner_figures
+        from minqing.patrols import figures as patrol_figures
+
+        patrol_scope = patrol_figures.Scope(scope.region, scope.date_from, scope.date_to)
+        out["patrols"] = patrol_figures.hazards(patrol_scope)["total"]
+        partners = partner_figures.summary(scope.region)
+        out["partners"] = {"partners": partners["partners"], "wishes": partners["wishes"]["total"]}
     else:
-        out["backlog"] = out["policies"] = None
+        out["backlog"] = out["policies"] = out["patrols"] = out["partners"] = None
     return out
 
 
