@@ -123,10 +123,9 @@ def register_all(pairs, distractors):
                 cases[key] = actions.register(system, text=text, channel="hotline", kind="complaint",
                                               region=region_of[p["place"]], address=p["place"])
     pair_keys = set()
-    for key in cases:
-        rd = read(key[0], idx)
+    for (text, _place), case in cases.items():
         pair_keys.add(duplicates.place_key(indexing.place_for(
-            rd, cases[key].region.code if cases[key].region_id else None, idx)))
+            read(text, idx), case.region.code if case.region_id else None, idx)))
     kept = [t for t in distractors if duplicates.place_key(read(t, idx).place) not in pair_keys]
     for text in kept:
         actions.register(system, text=text, channel="web", kind="complaint")
@@ -182,7 +181,7 @@ def main():
     own = evaluate.read_csv(os.path.join(DATA, "eval_tune.csv")) + evaluate.read_csv(
         os.path.join(DATA, "eval_holdout.csv"))
     out = {"commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                                    text=True).stdout.strip(),
+                                    text=True, check=False).stdout.strip(),
            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     out["categories_fresh"] = categories(cats)
     cases, stats = register_all(pairs, [r["text"] for r in own])
@@ -196,7 +195,7 @@ def main():
     if "--json" in args:
         print(json.dumps(out, ensure_ascii=False, indent=1))
         return
-    pct = lambda v: "—" if v is None else f"{v * 100:.1f} %"  # noqa: E731
+    pct = lambda v: "—" if v is None else f"{v * 100:.1f} %"
     print(f"commit {out['commit']}  {out['date']}")
     for key, title in (("categories_fresh", "categories, fresh deployment (no local training)"),
                        ("categories_trained", f"categories, after local training ({out['train_samples']} own texts)")):
