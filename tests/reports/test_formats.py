@@ -36,8 +36,8 @@ def test_docx_opens_with_numbered_headings_tables_and_charts(doc):
     assert "予以通报" in body or "不作通报" in body
     assert len(d.tables) >= 6
     overview = d.tables[0]
-    assert [c.text for c in overview.rows[0].cells][:4] == ["指标", "编码", "本期", "上期"]
-    assert overview.rows[1].cells[1].text == "intake" and overview.rows[1].cells[2].text == "7"
+    assert [c.text for c in overview.rows[0].cells][:4] == ["指标", "本期", "上期", "环比"]  # the code column is for machines: XLSX only
+    assert overview.rows[1].cells[0].text == "受理量" and overview.rows[1].cells[1].text == "7"
     assert len(d.inline_shapes) >= 3  # charts embedded
 
 

@@ -90,6 +90,17 @@ class Document:
 # ---- DOCX ------------------------------------------------------------------------------------
 
 
+CODE_HEADER = "编码"  # the figure's API name: kept in the XLSX (read by machines), left out of print
+
+
+def printed(table):
+    """(headers, rows) of a table as the DOCX and PDF print it: without the code column."""
+    if CODE_HEADER not in table.headers:
+        return table.headers, table.rows
+    i = table.headers.index(CODE_HEADER)
+    return table.headers[:i] + table.headers[i + 1:], [row[:i] + row[i + 1:] for row in table.rows]
+
+
 def _font(run, name, size=None, bold=None):
     from docx.oxml.ns import qn
     from docx.shared import Pt
@@ -140,14 +151,15 @@ def to_docx(doc):
                 cap = d.add_paragraph()
                 cap.alignment = WD_ALIGN_PARAGRAPH.CENTER
                 _font(cap.add_run(b.title), "黑体", 10.5, True)
-                t = d.add_table(rows=1, cols=len(b.headers))
+                headers, rows = printed(b)
+                t = d.add_table(rows=1, cols=len(headers))
                 t.style = "Table Grid"
                 t.alignment = WD_TABLE_ALIGNMENT.CENTER
-                for i, h in enumerate(b.headers):
+                for i, h in enumerate(headers):
                     cell = t.rows[0].cells[i]
                     cell.text = ""
                     _font(cell.paragraphs[0].add_run(str(h)), "黑体", 9, True)
-                for row in b.rows:
+                for row in rows:
                     cells = t.add_row().cells
                     for i, v in enumerate(row):
                         cells[i].text = ""
@@ -176,8 +188,9 @@ def _html_blocks(blocks):
         elif isinstance(b, Paragraph):
             out.append({"kind": "p", "text": b.text})
         elif isinstance(b, Table):
-            out.append({"kind": "table", "title": b.title, "headers": b.headers,
-                        "rows": [[fmt(v) for v in row] for row in b.rows]})
+            headers, rows = printed(b)
+            out.append({"kind": "table", "title": b.title, "headers": headers,
+                        "rows": [[fmt(v) for v in row] for row in rows]})
         elif isinstance(b, Chart):
             out.append({"kind": "chart", "title": b.title,
                         "src": "data:image/png;base64," + base64.b64encode(b.png).decode()})
