@@ -28,3 +28,6 @@ urlpatterns = [
     path("", include("minqing.web.urls")),
     path("work/", include("minqing.imports.urls")),  # imports in the browser, staff pages
 ]
+
+handler403 = "minqing.web.views.common.handler403"  # the site's own 403/404 pages instead of Django's bare English ones
+handler404 = "minqing.web.views.common.handler404"

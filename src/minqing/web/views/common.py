@@ -171,3 +171,13 @@ def state_in_newest_first(qs, states):
     else:
         qs = qs.filter(state__in=list(states))
     return qs.order_by("-registered_at", "-id")
+
+
+def handler403(request, exception=None):
+    """A PermissionDenied raised by any page shows the site's own page, in the page's language."""
+    message = str(exception) if exception and str(exception) else _("您的角色不能打开此页面。")
+    return forbidden(request, message)
+
+
+def handler404(request, exception=None):
+    return not_found(request)
