@@ -26,8 +26,9 @@ def test_command_builds_without_serving(db):
     assert "demo12345" in text
     token = text.split("API token")[1].split(":", 1)[1].split()[0]
     assert ApiToken.objects.filter(key_hash=hash_token(token)).exists()
-    assert Case.objects.count() == 30
+    assert Case.objects.exclude(channel="patrol").exclude(kind="wish").count() == 30  # beside: patrol hazards, wishes
+    before = Case.objects.count()
     out = StringIO()
     call_command("demo", "--no-serve", stdout=out)
     assert "nothing added" in out.getvalue()
-    assert Case.objects.count() == 30
+    assert Case.objects.count() == before

@@ -142,11 +142,8 @@ def test_wish_claim_and_fulfil(pw):
     assert figures.wishes(pw.regions["430223"])["total"]["registered"] == 0
 
 
-@pytest.mark.django_db(transaction=True)
-def test_two_claims_one_wins():
-    from conftest import build_world
-
-    w = make_partner_world(build_world())
+def test_two_claims_one_wins(tworld):
+    w = make_partner_world(tworld)
     wish = actions.do_register_wish(w.actor("cadre_zt"), text="想要一把轮椅", region="430212101201")
     barrier = threading.Barrier(2)
     results = []

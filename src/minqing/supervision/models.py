@@ -53,7 +53,10 @@ class AlertMark(models.Model):
     A moved deadline is a new key: the case may turn yellow and red again against it."""
 
     pk = models.CompositePrimaryKey("case_id", "deadline", "level")
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    # no database constraint: checking one would lock each case row (FOR KEY SHARE writes the
+    # row's header), which on a cold sweep over a million open cases cost as much as the rewrite
+    # this table replaces; rows go with their case through the ORM's cascade
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+", db_constraint=False)
     deadline = models.DateField()
     level = models.CharField(max_length=6)  # yellow | red
     at = models.DateTimeField(default=timezone.now)
