@@ -263,3 +263,25 @@ def test_the_desk_lists_a_subject_item_and_shows_its_phone_only_on_the_call(swor
     html = c.get(f"/work/survey/?survey={s.pk}").content.decode()
     assert subj.phone not in html and "7 分" in html
     assert not actions.may_call_item(w.actor("surv_yx"), item)
+
+
+def test_cli_plans_with_subjects(sworld_subj):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from minqing.surveys.models import Survey
+
+    out = StringIO()
+    call_command("survey", "plan", "--region", "430212", "--from", (today() - dt.timedelta(days=30)).isoformat(),
+                 "--to", today().isoformat(), "--per-department", "1", "--subjects", "2", "--seed", "8", stdout=out)
+    s = Survey.objects.get()
+    assert "2 件" in out.getvalue() and "2 户/企业" in out.getvalue() and s.subjects == 2
+    assert set(s.items.filter(subject__isnull=False).values_list("subject_id", flat=True)) == {
+        sworld_subj.subjects["H1"].pk, sworld_subj.subjects["H2"].pk}
+    do_record_response(sworld_subj.actor("surv_lk"), s, subject_id=sworld_subj.subjects["H1"].pk, score=6,
+                       satisfied=True)
+    out = StringIO()
+    call_command("survey", "results", str(s.pk), stdout=out)
+    line = next(x for x in out.getvalue().splitlines() if x.startswith("走访对象"))
+    assert line.split()[2:7] == ["2", "1", "0", "1", "100.0%"]
