@@ -285,3 +285,21 @@ def test_cli_plans_with_subjects(sworld_subj):
     call_command("survey", "results", str(s.pk), stdout=out)
     line = next(x for x in out.getvalue().splitlines() if x.startswith("走访对象"))
     assert line.split()[2:7] == ["2", "1", "0", "1", "100.0%"]
+
+
+def test_the_results_page_plans_with_subjects_and_shows_their_row(sworld_subj):
+    from minqing.surveys.models import Survey
+
+    w = sworld_subj
+    c = Client()
+    c.force_login(w.users["leader_city"])
+    r = c.post("/work/survey/results/", {"region": "430212", "from": (today() - dt.timedelta(days=30)).isoformat(),
+                                         "to": today().isoformat(), "per_department": "1", "subjects": "2"})
+    assert r.status_code == 302, r.content.decode()[:500]
+    s = Survey.objects.get()
+    assert s.subjects == 2 and s.items.filter(subject__isnull=False).count() == 2
+    html = c.get(r["Location"]).content.decode()
+    assert 'id="survey-subjects"' in html
+    r = c.post("/work/survey/results/", {"region": "430212", "from": today().isoformat(),
+                                         "to": today().isoformat(), "per_department": "1", "subjects": "501"})
+    assert r.status_code == 422 and Survey.objects.count() == 1

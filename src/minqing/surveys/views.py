@@ -184,7 +184,8 @@ def results_page(request):
             try:
                 survey = actions.do_create_survey(actor, region=(p.get("region") or "").strip(),
                                                   date_from=days[0], date_to=days[1],
-                                                  per_department=_int(p.get("per_department")))
+                                                  per_department=_int(p.get("per_department")),
+                                                  subjects=_int(p.get("subjects")) or 0)
             except ActionError as e:
                 error = e.message
             else:
