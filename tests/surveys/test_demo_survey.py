@@ -23,8 +23,12 @@ def test_the_demo_has_a_survey_with_responses(built, db):
     responses = SurveyResponse.objects.filter(survey=survey)
     assert responses.filter(reached=True).exists()
     res = results(survey)
-    assert res["overall"]["sampled"] == survey.items.count()
-    assert res["overall"]["reached"] + res["overall"]["unreached"] == responses.count()
+    assert res["overall"]["sampled"] == survey.items.filter(case__isnull=False).count()
+    assert res["overall"]["reached"] + res["overall"]["unreached"] == responses.filter(item__case__isnull=False).count()
+    # registered households/enterprises sampled too, some of them answered
+    sub = res["subjects"]
+    assert sub["sampled"] == survey.items.filter(subject__isnull=False).count() > 0
+    assert sub["reached"] + sub["unreached"] == responses.filter(item__subject__isnull=False).count() > 0
     assert res["overall"]["satisfaction_rate"] is not None
     assert res["overall"]["return_visit"]["rated"] > 0
     assert len(res["departments"]) >= 2

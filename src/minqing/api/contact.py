@@ -65,7 +65,8 @@ def contact_access(request, q: Query[LogQuery]):
     start = (q.page - 1) * q.page_size
     rows = qs.order_by("-at", "-id")[start : start + q.page_size]
     return {"count": total, "page": q.page, "page_size": q.page_size, "results": [
-        {"id": r.pk, "user": r.username, "case": r.case_id, "tracking_code": r.case.tracking_code,
+        {"id": r.pk, "user": r.username, "case": r.case_id, "tracking_code": r.case.tracking_code if r.case else None,
+         "subject": r.subject_id,
          "reason": r.reason, "via": r.via, "at": timezone.localtime(r.at).isoformat()}
         for r in rows
     ]}

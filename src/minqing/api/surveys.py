@@ -31,6 +31,7 @@ class SurveyIn(Schema):
     per_department: Annotated[int, Field(ge=1, le=actions.MAX_PER_DEPARTMENT)]
     seed: Annotated[int, Field(ge=0, le=actions.MAX_SEED - 1)] | None = None
     title: text(100) = ""
+    subjects: Annotated[int, Field(ge=0, le=actions.MAX_SUBJECTS)] = 0
 
 
 class AnswersIn(Schema):
@@ -42,7 +43,8 @@ class AnswersIn(Schema):
 
 
 class ResponseIn(Schema):
-    case: Id
+    case: Id | None = None
+    subject: Id | None = None
     score: Score | None = None
     satisfied: bool | None = None
     answers: AnswersIn | None = None
@@ -50,7 +52,8 @@ class ResponseIn(Schema):
 
 
 class ClaimIn(Schema):
-    case: Id
+    case: Id | None = None
+    subject: Id | None = None
 
 
 class SurveyFilters(Schema):
@@ -61,7 +64,7 @@ class SurveyFilters(Schema):
 def survey_dict(s, counts=None):
     out = {"id": s.pk, "region": s.region.code, "region_name": s.region.name, "title": s.title,
            "from": s.date_from.isoformat(), "to": s.date_to.isoformat(), "per_department": s.per_department,
-           "seed": s.seed, "created_at": s.created_at.isoformat()}
+           "subjects_requested": s.subjects, "seed": s.seed, "created_at": s.created_at.isoformat()}
     if counts is not None:
         out.update(counts)
     return out
@@ -86,9 +89,11 @@ def _any_survey(survey_id):
 def create_survey(request, payload: SurveyIn):
     s = actions.do_create_survey(actor(request), region=payload.region, date_from=payload.date_from,
                                  date_to=payload.date_to, per_department=payload.per_department,
-                                 seed=payload.seed, title=payload.title)
-    sample = list(s.items.order_by("position").values_list("case_id", flat=True))
-    return 201, {**survey_dict(s), "sample": sample}
+                                 seed=payload.seed, title=payload.title, subjects=payload.subjects)
+    items = s.items.order_by("position")
+    sample = list(items.filter(case__isnull=False).values_list("case_id", flat=True))
+    subjects = list(items.filter(subject__isnull=False).values_list("subject_id", flat=True))
+    return 201, {**survey_dict(s), "sample": sample, "subjects": subjects}
 
 
 @router.get("/surveys", response=responses(), summary="The surveys the caller plans, reads or calls")
@@ -109,30 +114,37 @@ def get_survey(request, survey_id: Id):
     out = []
     for i in items:
         resp = getattr(i, "response", None)
-        out.append({"case": i.case_id, "department": i.department.code if i.department else None,
+        out.append({"case": i.case_id, "subject": i.subject_id, "department": i.department.code if i.department else None,
                     "caller": i.caller.get_username() if i.caller else None,
                     "status": ("pending" if resp is None else "reached" if resp.reached else "unreached")})
     return {**survey_dict(s), "items": out}
 
 
 @router.post("/surveys/{survey_id}/claim", response=responses(),
-             summary="A surveyor takes a sampled case for a call: the reporter's name and phone, logged")
+             summary="A surveyor takes a sampled case (or subject) for a call: the reporter's (subject's) "
+                     "name and phone, logged")
 def claim(request, survey_id: Id, payload: ClaimIn):
     a = actor(request)
     s = _any_survey(survey_id)
-    item = actions.do_claim(a, s, payload.case)
-    _case, out = contact.reveal(a, item.case_id, f"满意度测评 #{s.pk} 拨打", via="survey")
+    item = actions.do_claim(a, s, payload.case, subject_id=payload.subject)
+    reason = f"满意度测评 #{s.pk} 拨打"
+    if item.subject_id:
+        out = contact.reveal_subject(a, item.subject, reason, via="survey")
+        return {"subject": item.subject_id, "contact_name": out["name"], "phone": out["phone"],
+                "claimed_at": item.claimed_at.isoformat()}
+    _case, out = contact.reveal(a, item.case_id, reason, via="survey")
     return {"case": item.case_id, "reporter_name": out["reporter_name"], "reporter_phone": out["reporter_phone"],
             "claimed_at": item.claimed_at.isoformat()}
 
 
 @router.post("/surveys/{survey_id}/responses", response={**responses(dict, 201), 200: dict},
-             summary="The one response of a sampled case (score 1–10, satisfied) or unreachable; "
+             summary="The one response of a sampled case or subject (score 1–10, satisfied) or unreachable; "
                      "a repeat is 200 with the stored one")
 def record_response(request, survey_id: Id, payload: ResponseIn):
     s = _any_survey(survey_id)
     answers = payload.answers.dict() if payload.answers is not None else None
-    resp, created = actions.do_record_response(actor(request), s, payload.case, score=payload.score,
+    resp, created = actions.do_record_response(actor(request), s, payload.case, subject_id=payload.subject,
+                                               score=payload.score,
                                                satisfied=payload.satisfied, answers=answers,
                                                unreachable=payload.unreachable)
     return (201 if created else 200), actions.response_dict(resp)

@@ -45,6 +45,19 @@ def reveal(actor, case_id, reason, *, via="web"):
     return case, contact_dict(case)
 
 
+@transaction.atomic
+def reveal_subject(actor, subject, reason, *, via="survey"):
+    """Log that ``actor`` was shown a registered subject's contact (a survey's call to a
+    household/enterprise) and answer its contact name and phone. The caller has checked that
+    the actor may call the subject; the row holds the subject instead of a case."""
+    reason = clean_reason(reason)
+    if actor.user is None:
+        raise NotFound("走访对象不存在 / subject not found")
+    ContactAccess.objects.create(user=actor.user, username=actor.user.get_username(), subject=subject,
+                                 region_path=subject.region_path or "", reason=reason, via=via)
+    return {"subject": subject.pk, "name": subject.contact_name or subject.name, "phone": subject.phone}
+
+
 def contact_dict(case):
     return {
         "case": case.pk,
@@ -63,7 +76,7 @@ def contact_dict(case):
 
 def visible_log(actor):
     """The access log a leader (their regions) or an admin (all) may read."""
-    qs = ContactAccess.objects.select_related("case")
+    qs = ContactAccess.objects.select_related("case", "subject")
     if actor.is_admin:
         return qs
     cond = Q(pk__in=[])

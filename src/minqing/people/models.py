@@ -137,8 +137,11 @@ class ContactAccess(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
                              related_name="contact_accesses", verbose_name=_("查看人"))
     username = models.CharField(_("查看人"), max_length=150)
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="contact_accesses",
-                             verbose_name=_("案件"))
+    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="contact_accesses", verbose_name=_("案件"))
+    # a survey's call to a registered subject (household/enterprise) reveals its phone: then no case
+    subject = models.ForeignKey("visits.Subject", null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="contact_accesses", verbose_name=_("走访对象"))
     region_path = models.CharField(max_length=400, db_index=True)  # the case's, for scoping the log
     reason = models.CharField(_("查看事由"), max_length=200)
     via = models.CharField(_("途径"), max_length=10, default="web")
@@ -150,4 +153,4 @@ class ContactAccess(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self):
-        return f"{self.username} → {self.case_id} @ {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.username} → {self.case_id or ('subject ' + str(self.subject_id))} @ {self.at:%Y-%m-%d %H:%M}"

@@ -20,6 +20,7 @@ from .models import Survey, SurveyEvent, SurveyItem, SurveyResponse
 
 PLAN_ROLES = (Role.LEADER, Role.SUPERVISOR)  # and admins
 MAX_PER_DEPARTMENT = 200
+MAX_SUBJECTS = 500
 MAX_WINDOW_DAYS = 366
 MAX_SEED = 2**62
 CLAIM_LEASE = dt.timedelta(minutes=30)  # a claim nobody answered may be taken over after this
@@ -47,9 +48,15 @@ def may_read_results(actor, survey):
     return may_plan(actor, survey.region)
 
 
-def may_call(actor, case):
-    """A surveyor whose region covers the case's (admins too); return visitors are not surveyors."""
-    return actor.is_admin or actor.covers_region(case.region or case.owner_region, Role.SURVEYOR)
+def may_call(actor, case=None, subject=None):
+    """A surveyor whose region covers the case's — or the sampled subject's — (admins too);
+    return visitors are not surveyors."""
+    region = subject.region if subject is not None else (case.region or case.owner_region)
+    return actor.is_admin or actor.covers_region(region, Role.SURVEYOR)
+
+
+def may_call_item(actor, item):
+    return may_call(actor, case=item.case, subject=item.subject)
 
 
 def visible_surveys(actor, qs=None):
@@ -118,9 +125,35 @@ def draw(strata, per_department, seed):
     return out
 
 
+def subject_population(region, date_from, date_to):
+    """The registered subjects (households, enterprises) a survey may call: in the region, with
+    a phone. Answers (visited in the window, the others), each in id order."""
+    from minqing.visits.models import Subject
+
+    start, end = date_from, date_to
+    qs = Subject.objects.filter(region_prefix_q(region.path)).exclude(phone="")
+    visited = set(qs.filter(visits__date__gte=start, visits__date__lte=end).values_list("id", flat=True))
+    ids = list(qs.order_by("id").values_list("id", flat=True))
+    return [i for i in ids if i in visited], [i for i in ids if i not in visited]
+
+
+def draw_subjects(visited, others, n, seed):
+    """``n`` subjects at random with ``seed`` (a stream of its own, so the cases' sample is the
+    same with or without subjects): those visited in the window first, the others only to fill
+    up. Answers the ids in id order."""
+    rng = random.Random(f"subjects:{seed}")
+    chosen = rng.sample(visited, min(n, len(visited)))
+    rest = n - len(chosen)
+    if rest > 0:
+        chosen += rng.sample(others, min(rest, len(others)))
+    return sorted(chosen)
+
+
 @transaction.atomic
-def do_create_survey(actor, *, region, date_from, date_to, per_department, seed=None, title="", at=None):
-    """满意度测评 plan: draw the sample and store it with its seed."""
+def do_create_survey(actor, *, region, date_from, date_to, per_department, seed=None, title="", subjects=0,
+                     at=None):
+    """满意度测评 plan: draw the sample (cases per department, and ``subjects`` registered
+    subjects) and store it with its seed."""
     reg = region if isinstance(region, Region) else Region.objects.filter(code=region).first()
     if reg is None:
         raise InvalidInput(f"区划不存在 / unknown region: {region}", field="region")
@@ -134,26 +167,45 @@ def do_create_survey(actor, *, region, date_from, date_to, per_department, seed=
         seed = secrets.randbelow(MAX_SEED)
     elif not isinstance(seed, int) or not 0 <= seed < MAX_SEED:
         raise InvalidInput("seed 为 0–2^62 的整数 / seed is an integer 0..2^62", field="seed")
+    if isinstance(subjects, bool) or not isinstance(subjects, int) or not 0 <= subjects <= MAX_SUBJECTS:
+        raise InvalidInput(f"走访对象抽样数为 0–{MAX_SUBJECTS} / subjects is 0..{MAX_SUBJECTS}", field="subjects")
     title = " ".join(str(title or "").split())[:100]
     sample = draw(population(reg, date_from, date_to), per_department, seed)
+    subject_sample = draw_subjects(*subject_population(reg, date_from, date_to), subjects, seed) if subjects else []
     if not sample:
         raise InvalidInput("该区划在此期间没有可测评的已销号案件 / no closed case with a reporter to call in "
                            "this region and window", field="from")
     at = at or timezone.now()
     survey = Survey.objects.create(region=reg, region_path=reg.path, date_from=date_from, date_to=date_to,
-                                   per_department=per_department, seed=seed, title=title,
+                                   per_department=per_department, seed=seed, title=title, subjects=subjects,
                                    created_by=actor.user, created_at=at)
     SurveyItem.objects.bulk_create([SurveyItem(survey=survey, position=i, case_id=case_id, department_id=dept_id)
                                     for i, (dept_id, case_id) in enumerate(sample, 1)])
-    _event(survey, actor, "planned", at=at, seed=seed, size=len(sample))
+    SurveyItem.objects.bulk_create([SurveyItem(survey=survey, position=i, subject_id=subject_id)
+                                    for i, subject_id in enumerate(subject_sample, len(sample) + 1)])
+    extra = {"subjects": len(subject_sample)} if subjects else {}
+    _event(survey, actor, "planned", at=at, seed=seed, size=len(sample), **extra)
     return survey
 
 
 # ---- call and answer --------------------------------------------------------------------------
 
 
-def item_of(survey, case_id):
-    if not isinstance(case_id, int) or not 1 <= case_id < 2**63:
+def item_of(survey, case_id=None, subject_id=None):
+    """The sampled item of a case or of a subject (exactly one of the two)."""
+    if (case_id is None) == (subject_id is None):
+        raise InvalidInput("须给出 case 或 subject 之一 / give exactly one of case and subject",
+                           field="case" if case_id is None else "subject")
+    if subject_id is not None:
+        if isinstance(subject_id, bool) or not isinstance(subject_id, int) or not 1 <= subject_id < 2**63:
+            raise InvalidInput("subject 须为走访对象编号 / subject is a subject id", field="subject")
+        item = (SurveyItem.objects.select_related("subject__region")
+                .filter(survey=survey, subject_id=subject_id).first())
+        if item is None:
+            raise InvalidInput("该走访对象不在本次测评的样本中 / the subject is not in this survey's sample",
+                               field="subject")
+        return item
+    if isinstance(case_id, bool) or not isinstance(case_id, int) or not 1 <= case_id < 2**63:
         raise InvalidInput("case 须为案件编号 / case is a case id", field="case")
     item = (SurveyItem.objects.select_related("case__region", "case__owner_region", "department")
             .filter(survey=survey, case_id=case_id).first())
@@ -162,17 +214,25 @@ def item_of(survey, case_id):
     return item
 
 
+def _what(item):
+    return "该走访对象" if item.subject_id else "该案件"
+
+
+def _ids(item):
+    return {"subject": item.subject_id} if item.subject_id else {"case": item.case_id}
+
+
 def _check_caller(actor, item):
-    if actor.user is None or not may_call(actor, item.case):
+    if actor.user is None or not may_call_item(actor, item):
         raise Forbidden("只有该区划的测评员可以拨打和记录测评 / only a surveyor of the case's region may call "
                         "and record the survey")
 
 
 @transaction.atomic
-def do_claim(actor, survey, case_id, at=None):
+def do_claim(actor, survey, case_id=None, at=None, *, subject_id=None):
     """Take a sampled case for a call: one surveyor at a time (a conditional UPDATE, so two
     surveyors never both win); a claim unanswered for ``CLAIM_LEASE`` may be taken over."""
-    item = item_of(survey, case_id)
+    item = item_of(survey, case_id, subject_id)
     _check_caller(actor, item)
     at = at or timezone.now()
     taken = (SurveyItem.objects.filter(pk=item.pk, response__isnull=True)
@@ -180,9 +240,9 @@ def do_claim(actor, survey, case_id, at=None):
              .update(caller=actor.user, claimed_at=at))
     if not taken:
         if SurveyResponse.objects.filter(item=item).exists():
-            raise Conflict("该案件已测评 / this case has been surveyed already")
-        raise Conflict("另一位测评员正在拨打该案件 / another surveyor is calling this case")
-    _event(survey, actor, "claimed", item=item, at=at, case=item.case_id)
+            raise Conflict(f"{_what(item)}已测评 / this item has been surveyed already")
+        raise Conflict(f"另一位测评员正在拨打{_what(item)} / another surveyor is calling this item")
+    _event(survey, actor, "claimed", item=item, at=at, **_ids(item))
     item.refresh_from_db()
     return item
 
@@ -220,22 +280,22 @@ def _same(resp, fields, actor):
 
 
 @transaction.atomic
-def do_record_response(actor, survey, case_id, *, score=None, satisfied=None, answers=None, unreachable=False,
-                       at=None):
+def do_record_response(actor, survey, case_id=None, *, subject_id=None, score=None, satisfied=None, answers=None,
+                       unreachable=False, at=None):
     """The one response of a sampled case. Answers (response, created): the same response sent
     again by the same surveyor (a double click, a retry) is the stored one (created False); a
     different one is a conflict. Never changes the case."""
-    item = item_of(survey, case_id)
+    item = item_of(survey, case_id, subject_id)
     _check_caller(actor, item)
     fields = clean_answers(unreachable=unreachable, score=score, satisfied=satisfied, answers=answers)
     existing = SurveyResponse.objects.filter(item=item).first()
     if existing is not None:
         if _same(existing, fields, actor):
             return existing, False
-        raise Conflict("该案件已有测评结果 / this case has a survey response already")
+        raise Conflict(f"{_what(item)}已有测评结果 / this item has a survey response already")
     at = at or timezone.now()
     if item.caller_id not in (None, actor.user.pk) and item.claimed_at and item.claimed_at >= at - CLAIM_LEASE:
-        raise Conflict("另一位测评员正在拨打该案件 / another surveyor is calling this case")
+        raise Conflict(f"另一位测评员正在拨打{_what(item)} / another surveyor is calling this item")
     try:
         with transaction.atomic():
             resp = SurveyResponse.objects.create(item=item, survey=survey, surveyor=actor.user, at=at, **fields)
@@ -243,16 +303,16 @@ def do_record_response(actor, survey, case_id, *, score=None, satisfied=None, an
         existing = SurveyResponse.objects.filter(item=item).first()
         if existing is not None and _same(existing, fields, actor):
             return existing, False
-        raise Conflict("该案件已有测评结果 / this case has a survey response already") from None
+        raise Conflict(f"{_what(item)}已有测评结果 / this item has a survey response already") from None
     SurveyItem.objects.filter(pk=item.pk).update(caller=actor.user, claimed_at=item.claimed_at or at)
-    _event(survey, actor, "answered" if fields["reached"] else "unreachable", item=item, at=at, case=item.case_id,
+    _event(survey, actor, "answered" if fields["reached"] else "unreachable", item=item, at=at, **_ids(item),
            score=fields["score"], satisfied=fields["satisfied"])
     return resp, True
 
 
 def response_dict(resp):
     return {
-        "case": resp.item.case_id, "reached": resp.reached, "unreachable": not resp.reached,
+        **_ids(resp.item), "reached": resp.reached, "unreachable": not resp.reached,
         "score": resp.score, "satisfied": resp.satisfied,
         "answers": {**{q: getattr(resp, q) for q in QUESTIONS}, "note": resp.note},
         "surveyor": resp.surveyor.get_username() if resp.surveyor else None, "at": resp.at.isoformat(),

@@ -1,5 +1,5 @@
 """The demo's survey: surveyors, and one city-wide survey of the last 90 days' closed cases
-with most of its calls answered (a little less satisfied than the departments' own return
+(and twelve registered households/enterprises) with most of its calls answered (a little less satisfied than the departments' own return
 visits: the gap the survey exists to show). Its own random stream, so the rest of the demo
 draws the same data with or without it."""
 
@@ -37,7 +37,7 @@ def build_survey(world, now, leader="leader_city"):
     today = timezone.localtime(now).date()
     try:
         survey = do_create_survey(world.actors[leader], region=city, date_from=today - dt.timedelta(days=90),
-                                  date_to=today, per_department=4, seed=SEED, title="第四季度群众评议",
+                                  date_to=today, per_department=4, seed=SEED, title="第四季度群众评议", subjects=12,
                                   at=now - dt.timedelta(days=2))
     except Exception as e:  # noqa: BLE001 - a tiny demo may close no case with a phone
         return f"survey: none ({e})"
@@ -48,13 +48,16 @@ def build_survey(world, now, leader="leader_city"):
             continue
         who = surveyors[i % len(surveyors)]
         at = now - dt.timedelta(hours=rng.randint(1, 40))
-        do_claim(who, survey, item.case_id, at=at - dt.timedelta(minutes=5))
+        key = {"subject_id": item.subject_id} if item.subject_id else {"case_id": item.case_id}
+        do_claim(who, survey, at=at - dt.timedelta(minutes=5), **key)
         if rng.random() < 0.12:
-            do_record_response(who, survey, item.case_id, unreachable=True, at=at)
+            do_record_response(who, survey, unreachable=True, at=at, **key)
         else:
             happy = rng.random() < 0.8
             base = rng.randint(7, 10) if happy else rng.randint(2, 6)
             q = {k: max(1, min(10, base + rng.randint(-1, 1))) for k in ("solved", "attitude", "timeliness")}
-            do_record_response(who, survey, item.case_id, score=base, satisfied=happy, answers=q, at=at)
+            do_record_response(who, survey, score=base, satisfied=happy, answers=q, at=at, **key)
         answered += 1
-    return f"survey: #{survey.pk} sampled {len(items)} closed cases, {answered} called"
+    n_subjects = sum(1 for i in items if i.subject_id)
+    return (f"survey: #{survey.pk} sampled {len(items) - n_subjects} closed cases and {n_subjects} registered "
+            f"subjects, {answered} called")

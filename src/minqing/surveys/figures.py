@@ -4,7 +4,11 @@ them the handlers' own return-visit satisfaction for the same cases (the gap is 
 
 满意率 here: responses satisfied / reached responses (yes/no asked of everyone reached).
 The return-visit side is DOMAIN.md's: visits rated 满意 or 基本满意 / visits with a rating,
-read from the cases' counters (``Case.rated_visits`` …) so no visit row is joined."""
+read from the cases' counters (``Case.rated_visits`` …) so no visit row is joined.
+
+Sampled registered subjects (households, enterprises) have no department and no return
+visit: they are a block of their own (``subjects``); the departments and ``overall`` are the
+cases' alone."""
 
 import datetime as dt
 
@@ -53,6 +57,29 @@ def _aggregates():
     return out
 
 
+SUBJECT_COUNTS = ("sampled", "answered", "reached", "unreached", "satisfied", "scored", "score_sum")
+
+
+def _subject_aggregates():
+    return {k: v for k, v in _aggregates().items() if k in SUBJECT_COUNTS}
+
+
+def subject_rates(c):
+    """The figures of the sampled subjects: sampled, reached, satisfied, satisfaction rate
+    (satisfied / reached) and mean score."""
+    c = {k: c.get(k) or 0 for k in SUBJECT_COUNTS}
+    return {
+        "sampled": c["sampled"],
+        "reached": c["reached"],
+        "unreached": c["unreached"],
+        "pending": c["sampled"] - c["answered"],
+        "satisfied": c["satisfied"],
+        "satisfaction_rate": _rate(c["satisfied"], c["reached"]),
+        "mean_score": _mean(c["score_sum"], c["scored"]),
+        "counts": c,
+    }
+
+
 def rates(c):
     """The figures of one block of counts (a department, or everything)."""
     c = {k: c.get(k) or 0 for k in COUNTS}
@@ -81,7 +108,7 @@ def rates(c):
 def results(survey):
     """``GET /api/v1/surveys/{id}/results``: per department (the stratum each case was drawn
     from) and overall; two queries."""
-    rows = list(SurveyItem.objects.filter(survey=survey).values("department_id")
+    rows = list(SurveyItem.objects.filter(survey=survey, case__isnull=False).values("department_id")
                 .annotate(**_aggregates()).order_by("department_id"))
     depts = Department.objects.in_bulk([r["department_id"] for r in rows if r["department_id"]])
     total = dict.fromkeys(COUNTS, 0)
@@ -95,20 +122,26 @@ def results(survey):
         departments.append(item)
     departments.sort(key=lambda i: (i["department"] or ""))
     return {"survey": survey.pk, "region": survey.region.code, "from": survey.date_from.isoformat(),
-            "to": survey.date_to.isoformat(), "overall": rates(total), "departments": departments}
+            "to": survey.date_to.isoformat(), "overall": rates(total), "departments": departments,
+            "subjects": subject_rates(SurveyItem.objects.filter(survey=survey, subject__isnull=False)
+                                      .aggregate(**_subject_aggregates()))}
 
 
 def survey_figures(region=None, start=None, end=None):
     """The dashboard's separate figure: survey responses recorded in [start, end] (days) for
-    cases in ``region``, with the same cases' return-visit satisfaction beside them."""
-    qs = SurveyResponse.objects.all()
-    if region is not None:
-        qs = qs.filter(region_prefix_q(region.path, "item__case__region_path"))
+    cases in ``region``, with the same cases' return-visit satisfaction beside them; and a
+    ``subjects`` sub-block: the responses of sampled subjects in ``region`` in those days."""
     tz = timezone.get_current_timezone()
+    qs = SurveyResponse.objects.all()
     if start is not None:
         qs = qs.filter(at__gte=dt.datetime.combine(start, dt.time.min, tzinfo=tz))
     if end is not None:
         qs = qs.filter(at__lt=dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz))
+    subject_qs = qs.filter(item__subject__isnull=False)
+    qs = qs.filter(item__case__isnull=False)
+    if region is not None:
+        qs = qs.filter(region_prefix_q(region.path, "item__case__region_path"))
+        subject_qs = subject_qs.filter(region_prefix_q(region.path, "item__subject__region_path"))
     items = SurveyItem.objects.filter(response__in=qs)
     c = items.aggregate(**_aggregates())
     out = rates(c)
@@ -116,4 +149,9 @@ def survey_figures(region=None, start=None, end=None):
     for key in ("sampled", "pending"):  # responses in a window: nothing is pending in it
         out.pop(key)
     out["responses"] = c["answered"] or 0
+    subjects = subject_rates(SurveyItem.objects.filter(response__in=subject_qs).aggregate(**_subject_aggregates()))
+    for key in ("sampled", "pending"):
+        subjects.pop(key)
+    subjects["responses"] = subjects["counts"]["answered"]
+    out["subjects"] = subjects
     return out

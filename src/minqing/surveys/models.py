@@ -20,6 +20,7 @@ class Survey(models.Model):
     date_to = models.DateField(_("止"))
     per_department = models.PositiveIntegerField(_("每部门抽样数"))
     seed = models.BigIntegerField(_("随机种子"))
+    subjects = models.PositiveIntegerField(_("走访对象抽样数"), default=0)
     title = models.CharField(_("名称"), max_length=100, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
                                    related_name="+")
@@ -35,12 +36,14 @@ class Survey(models.Model):
 
 
 class SurveyItem(models.Model):
-    """One sampled case to call."""
+    """One sampled case — or one sampled registered subject (household/enterprise) — to call."""
 
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="items")
     position = models.PositiveIntegerField()
-    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE,
+    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.CASCADE,
                              related_name="survey_items")
+    subject = models.ForeignKey("visits.Subject", null=True, blank=True, on_delete=models.CASCADE,
+                                related_name="survey_items")
     department = models.ForeignKey("regions.Department", null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
     caller = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -51,6 +54,10 @@ class SurveyItem(models.Model):
         ordering = ["survey", "position"]
         constraints = [
             models.UniqueConstraint(fields=["survey", "case"], name="survey_item_case_once"),
+            models.UniqueConstraint(fields=["survey", "subject"], name="survey_item_subject_once"),
+            models.CheckConstraint(condition=(models.Q(case__isnull=False, subject__isnull=True)
+                                              | models.Q(case__isnull=True, subject__isnull=False)),
+                                   name="survey_item_case_xor_subject"),
         ]
 
 

@@ -51,15 +51,21 @@ def _desk(request, survey, calling=None, revealed=None, status=200):
     if survey is not None:
         qs = (SurveyItem.objects.filter(survey=survey)
               .select_related("case__region", "case__owner_region", "case__category", "department", "caller",
-                              "response").order_by("position"))
+                              "response", "subject__region").order_by("position"))
         page = Page(request, qs, per_page=20)
         now = timezone.now()
         for item in page.object_list:
-            case = item.case
             item.resp = getattr(item, "response", None)
-            item.text_shown = mask_text(case.text)
-            item.name_shown, item.phone_shown = mask_name(case.reporter_name), mask_phone(case.reporter_phone)
-            item.may_call = actions.may_call(actor, case)
+            if item.subject_id:  # a registered household/enterprise: its contact, masked until the call
+                subj = item.subject
+                item.text_shown = ""
+                item.name_shown = mask_name(subj.contact_name or subj.name)
+                item.phone_shown = mask_phone(subj.phone)
+            else:
+                case = item.case
+                item.text_shown = mask_text(case.text)
+                item.name_shown, item.phone_shown = mask_name(case.reporter_name), mask_phone(case.reporter_phone)
+            item.may_call = actions.may_call_item(actor, item)
             item.busy = (item.resp is None and item.caller_id not in (None, getattr(actor.user, "pk", None))
                          and item.claimed_at and item.claimed_at >= now - actions.CLAIM_LEASE)
             item.calling = calling is not None and item.pk == calling.pk
@@ -89,15 +95,20 @@ def desk(request):
 
 @role_required(Role.SURVEYOR)
 @require_POST
-def call(request, survey_id, case_id):
-    """拨打: claim the case for this surveyor and show the reporter's phone, once, logged."""
+def call(request, survey_id, case_id=None, subject_id=None):
+    """拨打: claim the case (or subject) for this surveyor and show the phone, once, logged."""
     actor = get_actor(request)
     survey = actions.visible_surveys(actor).filter(pk=survey_id).first()
     if survey is None:
         return not_found(request)
     try:
-        item = actions.do_claim(actor, survey, case_id)
-        _case, revealed = contact.reveal(actor, item.case_id, f"满意度测评 #{survey.pk} 拨打", via="survey")
+        item = actions.do_claim(actor, survey, case_id, subject_id=subject_id)
+        reason = f"满意度测评 #{survey.pk} 拨打"
+        if item.subject_id:
+            out = contact.reveal_subject(actor, item.subject, reason, via="survey")
+            revealed = {"reporter_name": out["name"], "reporter_phone": out["phone"]}
+        else:
+            _case, revealed = contact.reveal(actor, item.case_id, reason, via="survey")
     except ActionError as e:
         messages.error(request, e.message)
         return redirect(_desk_url(survey.pk, request.POST.get("page")))
@@ -118,10 +129,14 @@ def _yes_no(value):
     return {"yes": True, "no": False}.get(value)
 
 
+def call_subject(request, survey_id, subject_id):
+    return call(request, survey_id, subject_id=subject_id)
+
+
 @role_required(Role.SURVEYOR)
 @require_POST
-def answer(request, survey_id, case_id):
-    """记录测评: the one response of the case (a second click records nothing more)."""
+def answer(request, survey_id, case_id=None, subject_id=None):
+    """记录测评: the one response of the case or subject (a second click records nothing more)."""
     actor = get_actor(request)
     survey = actions.visible_surveys(actor).filter(pk=survey_id).first()
     if survey is None:
@@ -133,7 +148,7 @@ def answer(request, survey_id, case_id):
         answers.update({q: _int(p.get(q)) for q, _label in QUESTION_LABELS})
     try:
         _resp, created = actions.do_record_response(
-            actor, survey, case_id, unreachable=unreachable, answers=answers,
+            actor, survey, case_id, subject_id=subject_id, unreachable=unreachable, answers=answers,
             score=None if unreachable else _int(p.get("score")),
             satisfied=None if unreachable else _yes_no(p.get("satisfied")))
     except ActionError as e:
@@ -142,8 +157,12 @@ def answer(request, survey_id, case_id):
         if created:
             messages.success(request, _("已记录测评结果。") if not unreachable else _("已记录：联系不上。"))
         else:
-            messages.info(request, _("该案件的测评结果已记录过。"))
+            messages.info(request, _("该走访对象的测评结果已记录过。") if subject_id else _("该案件的测评结果已记录过。"))
     return redirect(_desk_url(survey.pk, p.get("page")))
+
+
+def answer_subject(request, survey_id, subject_id):
+    return answer(request, survey_id, subject_id=subject_id)
 
 
 @role_required(Role.LEADER, Role.SUPERVISOR)
@@ -165,7 +184,8 @@ def results_page(request):
             try:
                 survey = actions.do_create_survey(actor, region=(p.get("region") or "").strip(),
                                                   date_from=days[0], date_to=days[1],
-                                                  per_department=_int(p.get("per_department")))
+                                                  per_department=_int(p.get("per_department")),
+                                                  subjects=_int(p.get("subjects")) or 0)
             except ActionError as e:
                 error = e.message
             else:

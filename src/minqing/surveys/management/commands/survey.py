@@ -20,9 +20,10 @@ def _day(value):
 class Command(BaseCommand):
     help = (
         "满意度测评 / satisfaction survey: plan | results ID | list\n"
-        "  plan --region CODE --from D --to D --per-department N [--seed S] [--as USER]\n"
-        "      draw a stratified random sample of the closed cases (the seed is printed: the same\n"
-        "      seed and data draw the same sample)\n"
+        "  plan --region CODE --from D --to D --per-department N [--subjects N] [--seed S] [--as USER]\n"
+        "      draw a stratified random sample of the closed cases, and N registered subjects with a\n"
+        "      phone (visited in the window first); the seed is printed: the same seed and data draw\n"
+        "      the same sample\n"
         "  results ID [--json]   per department and overall, beside the return visits\n"
         "  list                  the surveys, newest first"
     )
@@ -35,6 +36,7 @@ class Command(BaseCommand):
         parser.add_argument("--to", dest="date_to", type=_day)
         parser.add_argument("--per-department", type=int, default=10)
         parser.add_argument("--seed", type=int)
+        parser.add_argument("--subjects", type=int, default=0, help="registered subjects to sample too (0–500)")
         parser.add_argument("--title", default="")
         parser.add_argument("--as", dest="as_user", help="plan as this user (a leader, supervisor or admin); "
                                                          "default: the system")
@@ -57,10 +59,12 @@ class Command(BaseCommand):
             try:
                 s = actions.do_create_survey(actor, region=o["region"] or "", date_from=o["date_from"],
                                              date_to=o["date_to"], per_department=o["per_department"],
-                                             seed=o["seed"], title=o["title"])
+                                             seed=o["seed"], title=o["title"], subjects=o["subjects"])
             except ActionError as e:
                 raise CommandError(f"{e.field or ''}: {e.message}") from None
-            w(f"测评 #{s.pk}: {s.items.count()} 件 / cases sampled, seed {s.seed}")
+            n_subjects = s.items.filter(subject__isnull=False).count()
+            w(f"测评 #{s.pk}: {s.items.count() - n_subjects} 件 / cases sampled, seed {s.seed}"
+              + (f"; {n_subjects} 户/企业 / subjects sampled" if s.subjects else ""))
             return
         s = Survey.objects.select_related("region").filter(pk=o["id"] or 0).first()
         if s is None:
@@ -83,3 +87,7 @@ class Command(BaseCommand):
               f"{pct(d['satisfaction_rate']):>10}{num(d['mean_score']):>9}"
               f"{pct(d['return_visit']['satisfaction_rate']):>10}{num(d['return_visit']['mean_score']):>9}"
               f"{pct(d['gap']['satisfaction_rate']):>9}")
+        sub = res["subjects"]
+        if sub["sampled"]:
+            w(f"{'走访对象 subjects':<24}{sub['sampled']:>6}{sub['reached']:>8}{sub['unreached']:>8}{sub['pending']:>6}"
+              f"{pct(sub['satisfaction_rate']):>10}{num(sub['mean_score']):>9}")
