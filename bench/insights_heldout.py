@@ -195,7 +195,8 @@ def main():
     if "--json" in args:
         print(json.dumps(out, ensure_ascii=False, indent=1))
         return
-    pct = lambda v: "—" if v is None else f"{v * 100:.1f} %"
+    def pct(v):
+        return "—" if v is None else f"{v * 100:.1f} %"
     print(f"commit {out['commit']}  {out['date']}")
     for key, title in (("categories_fresh", "categories, fresh deployment (no local training)"),
                        ("categories_trained", f"categories, after local training ({out['train_samples']} own texts)")):
