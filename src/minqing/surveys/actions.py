@@ -235,12 +235,15 @@ def do_claim(actor, survey, case_id=None, at=None, *, subject_id=None):
     item = item_of(survey, case_id, subject_id)
     _check_caller(actor, item)
     at = at or timezone.now()
-    taken = (SurveyItem.objects.filter(pk=item.pk, response__isnull=True)
+    if SurveyResponse.objects.filter(item=item).exists():
+        raise Conflict(f"{_what(item)}已测评 / this item has been surveyed already")
+    # only the item's own columns in the condition: a join (response__isnull) made Django write
+    # the UPDATE as "WHERE id IN (SELECT …)", which PostgreSQL does not re-check on the locked
+    # row, so two surveyors at once both won (found by tests/surveys/test_race.py on PostgreSQL)
+    taken = (SurveyItem.objects.filter(pk=item.pk)
              .filter(Q(caller__isnull=True) | Q(caller=actor.user) | Q(claimed_at__lt=at - CLAIM_LEASE))
              .update(caller=actor.user, claimed_at=at))
     if not taken:
-        if SurveyResponse.objects.filter(item=item).exists():
-            raise Conflict(f"{_what(item)}已测评 / this item has been surveyed already")
         raise Conflict(f"另一位测评员正在拨打{_what(item)} / another surveyor is calling this item")
     _event(survey, actor, "claimed", item=item, at=at, **_ids(item))
     item.refresh_from_db()
