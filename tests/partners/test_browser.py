@@ -6,6 +6,7 @@ import os
 
 import pytest
 from casebuild import register, to_state
+from web.test_browser import as_user, browser  # noqa: F401 - the module-scoped Chromium fixture
 
 from minqing.cases import actions as case_actions
 from minqing.cases.models import Task
@@ -16,30 +17,10 @@ from .conftest import make_partner_world
 
 pytestmark = pytest.mark.browser
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
-        yield b
-        b.close()
 
 
 def login(browser, live_server, name, width):
-    ctx = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
-    page = ctx.new_page()
-    page.set_default_timeout(20000)
-    page.goto(live_server.url + "/login/")
-    page.fill("#id_username", name)
-    page.fill("#id_password", f"pw-{name}-123")
-    page.click("main button[type=submit]")
-    page.wait_for_load_state()
-    return page
+    return as_user(browser, live_server, name, width, timeout=20000)
 
 
 def no_sideways(page):

@@ -39,10 +39,10 @@ def _limits(settings, transactional_db):
     settings.MINQING_WEB = {**getattr(settings, "MINQING_WEB", {}), "REPORT_RATE": (1000, 600), "VISIT_RATE": (1000, 600)}
 
 
-def as_user(browser, live_server, name, width=1280):
+def as_user(browser, live_server, name, width=1280, timeout=15000):
     ctx = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
     page = ctx.new_page()
-    page.set_default_timeout(15000)
+    page.set_default_timeout(timeout)
     page.goto(live_server.url + "/login/")
     page.fill("#id_username", name)
     page.fill("#id_password", f"pw-{name}-123")
