@@ -10,18 +10,13 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 
 from minqing.cases.models import State
+from minqing.insights.figures import FigureError  # the figures' one error type (message, field)
 from minqing.regions.models import Region
 
 from .models import Checklist, PatrolItem
 
 FIXED = (State.CLOSED,)
 HANDLED = (State.HANDLED, State.CLOSED)
-
-
-class FigureError(ValueError):
-    def __init__(self, message, field):
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass
