@@ -83,6 +83,21 @@ def check_row(errors, row, record, limits=None, columns=None):
     return ok
 
 
+def check_code_and_name(errors, row, record, seen):
+    """The code (required, once per file) and the name (required) of a row that defines a
+    thing by its code (a region, a department, a partner); ``seen`` maps each code to the
+    first row that gave it (a code with NUL is reported by ``check_row`` and not kept)."""
+    code = record["code"]
+    if not code:
+        errors.add(row, "code", "必填 / required")
+    elif code in seen:
+        errors.add(row, "code", f"与第{seen[code]}行重复 / duplicate of row {seen[code]}")
+    elif "\x00" not in code:
+        seen[code] = row
+    if not record["name"]:
+        errors.add(row, "name", "必填 / required")
+
+
 def nul_columns(record):
     """The columns of a raw row (dict) whose value holds a NUL character."""
     return [k for k, v in record.items() if isinstance(v, str) and "\x00" in v]

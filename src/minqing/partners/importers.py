@@ -7,7 +7,7 @@ from django.db import transaction
 from minqing.cases.actions import PHONE_RE
 from minqing.regions.importers import ImportFailed, _on_error, _result, _rows
 from minqing.regions.models import Region
-from minqing.tabular import RowErrors, check_row, field_max_length
+from minqing.tabular import RowErrors, check_code_and_name, check_row, field_max_length
 
 from .actions import parse_kind
 from .models import Partner, PartnerKind
@@ -30,14 +30,7 @@ def import_partners(path, on_error="refuse", **_):
         before = len(errors.errors)
         if not check_row(errors, n, r, limits, columns=COLUMNS):
             continue
-        if not r["code"]:
-            errors.add(n, "code", "必填 / required")
-        elif r["code"] in seen:
-            errors.add(n, "code", f"与第{seen[r['code']]}行重复 / duplicate of row {seen[r['code']]}")
-        else:
-            seen[r["code"]] = n
-        if not r["name"]:
-            errors.add(n, "name", "必填 / required")
+        check_code_and_name(errors, n, r, seen)
         kind = parse_kind(r["kind"])
         if kind is None:
             errors.add(n, "kind", f"类型应为 {', '.join(PartnerKind.values)} / kind must be one of "

@@ -12,6 +12,7 @@ from minqing.tabular import (
     RowErrors,
     TableError,
     _clean,
+    check_code_and_name,
     check_row,
     field_max_length,
     read_rows,
@@ -67,15 +68,8 @@ def import_regions(path, on_error="refuse", progress=None, **_):
     for n, r in rows:
         before = len(errors.errors)
         check_row(errors, n, r, limits)
-        code, name, level = r["code"], r["name"], r["level"]
-        if not code:
-            errors.add(n, "code", "必填 / required")
-        elif code in seen:
-            errors.add(n, "code", f"与第{seen[code]}行重复 / duplicate of row {seen[code]}")
-        elif "\x00" not in code:
-            seen[code] = n
-        if not name:
-            errors.add(n, "name", "必填 / required")
+        level = r["level"]
+        check_code_and_name(errors, n, r, seen)
         if level not in LEVEL_ORDER:
             errors.add(n, "level", f"应为 {', '.join(LEVEL_ORDER)} / must be one of {', '.join(LEVEL_ORDER)}")
         if len(errors.errors) > before:
@@ -150,14 +144,7 @@ def import_departments(path, on_error="refuse", progress=None, **_):
     for n, r in rows:
         before = len(errors.errors)
         check_row(errors, n, r, limits)
-        if not r["code"]:
-            errors.add(n, "code", "必填 / required")
-        elif r["code"] in seen:
-            errors.add(n, "code", f"与第{seen[r['code']]}行重复 / duplicate of row {seen[r['code']]}")
-        else:
-            seen[r["code"]] = n
-        if not r["name"]:
-            errors.add(n, "name", "必填 / required")
+        check_code_and_name(errors, n, r, seen)
         if r["region_code"] not in regions:
             errors.add(n, "region_code", f"区划不存在 / unknown region {r['region_code']}")
         codes = [c.strip() for c in r["categories"].replace("；", ";").split(";") if c.strip()]
